@@ -211,7 +211,8 @@ def load_catalog_file(path: Path) -> tuple[Product, list[Entry]]:
     entries: list[Entry] = []
     seen: set[str] = set()
     for index, item in enumerate(raw_entries):
-        label = str(item.get("code")) if isinstance(item, dict) and item.get("code") else f"#{index + 1}"
+        has_code = isinstance(item, dict) and item.get("code")
+        label = str(item.get("code")) if has_code else f"#{index + 1}"
         if not isinstance(item, dict):
             raise CatalogError(name, "must be a mapping", entry=label)
         entry = _parse_entry(item, catalog, product, name, label)

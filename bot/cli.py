@@ -1,0 +1,182 @@
+"""The `errcode` command line: the same answers as Slack, without Slack.
+
+Slack libraries are imported only by `serve` and `shell`, so `lookup` stays fast.
+Exit status: 0 done (lookup: a documented error was found), 1 nothing found /
+unhealthy, 2 bad usage, configuration or catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.catalog import Catalog, check_catalog, load_catalog
+from bot.config import Settings, check_products, load_settings
+from bot.errors import ErrcodeError
+from bot.render.text import catalog_text, triage_text
+from bot.triage import TriageEngine, TriageHints
+
+MAX_STDIN_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Context:
+    """What every subcommand may need, loaded only when first used."""
+
+    args: argparse.Namespace
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.args.config)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        directory = getattr(self.args, "catalog", None) or self.settings.catalog_dir
+        catalog = load_catalog(directory, strict=False)
+        for problem in catalog.problems:
+            print(f"errcode: warning: skipped broken catalog file: {problem}", file=sys.stderr)
+        return catalog
+
+    @cached_property
+    def engine(self) -> TriageEngine:
+        return TriageEngine(self.catalog)
+
+    def hints(self, product: str | None = None) -> TriageHints:
+        return TriageHints(product=product or self.settings.default_product)
+
+
+def _read_text(parts: Sequence[str]) -> str:
+    if list(parts) == ["-"] or not parts:
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            print(f"errcode: input over {MAX_STDIN_BYTES // (1024 * 1024)} MB: reading only the "
+                  "first part", file=sys.stderr)
+        return data[:MAX_STDIN_BYTES].decode("utf-8", errors="replace")
+    return " ".join(parts)
+
+
+def cmd_lookup(ctx: Context) -> int:
+    text = _read_text(ctx.args.text)
+    if not text.strip():
+        print("errcode: nothing to look up: give a code, an error message or '-' for stdin",
+              file=sys.stderr)
+        return 2
+    product = ctx.args.product
+    if product and ctx.catalog.find_product(product) is None:
+        print(f"errcode: unknown product '{product}' (have: "
+              f"{', '.join(ctx.catalog.products)})", file=sys.stderr)
+        return 2
+    if product:
+        product = ctx.catalog.find_product(product).catalog  # type: ignore[union-attr]
+    result = ctx.engine.triage(text, ctx.hints(product))
+    if ctx.args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(triage_text(result, ctx.catalog.products))
+    return 0 if result.confident else 1
+
+
+def cmd_catalog_list(ctx: Context) -> int:
+    product = None
+    if ctx.args.product:
+        found = ctx.catalog.find_product(ctx.args.product)
+        if found is None:
+            print(f"errcode: unknown product '{ctx.args.product}' (have: "
+                  f"{', '.join(ctx.catalog.products)})", file=sys.stderr)
+            return 2
+        product = found.catalog
+    sys.stdout.write(catalog_text(ctx.catalog, product))
+    return 0
+
+
+def cmd_catalog_check(ctx: Context) -> int:
+    directory = ctx.args.dir or getattr(ctx.args, "catalog", None)
+    if directory is None:
+        try:
+            directory = ctx.settings.catalog_dir
+        except ErrcodeError:
+            directory = None
+    problems = check_catalog(directory)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}")
+        return 1
+    catalog = load_catalog(directory)
+    print(f"ok: {len(catalog.products)} catalogs, {len(catalog.entries)} entries "
+          f"({', '.join(f'{n}: {len(catalog.by_catalog(n))}' for n in catalog.products)})")
+    return 0
+
+
+def cmd_config_check(ctx: Context) -> int:
+    settings = ctx.settings
+    check_products(settings, ctx.catalog.products)
+    print(f"ok: {settings.source or 'no errcode.yml (defaults and environment)'}")
+    return 0
+
+
+def cmd_shell(ctx: Context) -> int:
+    from bot.slack.console import run_console
+
+    return run_console(ctx.settings, ctx.catalog)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="errcode",
+                                     description="Support triage for pasted errors.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="errcode.yml to read (default: $ERRCODE_CONFIG or ./errcode.yml)")
+    common.add_argument("--catalog", metavar="DIR", help="catalog directory to use")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("lookup", parents=[common], help="triage pasted text or a code")
+    p.add_argument("text", nargs="*", help="the paste; '-' or nothing reads stdin")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--product", help="assume this product when the paste does not say")
+    p.set_defaults(func=cmd_lookup)
+
+    cat = sub.add_parser("catalog", help="list or check the catalog")
+    cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    p = cat_sub.add_parser("list", parents=[common], help="list codes")
+    p.add_argument("product", nargs="?")
+    p.set_defaults(func=cmd_catalog_list)
+    p = cat_sub.add_parser("check", parents=[common], help="validate a catalog directory")
+    p.add_argument("dir", nargs="?")
+    p.set_defaults(func=cmd_catalog_check)
+
+    cfg = sub.add_parser("config", help="check errcode.yml and the environment")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    p = cfg_sub.add_parser("check", parents=[common], help="validate settings")
+    p.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("shell", parents=[common],
+                       help="local console: the Slack bot's answers, no Slack needed")
+    p.set_defaults(func=cmd_shell)
+    for register in EXTENSIONS:
+        register(sub, common)
+    return parser
+
+
+# Later surfaces (serve, health, escalate, report) register their subcommands here.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(Context(args))
+    except ErrcodeError as err:
+        print(f"errcode: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,317 @@
+"""Evidence -> ranked Matches across every catalog, each saying why it matched.
+
+Order of trust: a code written exactly as documented, then the same code with
+other case or separators, then a close misspelling, then meaning/paraphrase text.
+HTTP status and product hints (spelling style, envelope shape, request-id format,
+product names) move scores a little and settle which product an ambiguous code
+belongs to; when nothing settles it, both products are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.catalog import Catalog, Entry
+from bot.extract import CodeMention, Evidence
+from bot.textindex import Phrase, TextIndex, terms
+
+MAX_FUZZY_CANDIDATES = 300
+NGRAM_TEXT_LIMIT = 400
+FUZZY_CUTOFF = 85.0
+FUZZY_CONFIDENT = 88.0
+TEXT_CONFIDENT = 0.74
+
+
+@dataclass(frozen=True)
+class Match:
+    """One catalog entry the paste points at, with a score and the reasons."""
+
+    entry: Entry
+    score: float  # 0..100
+    confident: bool
+    kind: str  # exact | normalized | fuzzy | text | status
+    evidence: tuple[str, ...]
+    mention: CodeMention | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    matches: tuple[Match, ...]
+    product: str | None  # catalog name the paste most likely concerns
+    product_reasons: tuple[str, ...]
+    ambiguous: bool  # the best matches are the same idea in different products
+
+
+def normalize_code(code: str) -> str:
+    """`Rate-Limited`, `RATE_LIMITED` and `rate limited` all become `ratelimited`."""
+    return re.sub(r"[^a-z0-9]", "", code.lower())
+
+
+def code_style(word: str) -> str | None:
+    if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", word):
+        return "upper_snake"
+    if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", word):
+        return "lower_snake"
+    return None
+
+
+class Matcher:
+    """The catalog indexed for matching; build once, reuse for every paste."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.entries = catalog.entries
+        self.by_norm: dict[str, list[int]] = defaultdict(list)
+        for i, entry in enumerate(self.entries):
+            self.by_norm[normalize_code(entry.code)].append(i)
+            for alias in entry.aliases:
+                if code_style(alias):  # an alias written like a code is matched as one
+                    self.by_norm[normalize_code(alias)].append(i)
+        self.norm_codes = list(self.by_norm)
+        self.text = TextIndex(self._phrases(), len(self.entries))
+        self.product_names = self._product_patterns()
+        self.request_id_patterns = {
+            p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
+            for p in catalog.products.values() if p.request_id_pattern
+        }
+
+    def _phrases(self) -> list[Phrase]:
+        out = []
+        for i, e in enumerate(self.entries):
+            texts = [("title", e.title), ("meaning", e.meaning), ("code", e.code)]
+            texts += [("alias", a) for a in e.aliases]
+            texts += [("keyword", k) for k in e.keywords]
+            texts += [("symptom", s) for s in e.symptoms]
+            texts += [("cause", c.cause) for c in e.causes]
+            for kind, text in texts:
+                out.append(Phrase(owner=i, terms=frozenset(terms(text)), kind=kind))
+        return out
+
+    def _product_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        out = []
+        for p in self.catalog.products.values():
+            names = sorted({p.name, p.catalog, *p.aliases}, key=len, reverse=True)
+            alt = "|".join(re.escape(n).replace(r"\ ", r"[\s_-]?") for n in names)
+            out.append((p.catalog, re.compile(rf"(?i)\b(?:{alt})\b")))
+        return out
+
+    # ----------------------------------------------------------------------- public
+
+    def match(self, ev: Evidence, product_hint: str | None = None) -> MatchResult:
+        """Rank catalog entries for one paste. `product_hint` is e.g. a channel default."""
+        product_scores, reasons = self._product_evidence(ev, product_hint)
+        found: dict[int, Match] = {}
+        self._match_codes(ev, found)
+        self._match_text(ev, found)
+        self._match_status(ev, found)
+        # Codes spelled in a product's style count as evidence for that product.
+        for m in found.values():
+            if m.kind == "exact":
+                product_scores[m.entry.catalog] += 1.0
+        product = _leader(product_scores)
+        ranked = []
+        for m in found.values():
+            bonus = 0.0
+            if product and m.entry.catalog == product:
+                bonus = 1.5
+            elif product:
+                bonus = -4.0
+            ranked.append(_rescore(m, m.score + bonus))
+        ranked.sort(key=lambda m: (-m.score, m.line, m.entry.catalog))
+        return MatchResult(
+            matches=tuple(ranked),
+            product=product,
+            product_reasons=tuple(reasons.get(product, ())) if product else (),
+            ambiguous=_ambiguous(ranked),
+        )
+
+    # ----------------------------------------------------------------------- codes
+
+    def _match_codes(self, ev: Evidence, found: dict[int, Match]) -> None:
+        candidates: dict[str, tuple[str, CodeMention | None]] = {}
+        for mention in ev.mentions:
+            candidates.setdefault(mention.code, ("mention", mention))
+        for token in ev.tokens:
+            candidates.setdefault(token, ("token", None))
+        if len(ev.text) <= NGRAM_TEXT_LIMIT:
+            for gram in _ngrams(ev.text):
+                candidates.setdefault(gram, ("words", None))
+        fuzzy_budget = MAX_FUZZY_CANDIDATES
+        for written, (source, mention) in candidates.items():
+            norm = normalize_code(written)
+            if len(norm) < 4:
+                continue
+            hits = self.by_norm.get(norm)
+            line = 0
+            if hits:
+                line = mention.line if mention else _line_of_text(ev.text, written)
+                for i in hits:
+                    entry = self.entries[i]
+                    exact = written == entry.code
+                    score = (100.0 if source == "mention" else 99.0) if exact else 96.0
+                    if not exact and code_style(written):
+                        score -= 1.0  # written in the other product's style
+                    why = (f"code `{written}` {_where(source, mention)}" if exact else
+                           f"`{written}` is `{entry.code}` with different case or separators")
+                    _keep(found, i, Match(entry, score, True, "exact" if exact else "normalized",
+                                          (why,), mention, line))
+                continue
+            if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and " " not in written):
+                continue
+            fuzzy_budget -= 1
+            if mention is not None:
+                line = mention.line
+            for code_norm, similarity, _ in process.extract(
+                    norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3):
+                for i in self.by_norm[code_norm]:
+                    entry = self.entries[i]
+                    confident = similarity >= FUZZY_CONFIDENT and len(norm) >= 8
+                    why = f"`{written}` looks like `{entry.code}` ({similarity:.0f}% similar)"
+                    _keep(found, i, Match(entry, round(similarity * 0.95, 1), confident, "fuzzy",
+                                          (why,), mention, line))
+
+    # ----------------------------------------------------------------------- text
+
+    def _match_text(self, ev: Evidence, found: dict[int, Match]) -> None:
+        statuses = {s for s in ev.http_statuses if s >= 400}
+        for segment in ev.prose:
+            seg_terms = terms(segment)
+            if not seg_terms:
+                continue
+            line: int | None = None
+            for hit in self.text.search(seg_terms)[:8]:
+                if hit.score < 0.34:
+                    continue
+                if line is None:
+                    line = _line_of_text(ev.text, segment[:40])
+                entry = self.entries[hit.owner]
+                status_ok = entry.http_status in statuses
+                score = 55.0 + 38.0 * hit.score + (4.0 if status_ok else 0.0)
+                confident = hit.score >= TEXT_CONFIDENT and len(hit.matched) >= 2
+                why = [f"words match its {hit.phrase_kind}: {', '.join(hit.matched)}"]
+                if status_ok:
+                    why.append(f"HTTP {entry.http_status} in the paste matches")
+                _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
+                                              "text", tuple(why), None, line))
+
+    def _match_status(self, ev: Evidence, found: dict[int, Match]) -> None:
+        status = ev.error_status
+        if status is None or status < 400:
+            return
+        for i, entry in enumerate(self.entries):
+            if entry.http_status == status and i not in found:
+                found[i] = Match(entry, 40.0, False, "status",
+                                 (f"HTTP {status} is its documented status",))
+        for m in list(found.values()):
+            if m.kind in ("exact", "normalized", "fuzzy") and m.entry.http_status == status:
+                idx = self.entries.index(m.entry)
+                found[idx] = _with_reason(m, f"HTTP {status} in the paste matches", 0.5)
+
+    # ----------------------------------------------------------------------- product
+
+    def _product_evidence(self, ev: Evidence, hint: str | None
+                          ) -> tuple[defaultdict[str, float], dict[str, list[str]]]:
+        scores: defaultdict[str, float] = defaultdict(float)
+        reasons: dict[str, list[str]] = defaultdict(list)
+        sample = ev.text[:200_000]
+        for catalog, pattern in self.product_names:
+            m = pattern.search(sample)
+            if m:
+                scores[catalog] += 3.0
+                reasons[catalog].append(f"names the product ({m.group(0)})")
+        for shape in ev.shapes:
+            owners = [p.catalog for p in self.catalog.products.values() if shape in p.envelopes]
+            for catalog in owners:
+                scores[catalog] += 2.0 / len(owners)
+                reasons[catalog].append(f"{shape.replace('_', ' ')} JSON shape")
+        for catalog, pattern in self.request_id_patterns.items():
+            if any(pattern.fullmatch(r) for r in ev.request_ids):
+                scores[catalog] += 2.0
+                reasons[catalog].append("request id format")
+        if hint and hint in self.catalog.products:
+            scores[hint] += 1.5
+            reasons[hint].append("channel default")
+        return scores, reasons
+
+    def nearest(self, text: str, limit: int = 3) -> list[Entry]:
+        """Entries nearest a paste that matched nothing, for 'did you mean'."""
+        labels = [f"{e.code} {e.title} {e.meaning}" for e in self.entries]
+        picks = process.extract(text[:300], labels, scorer=fuzz.WRatio, limit=limit,
+                                score_cutoff=50)
+        return [self.entries[i] for _, _, i in picks]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _keep(found: dict[int, Match], i: int, m: Match) -> None:
+    """Keep the better match per entry; merge its reasons."""
+    old = found.get(i)
+    if old is None:
+        found[i] = m
+        return
+    best, other = (m, old) if m.score > old.score else (old, m)
+    merged = tuple(dict.fromkeys(best.evidence + other.evidence))[:4]
+    found[i] = Match(best.entry, best.score, best.confident or other.confident, best.kind,
+                     merged, best.mention or other.mention, min(best.line, other.line))
+
+
+def _with_reason(m: Match, reason: str, bonus: float) -> Match:
+    return Match(m.entry, m.score + bonus, m.confident, m.kind,
+                 tuple(dict.fromkeys((*m.evidence, reason))), m.mention, m.line)
+
+
+def _rescore(m: Match, score: float) -> Match:
+    return Match(m.entry, round(max(0.0, min(100.0, score)), 1), m.confident, m.kind,
+                 m.evidence, m.mention, m.line)
+
+
+def _leader(scores: dict[str, float]) -> str | None:
+    if not scores:
+        return None
+    ordered = sorted(scores.items(), key=lambda kv: -kv[1])
+    if ordered[0][1] <= 0 or (len(ordered) > 1 and ordered[1][1] == ordered[0][1]):
+        return None
+    return ordered[0][0]
+
+
+def _ambiguous(ranked: list[Match]) -> bool:
+    confident = [m for m in ranked if m.confident]
+    if len(confident) < 2:
+        return False
+    a, b = confident[0], confident[1]
+    return (a.entry.catalog != b.entry.catalog and abs(a.score - b.score) < 1.5
+            and normalize_code(a.entry.code) == normalize_code(b.entry.code))
+
+
+def _where(source: str, mention: CodeMention | None) -> str:
+    if mention is None:
+        return "written in the paste"
+    shape = {"nested_error": "a JSON error envelope", "flat_error": "a JSON error object",
+             "code_field": "a JSON `code` field", "json_log": "a JSON log line"}
+    if mention.shape:
+        return f"in {shape[mention.shape]} (line {mention.line + 1})"
+    return f"in a key=value log line (line {mention.line + 1})"
+
+
+_SPLIT = re.compile(r"[A-Za-z0-9]+")
+
+
+def _ngrams(text: str, most: int = 4) -> list[str]:
+    """Runs of 2-4 words, for codes typed as words: `csrf invalid`, `policy in use`."""
+    words = _SPLIT.findall(text)
+    grams = []
+    for n in range(2, most + 1):
+        for i in range(len(words) - n + 1):
+            grams.append(" ".join(words[i:i + n]))
+    return grams
+
+
+def _line_of_text(text: str, needle: str) -> int:
+    pos = text.find(needle)
+    return text.count("\n", 0, pos) if pos > 0 else 0

@@ -1,0 +1,96 @@
+"""Triage -> plain text for the terminal (CLI `lookup`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.catalog import Catalog, Entry, Product
+from bot.triage import Finding, Triage
+
+
+def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str:
+    """A readable answer: one block per documented error, then request ids and candidates."""
+    products = products or {}
+    out: list[str] = []
+    if t.evidence.truncated:
+        out.append("(paste was very large: only its first part was read)")
+    confident = t.confident
+    if not confident:
+        out.append("No documented error recognised in this paste.")
+        candidates = [f.entry for f in t.findings] or list(t.nearest)
+        if candidates:
+            out.append("Nearest entries:")
+            out += [f"  - {_label(e, products)}: {e.title}" for e in candidates[:5]]
+        out.append("Try a code (e.g. RATE_LIMITED), the JSON error body, or "
+                   "`errcode catalog list`.")
+        return "\n".join(out)
+    if t.ambiguous:
+        names = sorted({_product(f.entry, products) for f in confident[:2]})
+        out.append(f"This code exists in {' and '.join(names)}; both are shown. "
+                   "Name the product to narrow it down.")
+    for finding in confident:
+        out += _finding(finding, products)
+        out.append("")
+    if t.evidence.request_ids:
+        out.append("Request ids: " + ", ".join(t.evidence.request_ids[:20]))
+    others = t.others
+    if others:
+        out.append("Other candidates: " + ", ".join(
+            f"{_label(f.entry, products)} ({f.score:.0f})" for f in others))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _finding(f: Finding, products: Mapping[str, Product]) -> list[str]:
+    e = f.entry
+    status = f" · HTTP {e.http_status}" if e.http_status else ""
+    lines = [f"{e.code} · {_product(e, products)}{status} — {e.title}",
+             f"  Meaning: {e.meaning}"]
+    if f.mention and (f.mention.message or f.mention.request_id):
+        parts = []
+        if f.mention.message:
+            parts.append(f'"{f.mention.message}"')
+        if f.mention.request_id:
+            parts.append(f"request {f.mention.request_id}")
+        lines.append("  Seen:    " + " ".join(parts))
+    if f.mention and f.mention.fields:
+        lines.append("  Fields (verbatim):")
+        lines += [f"    {field}" for field in f.mention.fields]
+    lines.append(f"  Retry:   {f.retry.advice}")
+    if e.symptoms:
+        lines.append("  Symptoms: " + " ".join(e.symptoms))
+    if e.causes:
+        lines.append("  Possible causes:")
+        lines += [f"    - {c.cause}" + (f" — {c.fix}" if c.fix else "") for c in e.causes]
+    lines.append("  Resolution:")
+    lines += [f"    {i}. {step}" for i, step in enumerate(e.resolution, 1)]
+    if f.commands:
+        lines.append("  Diagnostics:")
+        for c in f.commands:
+            lines.append(f"    # {c.label}")
+            lines += [f"    {row}" for row in c.run.splitlines()]
+    lines.append("  Why: " + "; ".join(f.evidence))
+    return lines
+
+
+def catalog_text(catalog: Catalog, product: str | None = None) -> str:
+    """`errcode catalog list`: codes grouped by product."""
+    out = []
+    for name, p in catalog.products.items():
+        if product and name != product:
+            continue
+        entries = catalog.by_catalog(name)
+        out.append(f"{p.name} ({name}.yml, {len(entries)} entries)")
+        for e in entries:
+            status = str(e.http_status) if e.http_status else "   "
+            out.append(f"  {status}  {e.code:<44} {e.title}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _product(e: Entry, products: Mapping[str, Product]) -> str:
+    p = products.get(e.catalog)
+    return p.name if p else e.catalog
+
+
+def _label(e: Entry, products: Mapping[str, Product]) -> str:
+    return f"{e.code} ({_product(e, products)})"

@@ -1,0 +1,139 @@
+"""Words -> weighted terms, and an inverted index over catalog phrases.
+
+Meaning matching needs to survive paraphrase ("the policy still has active
+bindings") and typos, yet stay fast on 10,000 entries: terms are stemmed, weighted
+by rarity (IDF), and only entries sharing a term with the query are scored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+STOPWORDS = frozenset("""
+a an and are as at be been being but by can could did do does doing done for from had has
+have having he her here hers him his how i if in into is it its itself just me more most my
+no nor not of off on once only or other our ours out over own same she should so some such
+than that the their theirs them then there these they this those through to too under until
+up very was we were what when where which while who whom why will with would you your yours
+get gets got getting also again all any both each few further s t don't doesn't isn't
+pls please hi hello hey thanks thank anyone someone somebody know help why what's it's i'm
+we're they're im ive i've seeing see keep keeps kept still now today yesterday just like
+error errors err issue issues problem problems happen happens happening happened
+""".split())
+
+# Words that differ only in form, folded so "expired", "expires" and "expiry" meet.
+_SUFFIXES = ("ational", "ation", "ations", "ments", "ment", "ness", "ingly", "ings", "ing",
+             "edly", "ied", "ies", "ed", "es", "s", "y")
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer: enough to fold tense and plural, predictable."""
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]  # "blocked" -> "block", "committ" -> "commit"
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text, stemmed, in order, stopwords dropped."""
+    text = text.lower().replace("_", " ").replace("-", " ")
+    return [stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase of an entry: title, meaning, alias, keyword, symptom or cause."""
+
+    owner: int  # index of the entry in the catalog
+    terms: frozenset[str]
+    kind: str
+
+
+@dataclass(frozen=True)
+class TextHit:
+    owner: int
+    score: float  # 0..1
+    phrase_coverage: float
+    query_coverage: float
+    matched: tuple[str, ...]
+    phrase_kind: str
+
+
+class TextIndex:
+    """Inverted index of phrases with IDF weights; scores entries against a query."""
+
+    def __init__(self, phrases: Iterable[Phrase], owners: int) -> None:
+        self.phrases: list[Phrase] = [p for p in phrases if p.terms]
+        self.by_term: dict[str, list[int]] = defaultdict(list)
+        self.owner_terms: dict[int, set[str]] = defaultdict(set)
+        owner_df: dict[str, set[int]] = defaultdict(set)
+        for i, phrase in enumerate(self.phrases):
+            for term in phrase.terms:
+                self.by_term[term].append(i)
+                owner_df[term].add(phrase.owner)
+            self.owner_terms[phrase.owner] |= phrase.terms
+        n = max(owners, 1)
+        self.idf = {t: math.log(1 + n / len(o)) for t, o in owner_df.items()}
+        self.vocab: list[str] = sorted(self.by_term)
+        self._unknown_idf = math.log(1 + n)
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self._unknown_idf)
+
+    def correct(self, term: str) -> str | None:
+        """The vocabulary term a typo most likely meant (None when nothing is close)."""
+        if term in self.by_term:
+            return term
+        if len(term) < 5 or term.isdigit():
+            return None
+        hit = process.extractOne(term, self.vocab, scorer=fuzz.ratio, score_cutoff=84)
+        return hit[0] if hit else None
+
+    def search(self, query_terms: Sequence[str], max_corrections: int = 40) -> list[TextHit]:
+        """Entries sharing terms with the query, each with its best phrase score."""
+        known: list[str] = []
+        corrections = 0
+        for term in dict.fromkeys(query_terms):
+            fixed = term if term in self.by_term else None
+            if fixed is None and corrections < max_corrections:
+                corrections += 1
+                fixed = self.correct(term)
+            known.append(fixed or term)
+        qset = set(known)
+        qweight = sum(self.weight(t) for t in qset) or 1.0
+        best: dict[int, TextHit] = {}
+        candidates: set[int] = set()
+        for term in qset:
+            candidates.update(self.by_term.get(term, ()))
+        for pi in candidates:
+            phrase = self.phrases[pi]
+            shared = phrase.terms & qset
+            pweight = sum(self.weight(t) for t in phrase.terms)
+            sweight = sum(self.weight(t) for t in shared)
+            phrase_cov = sweight / pweight if pweight else 0.0
+            owner_shared = self.owner_terms[phrase.owner] & qset
+            query_cov = sum(self.weight(t) for t in owner_shared) / qweight
+            # A phrase fully present is strong evidence however long the paste is;
+            # a short query fully explained by an entry is strong evidence too.
+            size = len(phrase.terms)
+            phrase_score = phrase_cov * (0.55 if size == 1 else 0.85 if size == 2 else 1.0)
+            query_score = query_cov * min(1.0, len(owner_shared) / 2) * 0.92
+            score = max(phrase_score, query_score) if len(qset) <= 12 else phrase_score
+            hit = best.get(phrase.owner)
+            if hit is None or score > hit.score:
+                best[phrase.owner] = TextHit(phrase.owner, score, phrase_cov, query_cov,
+                                             tuple(sorted(shared)), phrase.kind)
+        return sorted(best.values(), key=lambda h: -h.score)

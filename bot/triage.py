@@ -1,0 +1,160 @@
+"""triage(text) -> Triage: the one entry point every surface (Slack, CLI, console) calls.
+
+text ──> extract ──> Evidence ──> match ──> [Match] ──> advise ──> Triage
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from bot.advice import RetryAdvice, advise
+from bot.catalog import Catalog, Command, Entry, load_catalog
+from bot.extract import CodeMention, Evidence, extract
+from bot.match import Match, Matcher
+
+MAX_FINDINGS = 20
+JSON_MATCHES = 5
+
+
+@dataclass(frozen=True)
+class TriageHints:
+    """What the surface knows beyond the paste."""
+
+    product: str | None = None  # e.g. the channel's default product
+    hosts: dict[str, str] = field(default_factory=dict)  # catalog -> host for {host}
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One documented error found in the paste, advised."""
+
+    entry: Entry
+    score: float
+    confident: bool
+    kind: str
+    evidence: tuple[str, ...]
+    retry: RetryAdvice
+    commands: tuple[Command, ...]
+    mention: CodeMention | None = None
+
+    @property
+    def message(self) -> str | None:
+        return self.mention.message if self.mention else None
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The answer to one paste: findings best first, plus what was extracted."""
+
+    query: str
+    evidence: Evidence
+    findings: tuple[Finding, ...]
+    product: str | None = None
+    product_reasons: tuple[str, ...] = ()
+    ambiguous: bool = False
+    nearest: tuple[Entry, ...] = ()
+
+    @property
+    def confident(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.confident)
+
+    @property
+    def others(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.confident)
+
+    @property
+    def top(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    def to_dict(self) -> dict:
+        """The `errcode lookup --json` shape (keys may be added, never renamed)."""
+        ev = self.evidence
+        return {
+            "query": self.query,
+            "extracted": {
+                "codes": list(ev.codes),
+                "http_status": ev.error_status,
+                "request_ids": list(ev.request_ids),
+                "retry_after_s": ev.retry_after_s,
+                "rate_limit_reset": ev.rate_limit.reset if ev.rate_limit else None,
+                "product": self.product,
+            },
+            "confident": bool(self.confident),
+            "ambiguous": self.ambiguous,
+            "matches": [_finding_dict(f) for f in self.findings[:JSON_MATCHES]],
+            "nearest": [{"catalog": e.catalog, "code": e.code, "title": e.title}
+                        for e in self.nearest],
+        }
+
+
+def _finding_dict(f: Finding) -> dict:
+    out = {
+        "catalog": f.entry.catalog,
+        "code": f.entry.code,
+        "title": f.entry.title,
+        "http_status": f.entry.http_status,
+        "score": f.score,
+        "confident": f.confident,
+        "meaning": f.entry.meaning,
+        "retry": {"policy": f.retry.policy, "advice": f.retry.advice, "source": f.retry.source,
+                  "retry_at": f.retry.retry_at.isoformat() if f.retry.retry_at else None},
+        "resolution": list(f.entry.resolution),
+        "commands": [{"label": c.label, "run": c.run} for c in f.commands],
+        "evidence": list(f.evidence),
+    }
+    if f.mention is not None:
+        out["message"] = f.mention.message
+        out["request_id"] = f.mention.request_id
+        if f.mention.fields:
+            out["fields"] = list(f.mention.fields)
+    return out
+
+
+class TriageEngine:
+    """A catalog indexed once, answering many pastes."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.matcher = Matcher(catalog)
+        self._rid_patterns = tuple(p.request_id_pattern for p in catalog.products.values()
+                                   if p.request_id_pattern)
+
+    def triage(self, text: str, hints: TriageHints | None = None) -> Triage:
+        hints = hints or TriageHints()
+        ev = extract(text, self._rid_patterns)
+        result = self.matcher.match(ev, hints.product)
+        confident = [m for m in result.matches if m.confident][:MAX_FINDINGS]
+        others = [m for m in result.matches if not m.confident and m.score >= 45]
+        picked = confident + others[: max(0, JSON_MATCHES - len(confident))]
+        findings = tuple(self._finding(m, ev, hints) for m in picked)
+        nearest: tuple[Entry, ...] = ()
+        if not confident and not others:
+            nearest = tuple(self.matcher.nearest(text))
+        return Triage(query=text, evidence=ev, findings=findings, product=result.product,
+                      product_reasons=result.product_reasons, ambiguous=result.ambiguous,
+                      nearest=nearest)
+
+    def _finding(self, m: Match, ev: Evidence, hints: TriageHints) -> Finding:
+        product = self.catalog.products.get(m.entry.catalog)
+        host = hints.hosts.get(m.entry.catalog) or (product.default_host if product else "")
+        commands = tuple(Command(c.label, c.for_host(host)) for c in m.entry.commands)
+        return Finding(entry=m.entry, score=m.score, confident=m.confident, kind=m.kind,
+                       evidence=m.evidence, retry=advise(m.entry, ev, hints.now),
+                       commands=commands, mention=m.mention)
+
+
+@lru_cache(maxsize=8)
+def engine_for(directory: str | None = None) -> TriageEngine:
+    """A cached engine for a catalog directory (the shipped catalog by default)."""
+    catalog = load_catalog(Path(directory) if directory else None, strict=False)
+    return TriageEngine(catalog)
+
+
+def triage(text: str, hints: TriageHints | None = None,
+           catalog_dir: str | None = None) -> Triage:
+    """Triage one paste against the catalog in `catalog_dir` (default: the shipped one)."""
+    return engine_for(catalog_dir).triage(text, hints)
