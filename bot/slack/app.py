@@ -1,0 +1,261 @@
+"""The bolt app: one small listener per surface, each acking first, then calling the core.
+
+Listeners translate Slack payloads into `Asked` values and `Reply` objects into
+Web API calls; the answers themselves come from `bot.slack.replies`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+import weakref
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.render.blocks import (
+    ACTION_HELPFUL,
+    ACTION_NOT_HELPFUL,
+    ACTION_OTHERS,
+    ACTION_SHARE,
+    Reply,
+    text_reply,
+)
+from bot.slack.replies import (
+    Asked,
+    Services,
+    answer,
+    api_error_hint,
+    record_feedback,
+    replay,
+    strip_bot_mention,
+)
+
+log = logging.getLogger("errcode.slack")
+
+COMMAND = "/errcode"
+SHORTCUT_TRIAGE = "triage_message"
+EVENTS = ("app_mention", "message")
+EXPIRED = "That answer has expired. Run `/errcode` again with the error."
+
+
+def web_client(token: str | None, api_url: str | None) -> WebClient:
+    """A WebClient that waits out Slack's 429s (Retry-After) and retries dropped connections."""
+    kwargs: dict[str, Any] = {"token": token, "timeout": 15, "retry_handlers": [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+    ]}
+    if api_url:
+        kwargs["base_url"] = api_url
+    return WebClient(**kwargs)
+
+
+def build_app(services: Services, client: WebClient | None = None) -> App:
+    """The real bolt app, for HTTP mode, Socket Mode and the local console alike."""
+    slack = services.settings.slack
+    client = client or web_client(slack.bot_token, slack.api_url)
+    app = App(
+        client=client,
+        signing_secret=slack.signing_secret or "",
+        token_verification_enabled=False,  # startup must not depend on Slack answering
+        request_verification_enabled=True,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=slack.listener_threads,
+                                             thread_name_prefix="errcode-listener"),
+        raise_error_for_unhandled_request=False,
+    )
+    _register(app, services)
+    return app
+
+
+class _Recorder:
+    """Registers listeners on the app and remembers them, for the manifest check."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.seen: dict[str, set[str]] = defaultdict(set)
+        _REGISTRY[app] = self.seen
+
+    def command(self, name: str) -> Callable:
+        self.seen["commands"].add(name)
+        return self.app.command(name)
+
+    def event(self, name: str, subscription: str) -> Callable:
+        self.seen["bot_events"].add(subscription)
+        return self.app.event(name)
+
+    def shortcut(self, callback_id: str) -> Callable:
+        self.seen["message_shortcuts"].add(callback_id)
+        return self.app.shortcut(callback_id)
+
+    def action(self, action_id: str) -> Callable:
+        self.seen["actions"].add(action_id)
+        return self.app.action(action_id)
+
+
+_REGISTRY: weakref.WeakKeyDictionary[App, dict[str, set[str]]] = weakref.WeakKeyDictionary()
+
+
+def registered_listeners(app: App) -> dict[str, set[str]]:
+    """What this app listens for, by kind; the manifest test compares it with manifest.yml."""
+    return {kind: set(names) for kind, names in _REGISTRY.get(app, {}).items()}
+
+
+def _register(app: App, services: Services) -> None:
+    app.middleware(_dedupe_events(services))
+    app.error(_on_error)
+    reg = _Recorder(app)
+
+    @reg.command(COMMAND)
+    def on_command(ack: Callable, command: dict, respond: Callable) -> None:
+        ack()
+        asked = Asked(text=command.get("text", ""), channel=command.get("channel_id"),
+                      user=command.get("user_id"), surface="slash", ephemeral=True)
+        reply = _safe(lambda: answer(services, asked))
+        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+
+    @reg.event("app_mention", "app_mention")
+    def on_mention(event: dict, client: WebClient, context: dict) -> None:
+        text = strip_bot_mention(event.get("text", ""))
+        _answer_in_thread(services, client, event, text, "mention")
+
+    @reg.event("message", "message.im")
+    def on_message(event: dict, client: WebClient) -> None:
+        # Only direct messages are answered; channel chatter is not ours to read.
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        _answer_in_thread(services, client, event, event.get("text", ""), "dm")
+
+    @reg.shortcut(SHORTCUT_TRIAGE)
+    def on_triage_shortcut(ack: Callable, shortcut: dict, client: WebClient,
+                           respond: Callable) -> None:
+        ack()
+        message = shortcut.get("message") or {}
+        channel = (shortcut.get("channel") or {}).get("id")
+        user = (shortcut.get("user") or {}).get("id")
+        asked = Asked(text=message_text(message), channel=channel, user=user,
+                      surface="shortcut")
+        reply = _safe(lambda: answer(services, asked))
+        thread_ts = message.get("thread_ts") or message.get("ts")
+        _post(client, respond, channel, reply, thread_ts=thread_ts)
+
+    @reg.action(ACTION_SHARE)
+    def on_share(ack: Callable, body: dict, action: dict, client: WebClient,
+                 respond: Callable) -> None:
+        ack()
+        user, channel = _who(body)
+        reply = replay(services, action.get("value", ""), user=user, channel=channel,
+                       shared=True)
+        if reply is None:
+            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        if _post(client, respond, channel, reply):
+            respond(delete_original=True)
+
+    @reg.action(ACTION_OTHERS)
+    def on_others(ack: Callable, body: dict, action: dict, respond: Callable) -> None:
+        ack()
+        user, channel = _who(body)
+        ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
+        reply = replay(services, action.get("value", ""), user=user, channel=channel,
+                       show_others=True, offer_share=ephemeral)
+        if reply is None:
+            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        respond(response_type="ephemeral", replace_original=ephemeral, text=reply.text,
+                blocks=reply.blocks)
+
+    def feedback(helpful: bool) -> Callable:
+        def on_feedback(ack: Callable, body: dict, action: dict, respond: Callable) -> None:
+            ack()
+            user, _ = _who(body)
+            reply = record_feedback(services, action.get("value", ""), helpful=helpful,
+                                    user=user)
+            respond(response_type="ephemeral", replace_original=False, text=reply.text,
+                    blocks=reply.blocks)
+        return on_feedback
+
+    reg.action(ACTION_HELPFUL)(feedback(True))
+    reg.action(ACTION_NOT_HELPFUL)(feedback(False))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def message_text(message: dict) -> str:
+    """The text of a message, including attachment text people forward with it."""
+    parts = [message.get("text") or ""]
+    for att in message.get("attachments") or []:
+        parts += [att.get("pretext") or "", att.get("text") or "", att.get("fallback") or ""]
+    return "\n".join(p for p in parts if p)
+
+
+def _answer_in_thread(services: Services, client: WebClient, event: dict, text: str,
+                      surface: str) -> None:
+    channel = event.get("channel")
+    asked = Asked(text=text, channel=channel, user=event.get("user"), surface=surface)
+    reply = _safe(lambda: answer(services, asked))
+    _post(client, None, channel, reply, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+
+def _post(client: WebClient, respond: Callable | None, channel: str | None, reply: Reply,
+          thread_ts: str | None = None) -> bool:
+    """Post a reply; on a Slack API error tell the user privately what to do, and log it."""
+    try:
+        client.chat_postMessage(channel=channel or "", text=reply.text, blocks=reply.blocks,
+                                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        return True
+    except SlackApiError as err:
+        code = str(err.response.get("error", "unknown_error"))
+        log.warning("event=post_failed channel=%s error=%s", channel, code)
+        if respond is not None:
+            respond(response_type="ephemeral", replace_original=False, text=api_error_hint(code))
+        return False
+
+
+def _safe(build: Callable[[], Reply]) -> Reply:
+    """Build a reply; an unexpected failure becomes a clear message and a log line."""
+    try:
+        return build()
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("event=reply_failed ref=%s", ref)
+        return text_reply(f":warning: Something went wrong on our side (ref `{ref}`). The error "
+                          "was logged; please try again or use `errcode lookup`.")
+
+
+def _who(body: dict) -> tuple[str | None, str | None]:
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    return user, channel
+
+
+def _dedupe_events(services: Services) -> Callable:
+    """Slack retries events it thinks failed: the same event_id is answered once, ever."""
+
+    def dedupe(body: dict, next: Callable, request: Any) -> BoltResponse | None:
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and body.get("type") == "event_callback":
+            retry = request.headers.get("x-slack-retry-num", [None])[0]
+            if not services.store.mark_event_seen(event_id, ttl_s=3600):
+                log.info("event=duplicate_event event_id=%s retry_num=%s", event_id, retry)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe
+
+
+def _on_error(error: Exception, body: dict) -> None:
+    kind = body.get("type") if isinstance(body, dict) else None
+    log.error("event=listener_error type=%s error=%s", kind, type(error).__name__)
+
