@@ -106,8 +106,9 @@ def _special_label(m: re.Match[str]) -> str:
 
 _STATUS_LINE = re.compile(r"(?m)^[<>*\s]*HTTP/(?:1\.[01]|2(?:\.0)?|3)\s+([1-5]\d\d)\b")
 _STATUS_WORD = re.compile(
-    r"(?i)(?:\b(?:http|status(?:[ _-]?code)?|returned|returns|returning|got|with|response"
-    r"|responded)|error|exception)\b\s*[:=]?\s*\"?([45]\d\d)\b"
+    r"(?i)(?:\b(?:http|status(?:[ _-]?code)?|returned|returns|returning|got|gets|getting|with"
+    r"|response|responded|throws|throwing|gives|giving|hit|hitting|seeing)|error|exception)\b"
+    r"\s*[:=]?\s*(?:an? )?\"?([45]\d\d)s?\b"
 )
 _REASONS = (
     "Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Gone|Unprocessable Entity"

@@ -69,8 +69,10 @@ class Matcher:
         self.by_norm: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
             self.by_norm[normalize_code(entry.code)].append(i)
+            product = catalog.products.get(entry.catalog)
             for alias in entry.aliases:
-                if code_style(alias):  # an alias written like a code is matched as one
+                # An alias spelled in the product's own code style is matched as a code.
+                if product and code_style(alias) == product.code_style:
                     self.by_norm[normalize_code(alias)].append(i)
         self.norm_codes = list(self.by_norm)
         self.text = TextIndex(self._phrases(), len(self.entries))
@@ -84,6 +86,8 @@ class Matcher:
         out = []
         for i, e in enumerate(self.entries):
             texts = [("title", e.title), ("meaning", e.meaning), ("code", e.code)]
+            if e.http_status:
+                texts.append(("status", str(e.http_status)))
             texts += [("alias", a) for a in e.aliases]
             texts += [("keyword", k) for k in e.keywords]
             texts += [("symptom", s) for s in e.symptoms]
@@ -156,6 +160,8 @@ class Matcher:
                     score = (100.0 if source == "mention" else 99.0) if exact else 96.0
                     if not exact and code_style(written):
                         score -= 1.0  # written in the other product's style
+                    if source == "words":
+                        score = 88.0  # plain words: a full meaning match may explain more
                     why = (f"code `{written}` {_where(source, mention)}" if exact else
                            f"`{written}` is `{entry.code}` with different case or separators")
                     _keep(found, i, Match(entry, score, True, "exact" if exact else "normalized",
@@ -180,6 +186,7 @@ class Matcher:
     def _match_text(self, ev: Evidence, found: dict[int, Match]) -> None:
         statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
+            failing = bool(statuses) or _FAILURE.search(segment) is not None
             seg_terms = terms(segment)
             if not seg_terms:
                 continue
@@ -191,8 +198,14 @@ class Matcher:
                     line = _line_of_text(ev.text, segment[:40])
                 entry = self.entries[hit.owner]
                 status_ok = entry.http_status in statuses
-                score = 55.0 + 38.0 * hit.score + (4.0 if status_ok else 0.0)
-                confident = hit.score >= TEXT_CONFIDENT and len(hit.matched) >= 2
+                score = (55.0 + 35.0 * hit.score + 3.0 * min(hit.query_coverage, 1.0)
+                         + (4.0 if status_ok else 0.0))
+                # Two shared words are not enough on their own ("bearer token" in a healthy
+                # curl transcript): the paste must speak of a failure, or match a long phrase.
+                strong = hit.phrase_coverage >= 0.99 and hit.phrase_size >= 3
+                effective = hit.score + (0.06 if status_ok else 0.0)
+                confident = (effective >= TEXT_CONFIDENT and len(hit.matched) >= 2
+                             and (failing or strong))
                 why = [f"words match its {hit.phrase_kind}: {', '.join(hit.matched)}"]
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")
@@ -300,15 +313,26 @@ def _where(source: str, mention: CodeMention | None) -> str:
 
 
 _SPLIT = re.compile(r"[A-Za-z0-9]+")
+_EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
+_FAILURE = re.compile(
+    r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"
+    r"|forbidden|unauthori[sz]ed|time[sd]? ?out|exceptions?|cannot|can't|unable|not found"
+    r"|rejected|blocked|locked( out)?|mismatch\w*|exceeded|too many|won't|doesn't|broken|down"
+    r"|panic|fatal|unknown|missing|wrong|denies|refuses)\b"
+)
 
 
 def _ngrams(text: str, most: int = 4) -> list[str]:
-    """Runs of 2-4 words, for codes typed as words: `csrf invalid`, `policy in use`."""
+    """Words and runs of up to 4 words, for codes typed as words: `csrf invalid`,
+    `policy in use`, `versionconflict`; a run never starts or ends on a filler word."""
     words = _SPLIT.findall(text)
     grams = []
-    for n in range(2, most + 1):
+    for n in range(1, most + 1):
         for i in range(len(words) - n + 1):
-            grams.append(" ".join(words[i:i + n]))
+            run = words[i:i + n]
+            if n > 1 and (run[0].lower() in _EDGE_WORDS or run[-1].lower() in _EDGE_WORDS):
+                continue
+            grams.append(" ".join(run))
     return grams
 
 

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Short forms support engineers type, folded to the words the documents use.
+SYNONYMS = {"cert": "certificate", "certs": "certificate", "db": "database",
+            "dbs": "database", "creds": "credentials", "pwd": "password", "perms": "permission",
+            "authn": "authentication", "authz": "authorization", "k8s": "kubernetes"}
 
 STOPWORDS = frozenset("""
 a an and are as at be been being but by can could did do does doing done for from had has
@@ -27,6 +31,8 @@ get gets got getting also again all any both each few further s t don't doesn't 
 pls please hi hello hey thanks thank anyone someone somebody know help why what's it's i'm
 we're they're im ive i've seeing see keep keeps kept still now today yesterday just like
 error errors err issue issues problem problems happen happens happening happened
+didn't doesn't don't won't can't isn't aren't wasn't weren't cannot say says said saying
+think thought guess maybe seems seem looks look
 """.split())
 
 # Words that differ only in form, folded so "expired", "expires" and "expiry" meet.
@@ -50,7 +56,14 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Content terms of a text, stemmed, in order, stopwords dropped."""
     text = text.lower().replace("_", " ").replace("-", " ")
-    return [stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
+    out = []
+    for word in _WORD.findall(text):
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = SYNONYMS.get(word, word)
+        if word not in STOPWORDS and len(word) > 1:
+            out.append(stem(word))
+    return out
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class TextHit:
     query_coverage: float
     matched: tuple[str, ...]
     phrase_kind: str
+    phrase_size: int
 
 
 class TextIndex:
@@ -134,6 +148,7 @@ class TextIndex:
             score = max(phrase_score, query_score) if len(qset) <= 12 else phrase_score
             hit = best.get(phrase.owner)
             if hit is None or score > hit.score:
+                why = shared if phrase_score >= query_score else owner_shared
                 best[phrase.owner] = TextHit(phrase.owner, score, phrase_cov, query_cov,
-                                             tuple(sorted(shared)), phrase.kind)
+                                             tuple(sorted(why)), phrase.kind, size)
         return sorted(best.values(), key=lambda h: -h.score)
