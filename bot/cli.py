@@ -124,6 +124,47 @@ def cmd_shell(ctx: Context) -> int:
     return run_console(ctx.settings, ctx.catalog)
 
 
+def cmd_serve(ctx: Context) -> int:
+    from bot.slack.run import serve
+
+    return serve(ctx.settings, ctx.catalog, http=ctx.args.http, host=ctx.args.host,
+                 port=ctx.args.port)
+
+
+def cmd_report_unmatched(ctx: Context) -> int:
+    from bot.store import Store
+
+    with Store(ctx.settings.storage_path) as store:
+        rows = store.top_unmatched(ctx.args.limit)
+    if ctx.args.json:
+        print(json.dumps([{"count": r.count, "text": r.text, "product": r.product,
+                           "nearest": r.nearest, "last_seen": r.last_seen} for r in rows],
+                         indent=2))
+        return 0
+    if not rows:
+        print("No unmatched queries recorded.")
+        return 0
+    print(f"{'count':>5}  {'nearest':<36} paste (redacted)")
+    for r in rows:
+        text = " ".join(r.text.split())
+        print(f"{r.count:>5}  {(r.nearest or '-'):<36} {text[:100]}")
+    return 0
+
+
+def cmd_report_feedback(ctx: Context) -> int:
+    from bot.store import Store
+
+    with Store(ctx.settings.storage_path) as store:
+        rows = store.feedback_summary()
+    if not rows:
+        print("No feedback recorded.")
+        return 0
+    print(f"{'helpful':>7} {'not':>5}  entry")
+    for r in rows:
+        print(f"{r.helpful:>7} {r.not_helpful:>5}  {r.catalog}:{r.code}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="errcode",
                                      description="Support triage for pasted errors.")
@@ -152,6 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     p = cfg_sub.add_parser("check", parents=[common], help="validate settings")
     p.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("serve", parents=[common], help="run the Slack bot (Socket Mode "
+                       "when SLACK_APP_TOKEN is set, else HTTP)")
+    p.add_argument("--http", action="store_true", help="HTTP mode on /slack/events")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    p.set_defaults(func=cmd_serve)
+
+    rep = sub.add_parser("report", help="what users asked that the catalog lacks")
+    rep_sub = rep.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    p = rep_sub.add_parser("unmatched", parents=[common],
+                           help="most frequent pastes with no confident match (redacted)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report_unmatched)
+    p = rep_sub.add_parser("feedback", parents=[common], help="helpful / not helpful votes")
+    p.set_defaults(func=cmd_report_feedback)
 
     p = sub.add_parser("shell", parents=[common],
                        help="local console: the Slack bot's answers, no Slack needed")

@@ -1,0 +1,90 @@
+"""`errcode serve`: start the bot in Socket Mode or HTTP mode, after checking its settings.
+
+Startup refuses to run with a missing or malformed token, naming the variable;
+it never prints a token's value.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from bot.catalog import Catalog
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.slack.app import build_app, web_client
+from bot.slack.replies import Services
+from bot.store import Store
+
+log = logging.getLogger("errcode.serve")
+LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+def check_slack_settings(settings: Settings, http: bool) -> None:
+    """Raise ConfigError naming the first missing or malformed Slack setting."""
+    s = settings.slack
+    if not s.bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN", "is not set (the bot token, xoxb-...); for a "
+                          "local try without Slack run `errcode shell`")
+    if not s.bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN", "does not look like a bot token (xoxb-...)")
+    if http and not s.signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET", "is required in HTTP mode (Basic "
+                          "Information > App Credentials > Signing Secret)")
+    if not http:
+        if not s.app_token:
+            raise ConfigError("SLACK_APP_TOKEN", "is not set: Socket Mode needs an app-level "
+                              "token (xapp-...); or run `errcode serve --http`")
+        if not s.app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN", "does not look like an app-level token "
+                              "(xapp-...)")
+
+
+def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.0.0",
+          port: int | None = None) -> int:
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr)
+    http = http or not settings.slack.app_token
+    check_slack_settings(settings, http)
+    for problem in catalog.problems:
+        log.error("event=catalog_file_skipped problem=%r", str(problem))
+    _check_token(settings)
+    store = Store(settings.storage_path)
+    app = build_app(Services(settings, catalog, store))
+    if http:
+        from bot.slack.server import make_server
+
+        port = port or int(os.environ.get("PORT") or 3000)
+        server = make_server(app, host=host, port=port,
+                             threads=settings.slack.listener_threads)
+        signal.signal(signal.SIGTERM, lambda *_: server.close())
+        log.info("event=serving mode=http host=%s port=%s path=/slack/events", host, port)
+        try:
+            server.run()
+        except (KeyboardInterrupt, OSError):
+            pass
+        finally:
+            store.close()
+        return 0
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("event=serving mode=socket")
+    SocketModeHandler(app, settings.slack.app_token).start()
+    store.close()
+    return 0
+
+
+def _check_token(settings: Settings) -> None:
+    """auth.test once: a rejected token stops startup; an unreachable Slack only warns."""
+    client = web_client(settings.slack.bot_token, settings.slack.api_url)
+    try:
+        auth = client.auth_test()
+        log.info("event=auth_ok team=%s bot_user=%s", auth.get("team_id"), auth.get("user_id"))
+    except SlackApiError as err:
+        raise ConfigError("SLACK_BOT_TOKEN", f"Slack rejected the token "
+                          f"({err.response.get('error')})") from err
+    except Exception as err:  # network: keep serving, Slack may come back
+        log.warning("event=auth_unreachable error=%s", type(err).__name__)
