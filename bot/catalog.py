@@ -24,6 +24,8 @@ ENVELOPES = ("nested_error", "flat_error", "code_field", "json_log")
 ENTRY_KINDS = ("error", "issue")
 HOST_PLACEHOLDER = "{host}"
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
+# libyaml's loader when PyYAML has it (10x faster on big catalogs); same safe subset.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def load_catalog_file(path: Path) -> tuple[Product, list[Entry]]:
     """Parse and validate one catalog file; raise CatalogError naming what is wrong."""
     name = _display(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError) as err:
         raise CatalogError(name, f"cannot be read: {err}") from err
     except yaml.YAMLError as err:

@@ -105,42 +105,45 @@ def _special_label(m: re.Match[str]) -> str:
 # --------------------------------------------------------------------------- patterns
 
 _STATUS_LINE = re.compile(r"(?m)^[<>*\s]*HTTP/(?:1\.[01]|2(?:\.0)?|3)\s+([1-5]\d\d)\b")
-_STATUS_WORD = re.compile(
-    r"(?i)(?:\b(?:http|status(?:[ _-]?code)?|returned|returns|returning|got|gets|getting|with"
-    r"|response|responded|throws|throwing|gives|giving|hit|hitting|seeing)|error|exception)\b"
-    r"\s*[:=]?\s*(?:an? )?\"?([45]\d\d)s?\b"
+# Scans below run on an ASCII-lowercased copy of the paste (same length, so spans map
+# back to the original): case-insensitive alternations are several times slower.
+_STATUS_NUM = re.compile(r"(?<![\w.\-/:])([45]\d\d)s?\b")
+_STATUS_BEFORE = re.compile(
+    r"(?:\b(?:http|status(?:[ _-]?code)?|returned|returns|returning|got|gets|getting|with"
+    r"|response|responded|throws|throwing|gives|giving|hit|hitting|seeing)|error|exception)"
+    r"\s*[:=]?\s*(?:an? )?\"?$"
 )
-_REASONS = (
-    "Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Gone|Unprocessable Entity"
-    "|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout"
+_STATUS_AFTER = re.compile(
+    r" +(?:bad request|unauthorized|forbidden|not found|conflict|gone|unprocessable entity"
+    r"|too many requests|internal server error|bad gateway|service unavailable"
+    r"|gateway timeout)\b"
 )
-_STATUS_REASON = re.compile(rf"(?i)\b([45]\d\d)\s+(?:{_REASONS})\b")
 _HEADER = re.compile(
-    r"(?im)^[<>*\s]*(retry-after|x-ratelimit-limit|x-ratelimit-remaining|x-ratelimit-reset"
+    r"(?m)^[<>*\s]*(retry-after|x-ratelimit-limit|x-ratelimit-remaining|x-ratelimit-reset"
     r"|x-request-id|date)\s*:\s*([^\r\n]{1,200})$"
 )
-_REQUEST_ID = re.compile(r"\breq_[A-Za-z0-9]{3,64}\b")
-_REQUEST_ID_KV = re.compile(
-    r"(?i)\brequest[_-]?id\b\"?\s*[:=]\s*\"?([A-Za-z0-9][A-Za-z0-9_\-]{5,80})"
-)
-_UPPER_SNAKE = re.compile(r"\b[A-Z][A-Z0-9]{1,40}(?:_[A-Z0-9]{1,40}){1,8}\b")
-_LOWER_SNAKE = re.compile(r"\b[a-z][a-z0-9]{1,40}(?:_[a-z0-9]{1,40}){1,8}\b")
-_KEBAB = re.compile(r"\b[a-z][a-z0-9]{1,40}(?:-[a-z0-9]{1,40}){1,8}\b")
+_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{3,64}")
+_REQUEST_ID_KV = re.compile(r"request[_-]?id\"?\s*[:=]\s*\"?([a-z0-9][a-z0-9_\-]{5,80})")
+_CODE_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b")
 _KV_CODE = re.compile(
-    r"\b(?:code|error_code|errorCode|err_code|error|err|errcode|reason)=(\"?)([A-Za-z][\w.\-]{2,80})\1"
+    r"(?:code|error_code|errorCode|err_code|error|err|errcode|reason)=(\"?)([A-Za-z][\w.\-]{2,80})\1"
 )
-_KV_MSG = re.compile(r"\b(?:msg|message|error_message)=(?:\"([^\"\n]{1,500})\"|(\S{1,200}))")
+_KV_MSG = re.compile(r"(?:msg|message|error_message)=(?:\"([^\"\n]{1,500})\"|(\S{1,200}))")
 _EXCEPTION = re.compile(
     r"(?m)^\s*(?:[\w.$]+\.)?([A-Z]\w*(?:Error|Exception|Fault|Failure))\b\s*:\s*(.{1,500})$"
 )
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TIMESTAMP = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
 )
-_ERRORISH = re.compile(
-    r"(?i)\b(?:error|errors|fail|fails|failed|failing|failure|denied|invalid|expired|refused"
-    r"|unhealthy|unreachable|conflict|forbidden|unauthori[sz]ed|timeout|timed out|exception"
-    r"|cannot|can't|unable|not found|unknown|rejected|blocked|locked|mismatch|exceeded"
-    r"|too many|x509|tls|ssl|certificate|ocsp|csrf|mfa|quota|throttl\w*|panic|fatal)\b"
+# Words that make a log line worth reading for meaning (found with str.find: one C scan
+# per word beats one big alternation over a megabyte).
+ERRORISH_WORDS = (
+    "error", "fail", "denied", "invalid", "expired", "refused", "unhealthy", "unreachable",
+    "conflict", "forbidden", "unauthori", "timeout", "timed out", "exception", "cannot",
+    "can't", "unable", "not found", "unknown", "rejected", "blocked", "locked", "mismatch",
+    "exceeded", "too many", "x509", "tls", "ssl", "certificate", "ocsp", "csrf", "mfa",
+    "quota", "throttl", "panic", "fatal",
 )
 # Words that look like codes but are only log structure.
 _NOT_CODES = frozenset({
@@ -177,26 +180,34 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
             if message:
                 prose.append(message)
 
-    statuses = [int(m.group(1)) for m in _STATUS_LINE.finditer(text)]
-    statuses += [int(m.group(1)) for m in _STATUS_WORD.finditer(text)]
-    statuses += [int(m.group(1)) for m in _STATUS_REASON.finditer(text)]
+    low = text.translate(_ASCII_LOWER)
+    statuses = ([int(m.group(1)) for m in _STATUS_LINE.finditer(text)]
+                if "HTTP/" in text else [])
+    statuses += _worded_statuses(low)
     statuses += [m.http_status for m in mentions if m.http_status]
 
-    headers = _headers(text)
-    request_ids = [m.group(0) for m in _REQUEST_ID.finditer(text)]
-    request_ids += [m.group(1) for m in _REQUEST_ID_KV.finditer(text)]
+    headers = _headers(text, low)
+    request_ids: list[str] = []
+    # Each scan runs only when its trigger is in the paste: a cheap `in` skips a regex pass.
+    if "req_" in text:
+        request_ids += [m.group(0) for m in _REQUEST_ID.finditer(text) if _word_edges(text, m)]
+    if "request" in low:
+        request_ids += [text[m.start(1):m.end(1)] for m in _REQUEST_ID_KV.finditer(low)]
     for pattern in request_id_patterns:
         request_ids += [m.group(0) for m in re.finditer(rf"\b(?:{pattern})\b", text)]
     if headers.get("x-request-id"):
         request_ids.append(headers["x-request-id"].strip().strip('"'))
     request_ids += [m.request_id for m in mentions if m.request_id]
 
-    mentions += _kv_mentions(text, line_starts)
-    prose += [m.group(1) or m.group(2) for m in _KV_MSG.finditer(text)]
-    prose += [f"{m.group(1)}: {m.group(2)}" for m in _EXCEPTION.finditer(text)]
+    if "=" in text:
+        mentions += _kv_mentions(text, line_starts)
+        prose += [m.group(1) or m.group(2) for m in _KV_MSG.finditer(text)
+                  if _word_start(text, m)]
+    if any(w in text for w in ("Error", "Exception", "Fault", "Failure")):
+        prose += [f"{m.group(1)}: {m.group(2)}" for m in _EXCEPTION.finditer(text)]
 
     tokens = _code_tokens(text)
-    prose = _prose(text, lines, prose)
+    prose = _prose(text, low, line_starts, lines, prose)
     retry_after_s, retry_at = _retry_after(headers.get("retry-after"))
     return Evidence(
         text=text,
@@ -365,10 +376,11 @@ def _as_status(value: object) -> int | None:
 # --------------------------------------------------------------------------- headers, kv, tokens
 
 
-def _headers(text: str) -> dict[str, str]:
+def _headers(text: str, low: str) -> dict[str, str]:
+    """Header name -> value (first seen); names matched case-insensitively, values as written."""
     found: dict[str, str] = {}
-    for m in _HEADER.finditer(text):
-        found.setdefault(m.group(1).lower(), m.group(2).strip())
+    for m in _HEADER.finditer(low):
+        found.setdefault(m.group(1), text[m.start(2):m.end(2)].strip())
     return found
 
 
@@ -410,6 +422,8 @@ def _int(value: str | None) -> int | None:
 def _kv_mentions(text: str, starts: list[int]) -> list[CodeMention]:
     out = []
     for m in _KV_CODE.finditer(text):
+        if not _word_start(text, m):
+            continue
         code = m.group(2)
         if _looks_like_code(code) and code.lower() not in _NOT_CODES:
             out.append(CodeMention(code=code, source="kv", line=_line_of(starts, m.start())))
@@ -417,30 +431,59 @@ def _kv_mentions(text: str, starts: list[int]) -> list[CodeMention]:
 
 
 def _code_tokens(text: str) -> tuple[str, ...]:
+    """UPPER_SNAKE, lower_snake and kebab-case words, first seen first (mixed case is prose)."""
     seen: dict[str, None] = {}
-    for pattern in (_UPPER_SNAKE, _LOWER_SNAKE, _KEBAB):
-        for m in pattern.finditer(text):
-            token = m.group(0)
-            if token.lower() in _NOT_CODES or token in seen:
-                continue
+    for m in _CODE_TOKEN.finditer(text):
+        token = m.group(0)
+        if token in seen or token.lower() in _NOT_CODES:
+            continue
+        snake = "_" in token and "-" not in token and (token.isupper() or token.islower())
+        kebab = "-" in token and "_" not in token and token.islower()
+        if snake or kebab:
             seen[token] = None
             if len(seen) >= MAX_TOKENS:
-                return tuple(seen)
+                break
     return tuple(seen)
 
 
-def _prose(text: str, lines: list[str], found: list[str]) -> list[str]:
+def _worded_statuses(low: str) -> list[int]:
+    """4xx/5xx written in words: "fails with 403", "APIError: 409", "got a 429", "503 Service
+    Unavailable". Numbers are found first; only their surroundings are examined."""
+    out = []
+    for m in _STATUS_NUM.finditer(low):
+        before = low[max(0, m.start() - 40):m.start()]
+        if _STATUS_BEFORE.search(before) or _STATUS_AFTER.match(low, m.end()):
+            out.append(int(m.group(1)))
+    return out
+
+
+def _word_start(text: str, m: re.Match[str]) -> bool:
+    return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
+
+
+def _word_edges(text: str, m: re.Match[str]) -> bool:
+    end_ok = m.end() >= len(text) or not (text[m.end()].isalnum() or text[m.end()] == "_")
+    return _word_start(text, m) and end_ok
+
+
+def _prose(text: str, low: str, starts: list[int], lines: list[str],
+           found: list[str]) -> list[str]:
     """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long one."""
     if len(text) <= SHORT_PASTE_CHARS:
         whole = " ".join(line.strip() for line in lines if line.strip())
         return [whole, *found] if whole else found
-    picked: list[str] = []
-    for line in lines:
-        if len(picked) >= MAX_PROSE_LINES:
-            break
-        if len(line) < 2000 and _ERRORISH.search(line):
-            picked.append(line.strip())
-    return found + picked
+    picked: dict[int, None] = {}
+    for word in ERRORISH_WORDS:
+        pos = low.find(word)
+        hits = 0
+        while pos != -1 and hits < MAX_PROSE_LINES and len(picked) < MAX_PROSE_LINES * 4:
+            hits += 1
+            if pos == 0 or not low[pos - 1].isalnum():
+                line_no = _line_of(starts, pos)
+                if len(lines[line_no]) < 2000:
+                    picked[line_no] = None
+            pos = low.find(word, pos + len(word))
+    return found + [lines[i].strip() for i in sorted(picked)[:MAX_PROSE_LINES]]
 
 
 def _first(matches: Iterator[re.Match[str]]) -> str | None:

@@ -77,6 +77,7 @@ class Matcher:
         self.norm_codes = list(self.by_norm)
         self.text = TextIndex(self._phrases(), len(self.entries))
         self.product_names = self._product_patterns()
+        self._labels: list[str] | None = None
         self.request_id_patterns = {
             p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
             for p in catalog.products.values() if p.request_id_pattern
@@ -111,7 +112,9 @@ class Matcher:
         product_scores, reasons = self._product_evidence(ev, product_hint)
         found: dict[int, Match] = {}
         self._match_codes(ev, found)
-        self._match_text(ev, found)
+        # A paste that is nothing but a documented code needs no meaning search.
+        if len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm:
+            self._match_text(ev, found)
         self._match_status(ev, found)
         # Codes spelled in a product's style count as evidence for that product.
         for m in found.values():
@@ -191,7 +194,7 @@ class Matcher:
             if not seg_terms:
                 continue
             line: int | None = None
-            for hit in self.text.search(seg_terms)[:8]:
+            for hit in self.text.search(seg_terms, limit=8):
                 if hit.score < 0.34:
                     continue
                 if line is None:
@@ -252,9 +255,16 @@ class Matcher:
         return scores, reasons
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
-        """Entries nearest a paste that matched nothing, for 'did you mean'."""
-        labels = [f"{e.code} {e.title} {e.meaning}" for e in self.entries]
-        picks = process.extract(text[:300], labels, scorer=fuzz.WRatio, limit=limit,
+        """Entries nearest a paste that matched nothing, for 'did you mean'.
+
+        Fuzzy over titles and meanings; on very large catalogs only the codes are
+        compared, which keeps a miss as fast as a hit.
+        """
+        if self._labels is None:
+            small = len(self.entries) <= 2_000
+            self._labels = [f"{e.code} {e.title} {e.meaning}" if small else e.code
+                            for e in self.entries]
+        picks = process.extract(text[:300], self._labels, scorer=fuzz.WRatio, limit=limit,
                                 score_cutoff=50)
         return [self.entries[i] for _, _, i in picks]
 

@@ -7,6 +7,7 @@ by rarity (IDF), and only entries sharing a term with the query are scored.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -86,23 +87,29 @@ class TextHit:
     phrase_size: int
 
 
+COMMON_POSTINGS = 600
+
+
 class TextIndex:
     """Inverted index of phrases with IDF weights; scores entries against a query."""
 
     def __init__(self, phrases: Iterable[Phrase], owners: int) -> None:
         self.phrases: list[Phrase] = [p for p in phrases if p.terms]
         self.by_term: dict[str, list[int]] = defaultdict(list)
-        self.owner_terms: dict[int, set[str]] = defaultdict(set)
-        owner_df: dict[str, set[int]] = defaultdict(set)
+        owner_terms: dict[int, set[str]] = defaultdict(set)
         for i, phrase in enumerate(self.phrases):
             for term in phrase.terms:
                 self.by_term[term].append(i)
-                owner_df[term].add(phrase.owner)
-            self.owner_terms[phrase.owner] |= phrase.terms
+            owner_terms[phrase.owner] |= phrase.terms
+        self.owners_by_term: dict[str, list[int]] = defaultdict(list)
+        for owner, owned in owner_terms.items():
+            for term in owned:
+                self.owners_by_term[term].append(owner)
         n = max(owners, 1)
-        self.idf = {t: math.log(1 + n / len(o)) for t, o in owner_df.items()}
-        self.vocab: list[str] = sorted(self.by_term)
+        self.idf = {t: math.log(1 + n / len(o)) for t, o in self.owners_by_term.items()}
         self._unknown_idf = math.log(1 + n)
+        self.phrase_weight = [sum(self.idf[t] for t in p.terms) for p in self.phrases]
+        self.vocab: list[str] = sorted(self.by_term)
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self._unknown_idf)
@@ -116,8 +123,13 @@ class TextIndex:
         hit = process.extractOne(term, self.vocab, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
 
-    def search(self, query_terms: Sequence[str], max_corrections: int = 40) -> list[TextHit]:
-        """Entries sharing terms with the query, each with its best phrase score."""
+    def search(self, query_terms: Sequence[str], limit: int = 8,
+               max_corrections: int = 40) -> list[TextHit]:
+        """Entries sharing terms with the query, each with its best phrase score.
+
+        Scores accumulate along posting lists, so the cost is the number of postings
+        of the query's terms, not the size of the catalog.
+        """
         known: list[str] = []
         corrections = 0
         for term in dict.fromkeys(query_terms):
@@ -128,27 +140,47 @@ class TextIndex:
             known.append(fixed or term)
         qset = set(known)
         qweight = sum(self.weight(t) for t in qset) or 1.0
-        best: dict[int, TextHit] = {}
-        candidates: set[int] = set()
-        for term in qset:
-            candidates.update(self.by_term.get(term, ()))
-        for pi in candidates:
-            phrase = self.phrases[pi]
-            shared = phrase.terms & qset
-            pweight = sum(self.weight(t) for t in phrase.terms)
-            sweight = sum(self.weight(t) for t in shared)
-            phrase_cov = sweight / pweight if pweight else 0.0
-            owner_shared = self.owner_terms[phrase.owner] & qset
-            query_cov = sum(self.weight(t) for t in owner_shared) / qweight
+        phrase_acc: dict[int, float] = defaultdict(float)
+        phrase_shared: dict[int, list[str]] = defaultdict(list)
+        owner_acc: dict[int, float] = defaultdict(float)
+        owner_shared: dict[int, list[str]] = defaultdict(list)
+        # A very common term (thousands of postings, little weight) is skipped when the
+        # query has rarer known terms: it cannot make a weak phrase strong, only slow.
+        known_terms = [t for t in qset if t in self.by_term]
+        rare = [t for t in known_terms if len(self.by_term[t]) <= COMMON_POSTINGS]
+        for term in rare or known_terms:
+            w = self.weight(term)
+            for pi in self.by_term[term]:
+                phrase_acc[pi] += w
+                phrase_shared[pi].append(term)
+            for owner in self.owners_by_term[term]:
+                owner_acc[owner] += w
+                owner_shared[owner].append(term)
+        short_query = len(qset) <= 12
+        best: dict[int, tuple[float, int, bool]] = {}  # owner -> (score, phrase, by phrase)
+        phrases, pweights = self.phrases, self.phrase_weight
+        for pi, shared_weight in phrase_acc.items():
+            phrase = phrases[pi]
+            owner = phrase.owner
+            size = len(phrase.terms)
             # A phrase fully present is strong evidence however long the paste is;
             # a short query fully explained by an entry is strong evidence too.
-            size = len(phrase.terms)
-            phrase_score = phrase_cov * (0.55 if size == 1 else 0.85 if size == 2 else 1.0)
-            query_score = query_cov * min(1.0, len(owner_shared) / 2) * 0.92
-            score = max(phrase_score, query_score) if len(qset) <= 12 else phrase_score
-            hit = best.get(phrase.owner)
-            if hit is None or score > hit.score:
-                why = shared if phrase_score >= query_score else owner_shared
-                best[phrase.owner] = TextHit(phrase.owner, score, phrase_cov, query_cov,
-                                             tuple(sorted(why)), phrase.kind, size)
-        return sorted(best.values(), key=lambda h: -h.score)
+            phrase_score = shared_weight / pweights[pi] * (
+                0.55 if size == 1 else 0.85 if size == 2 else 1.0)
+            score = phrase_score
+            if short_query:
+                query_score = (owner_acc[owner] / qweight
+                               * min(1.0, len(owner_shared[owner]) / 2) * 0.92)
+                score = max(phrase_score, query_score)
+            prev = best.get(owner)
+            if prev is None or score > prev[0]:
+                best[owner] = (score, pi, score == phrase_score)
+        top = heapq.nlargest(limit, best.items(), key=lambda kv: kv[1][0])
+        hits = []
+        for owner, (score, pi, by_phrase) in top:
+            phrase = phrases[pi]
+            why = phrase_shared[pi] if by_phrase else owner_shared[owner]
+            hits.append(TextHit(owner, score, phrase_acc[pi] / pweights[pi],
+                                owner_acc[owner] / qweight, tuple(sorted(why)), phrase.kind,
+                                len(phrase.terms)))
+        return hits

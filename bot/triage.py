@@ -5,6 +5,7 @@ text ──> extract ──> Evidence ──> match ──> [Match] ──> advi
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -122,6 +123,9 @@ class TriageEngine:
         self.matcher = Matcher(catalog)
         self._rid_patterns = tuple(p.request_id_pattern for p in catalog.products.values()
                                    if p.request_id_pattern)
+        # The index lives as long as the process: keep it out of the cyclic collector's
+        # scans, or every full collection walks it and stalls a lookup (the p99 tail).
+        gc.freeze()
 
     def triage(self, text: str, hints: TriageHints | None = None) -> Triage:
         hints = hints or TriageHints()
