@@ -1,0 +1,381 @@
+"""A local stand-in for Slack's Web API: a real HTTP server on 127.0.0.1 that records every call.
+
+The console (`errcode shell`) and end-to-end tests point the real bolt app's WebClient at
+`LocalSlackAPI().base_url`; the bot's outgoing calls (and its `respond()` posts to a
+response_url) land here, are answered with Slack-shaped JSON, and can be asserted on.
+Faults (`fail_next`, `rate_limit_next`) let tests drive the bot's error paths.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.slack.local_api_methods import LocalWorkspace, UploadedFile, json_param
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from slack_sdk import WebClient
+
+__all__ = ["BOT_TOKEN", "LocalSlackAPI", "RecordedCall", "UploadedFile"]
+
+BOT_TOKEN = "xoxb-local-token"
+BOT_SCOPES = ("app_mentions:read,channels:history,chat:write,commands,files:read,files:write,"
+              "groups:history,im:history,reactions:write,users:read")
+# Methods Slack answers without a token (the OAuth exchanges authenticate with client secrets).
+AUTHLESS_METHODS = frozenset({"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange"})
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request the stand-in received; `headers` keys are lower-case."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def param_json(self, name: str, default: Any = None) -> Any:
+        """A parameter with JSON-string values (form-encoded blocks, files, view) decoded."""
+        return json_param(self.params.get(name, default))
+
+
+@dataclass(frozen=True)
+class _Fault:
+    error: str
+    retry_after: int | None  # None: an ok:false answer; a number: HTTP 429
+
+
+def parse_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
+    """Merge query string, form, multipart and JSON bodies the way Slack reads arguments."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype == "application/json" and body:
+        decoded = json.loads(body)
+        if isinstance(decoded, dict):
+            params.update(decoded)
+    elif ctype == "application/x-www-form-urlencoded" and body:
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif ctype == "multipart/form-data":
+        params.update(_multipart_fields(content_type, body))
+    return params
+
+
+def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields of a multipart body: text fields as str, file fields as bytes."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if name:
+            fields[str(name)] = payload if part.get_filename() else payload.decode("utf-8")
+    return fields
+
+
+class LocalSlackAPI:
+    """Slack's Web API, file hosting and response_url endpoints, on an ephemeral local port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._address = (host, port)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._calls: list[RecordedCall] = []
+        self._arrived = threading.Condition()
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults_lock = threading.Lock()
+        self.workspace = LocalWorkspace()
+        self.uploads: dict[str, UploadedFile] = self.workspace.uploads
+        self.errors: list[str] = []  # tracebacks of handler crashes (answered with HTTP 500)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> LocalSlackAPI:
+        """Bind and serve in a daemon thread; idempotent."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer(self._address, _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self.workspace.root_url = self.url
+        self._thread = threading.Thread(target=server.serve_forever, name="local-slack-api",
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalSlackAPI:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Root URL of the server, "http://127.0.0.1:PORT/"."""
+        if self._server is None:
+            raise RuntimeError("LocalSlackAPI is not started; call start() or use `with`")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def base_url(self) -> str:
+        """What `WebClient(base_url=...)` expects: the method name is appended to it."""
+        return self.url + "api/"
+
+    def client(self, token: str = BOT_TOKEN, **kwargs: Any) -> WebClient:
+        """A real slack_sdk WebClient pointed at this server."""
+        from slack_sdk import WebClient
+
+        return WebClient(token=token, base_url=self.base_url, **kwargs)
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url whose POSTs are recorded as method "response_url" with params["_name"]."""
+        return f"{self.url}response/{name}"
+
+    # ------------------------------------------------------------------ workspace set-up
+
+    def add_thread(self, channel: str, thread_ts: str, messages: list[dict[str, Any]]) -> None:
+        """Register a thread for conversations.replies (parent first); bot replies are appended."""
+        self.workspace.add_thread(channel, thread_ts, messages)
+
+    def add_file(self, file_id: str, name: str, content: bytes, filetype: str = "text") -> None:
+        """Register a file for files.info and download from its url_private."""
+        self.workspace.add_file(file_id, name, content, filetype)
+
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Uploads that went all the way through files.completeUploadExternal."""
+        return self.workspace.uploaded_files()
+
+    # ------------------------------------------------------------------ recorded calls
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """A snapshot of every call so far, in arrival order."""
+        with self._arrived:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        with self._arrived:
+            return [c for c in self._calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
+        """Block until `count` calls to `method` arrived: the bot works after ack()."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                matching = [c for c in self._calls if c.method == method]
+                remaining = deadline - time.monotonic()
+                if len(matching) >= count or remaining <= 0:
+                    break
+                self._arrived.wait(remaining)
+        if len(matching) < count:
+            arrived = [c.method for c in self.calls]
+            raise AssertionError(
+                f"expected {count} call(s) to {method} within {timeout}s, got {len(matching)}; "
+                f"calls that did arrive: {arrived}"
+            )
+        return matching
+
+    def clear(self) -> None:
+        """Forget recorded calls and pending faults (workspace state is kept)."""
+        with self._arrived:
+            self._calls.clear()
+        with self._faults_lock:
+            self._faults.clear()
+
+    def _record(self, call: RecordedCall) -> None:
+        with self._arrived:
+            self._calls.append(call)
+            self._arrived.notify_all()
+
+    # ------------------------------------------------------------------ fault injection
+
+    def fail_next(self, method: str, error: str = "not_in_channel", count: int = 1) -> None:
+        """The next `count` calls to `method` answer {"ok": false, "error": error}."""
+        self._add_fault(method, _Fault(error, None), count)
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
+        """The next `count` calls to `method` answer HTTP 429 with a Retry-After header."""
+        self._add_fault(method, _Fault("ratelimited", retry_after), count)
+
+    def _add_fault(self, method: str, fault: _Fault, count: int) -> None:
+        with self._faults_lock:
+            self._faults.setdefault(method, deque()).extend([fault] * count)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self._faults_lock:
+            pending = self._faults.get(method)
+            return pending.popleft() if pending else None
+
+    # ------------------------------------------------------------------ request handling
+
+    def _handle(self, req: _Request) -> _Reply:
+        """Route one request; every request is recorded before it is answered."""
+        kind, _, rest = req.path.lstrip("/").partition("/")
+        if kind == "api" and rest:
+            return self._api_call(rest, req)
+        if kind == "response" and rest:
+            params = parse_params(req.query, req.content_type, req.body)
+            return self._endpoint("response_url", {**params, "_name": rest}, req,
+                                  lambda: _Reply.json({"ok": True}))
+        if kind == "upload" and rest and req.verb == "POST":
+            return self._endpoint("upload", {"file_id": rest}, req, lambda: self._upload(rest, req))
+        if kind == "files" and rest and req.verb == "GET":
+            file_id = rest.split("/")[0]
+            return self._endpoint("download", {"file_id": file_id}, req,
+                                  lambda: self._download(file_id, req))
+        return _Reply(404, "text/plain", b"not found")
+
+    def _endpoint(self, method: str, params: dict[str, Any], req: _Request,
+                  answer: Any) -> _Reply:
+        self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
+        fault = self._take_fault(method)
+        if fault is not None:
+            status = 429 if fault.retry_after is not None else 404
+            return _Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
+        return answer()
+
+    def _api_call(self, method: str, req: _Request) -> _Reply:
+        try:
+            params = parse_params(req.query, req.content_type, req.body)
+        except (ValueError, UnicodeDecodeError):
+            params = {}
+            self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
+            return _Reply.json({"ok": False, "error": "invalid_json"})
+        self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
+        handler = self.workspace.methods.get(method)
+        if handler is None:
+            return _Reply.json({"ok": False, "error": "unknown_method"})
+        if method not in AUTHLESS_METHODS:
+            token = _bearer(req.headers) or params.get("token")
+            if not token:
+                return _Reply.json({"ok": False, "error": "not_authed"})
+            if not str(token).startswith("xox"):
+                return _Reply.json({"ok": False, "error": "invalid_auth"})
+        fault = self._take_fault(method)
+        if fault is not None:
+            status = 429 if fault.retry_after is not None else 200
+            return _Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
+        return _Reply.json(handler(params))
+
+    def _upload(self, file_id: str, req: _Request) -> _Reply:
+        content = req.body
+        if req.content_type.lower().startswith("multipart/form-data"):
+            files = [v for v in _multipart_fields(req.content_type, req.body).values()
+                     if isinstance(v, bytes)]
+            content = files[0] if files else b""
+        if not self.workspace.receive_upload(file_id, content):
+            return _Reply(404, "text/plain", b"upload URL not found")
+        return _Reply(200, "text/plain; charset=utf-8", f"OK - {len(content)}".encode())
+
+    def _download(self, file_id: str, req: _Request) -> _Reply:
+        hosted = self.workspace.files.get(file_id)
+        if hosted is None:
+            return _Reply(404, "text/plain", b"file not found")
+        if not (_bearer(req.headers) or "").startswith("xox"):
+            # Slack serves its sign-in page, not an error, to unauthenticated url_private fetches.
+            return _Reply(200, "text/html; charset=utf-8", SIGN_IN_PAGE)
+        return _Reply(200, hosted.mimetype, hosted.content)
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    value = headers.get("authorization", "")
+    return value[7:].strip() if value[:7].lower() == "bearer " else None
+
+
+@dataclass(frozen=True)
+class _Request:
+    verb: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    content_type: str
+    body: bytes
+    retry_after: int | None = None
+
+    @classmethod
+    def json(cls, data: dict[str, Any], status: int = 200,
+             retry_after: int | None = None) -> _Reply:
+        body = json.dumps(data).encode()
+        return cls(status, "application/json; charset=utf-8", body, retry_after)
+
+
+def _handler_for(api: LocalSlackAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "LocalSlackAPI"
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def _serve(self, verb: str) -> None:
+            parts = urlsplit(self.path)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = _Request(verb, parts.path, parts.query, headers, self._read_body(headers))
+            try:
+                reply = api._handle(request)
+            except Exception:
+                api.errors.append(traceback.format_exc())
+                reply = _Reply.json({"ok": False, "error": "internal_error"}, 500)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("x-slack-req-id", uuid.uuid4().hex)
+            self.send_header("x-oauth-scopes", BOT_SCOPES)
+            if reply.retry_after is not None:
+                self.send_header("Retry-After", str(reply.retry_after))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        def _read_body(self, headers: dict[str, str]) -> bytes:
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                chunks = []
+                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                self.rfile.readline()
+                return b"".join(chunks)
+            return self.rfile.read(int(headers.get("content-length") or 0))
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: tests and the console read recorded calls, not an access log."""
+
+    return Handler
