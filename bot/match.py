@@ -77,11 +77,14 @@ class Matcher:
         self.norm_codes = list(self.by_norm)
         self.text = TextIndex(self._phrases(), len(self.entries))
         self.product_names = self._product_patterns()
-        self._labels: list[str] | None = None
         self.request_id_patterns = {
             p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
             for p in catalog.products.values() if p.request_id_pattern
         }
+
+    def _style_of(self, i: int) -> str | None:
+        product = self.catalog.products.get(self.entries[i].catalog)
+        return product.code_style if product else None
 
     def _phrases(self) -> list[Phrase]:
         out = []
@@ -146,8 +149,17 @@ class Matcher:
         for token in ev.tokens:
             candidates.setdefault(token, ("token", None))
         if len(ev.text) <= NGRAM_TEXT_LIMIT:
+            # Word runs find codes typed as words; a run that only re-spells a code token
+            # already found (`RATE LIMTD` for `RATE_LIMTD`) would drop its spelling style.
+            written_norms = {normalize_code(w) for w in candidates}
             for gram in _ngrams(ev.text):
-                candidates.setdefault(gram, ("words", None))
+                if normalize_code(gram) not in written_norms:
+                    candidates.setdefault(gram, ("words", None))
+        # A code written exactly as one product spells it is that product's: the other
+        # product's same-named code is then only a candidate, not a confident answer.
+        spelled_exactly = {normalize_code(w) for w in candidates
+                           if any(self.entries[i].code == w
+                                  for i in self.by_norm.get(normalize_code(w), ()))}
         fuzzy_budget = MAX_FUZZY_CANDIDATES
         for written, (source, mention) in candidates.items():
             norm = normalize_code(written)
@@ -167,22 +179,29 @@ class Matcher:
                         score = 88.0  # plain words: a full meaning match may explain more
                     why = (f"code `{written}` {_where(source, mention)}" if exact else
                            f"`{written}` is `{entry.code}` with different case or separators")
-                    _keep(found, i, Match(entry, score, True, "exact" if exact else "normalized",
-                                          (why,), mention, line))
+                    confident = exact or norm not in spelled_exactly
+                    _keep(found, i, Match(entry, score, confident,
+                                          "exact" if exact else "normalized", (why,), mention,
+                                          line))
                 continue
             if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and " " not in written):
                 continue
             fuzzy_budget -= 1
             if mention is not None:
                 line = mention.line
-            for code_norm, similarity, _ in process.extract(
-                    norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3):
-                for i in self.by_norm[code_norm]:
-                    entry = self.entries[i]
-                    confident = similarity >= FUZZY_CONFIDENT and len(norm) >= 8
-                    why = f"`{written}` looks like `{entry.code}` ({similarity:.0f}% similar)"
-                    _keep(found, i, Match(entry, round(similarity * 0.95, 1), confident, "fuzzy",
-                                          (why,), mention, line))
+            style = code_style(written) or ("upper_snake" if written.isupper() else None)
+            hits = [(i, similarity) for code_norm, similarity, _ in process.extract(
+                norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+                for i in self.by_norm[code_norm]]
+            # A misspelling written in one product's style (VERSON_CONFLICT) is that product's.
+            styled = {i for i, _ in hits if style and self._style_of(i) == style}
+            for i, similarity in hits:
+                entry = self.entries[i]
+                confident = (similarity >= FUZZY_CONFIDENT and len(norm) >= 8
+                             and (not styled or i in styled))
+                score = round(similarity * 0.95, 1) + (1.0 if i in styled else 0.0)
+                why = f"`{written}` looks like `{entry.code}` ({similarity:.0f}% similar)"
+                _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), mention, line))
 
     # ----------------------------------------------------------------------- text
 
@@ -255,33 +274,39 @@ class Matcher:
         return scores, reasons
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
-        """Entries nearest a paste that matched nothing, for 'did you mean'.
+        """Codes nearest a short paste that matched nothing, for 'did you mean'.
 
-        Fuzzy over titles and meanings; on very large catalogs only the codes are
-        compared, which keeps a miss as fast as a hit.
+        Only typo distance between the paste and the codes counts: small talk has no
+        nearest code, and a near-miss like `RATE_LIMTD_ERR` does.
         """
-        if self._labels is None:
-            small = len(self.entries) <= 2_000
-            self._labels = [f"{e.code} {e.title} {e.meaning}" if small else e.code
-                            for e in self.entries]
-        picks = process.extract(text[:300], self._labels, scorer=fuzz.WRatio, limit=limit,
-                                score_cutoff=50)
-        return [self.entries[i] for _, _, i in picks]
+        query = normalize_code(text[:80])
+        if len(query) < 5:
+            return []
+        picks = process.extract(query, self.norm_codes, scorer=fuzz.ratio, limit=limit,
+                                score_cutoff=62)
+        return [self.entries[i] for code, _, _ in picks for i in self.by_norm[code]][:limit]
 
 
 # --------------------------------------------------------------------------- helpers
 
 
+_CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
+
+
 def _keep(found: dict[int, Match], i: int, m: Match) -> None:
-    """Keep the better match per entry; merge its reasons."""
+    """Keep the better match per entry; add the other's reason if it is a different kind
+    of evidence (one code reason is enough: its word-run variants only repeat it)."""
     old = found.get(i)
     if old is None:
         found[i] = m
         return
     best, other = (m, old) if m.score > old.score else (old, m)
-    merged = tuple(dict.fromkeys(best.evidence + other.evidence))[:4]
-    found[i] = Match(best.entry, best.score, best.confident or other.confident, best.kind,
-                     merged, best.mention or other.mention, min(best.line, other.line))
+    same_kind = best.kind == other.kind or {best.kind, other.kind} <= _CODE_KINDS
+    merged = best.evidence if same_kind else tuple(
+        dict.fromkeys(best.evidence + other.evidence))[:4]
+    confident = best.confident if same_kind else best.confident or other.confident
+    found[i] = Match(best.entry, best.score, confident, best.kind, merged,
+                     best.mention or other.mention, min(best.line, other.line))
 
 
 def _with_reason(m: Match, reason: str, bonus: float) -> Match:

@@ -32,6 +32,7 @@ def mrkdwn_to_text(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BOLD.sub(lambda m: m.group(1), text)
     text = re.sub(r"```(.*?)```", lambda m: _indent_code(m.group(1)), text, flags=re.S)
+    text = _emoji(text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace(
         "\u200b", "")
 
@@ -69,5 +70,14 @@ def blocks_to_text(blocks: list[dict] | None, fallback: str = "") -> Rendered:
     return Rendered("\n".join(lines).strip("\n"), tuple(buttons))
 
 
-def _emoji(label: str) -> str:
-    return label.replace(":thumbsup:", "+1").replace(":thumbsdown:", "-1")
+_EMOJI = {":thumbsup:": "👍", ":thumbsdown:": "👎", ":repeat:": "🔁", ":repeat_one:": "🔂",
+          ":warning:": "⚠️", ":no_entry:": "⛔", ":mag:": "🔍", ":grey_question:": "❔",
+          ":white_check_mark:": "✅", ":x:": "❌", ":rotating_light:": "🚨",
+          ":large_green_circle:": "🟢", ":large_yellow_circle:": "🟡", ":red_circle:": "🔴",
+          ":black_circle:": "⚫", ":fast_forward:": "⏩"}
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]+:")
+
+
+def _emoji(text: str) -> str:
+    """Slack emoji shortcodes as the characters a terminal can show."""
+    return _SHORTCODE.sub(lambda m: _EMOJI.get(m.group(0), m.group(0)), text)
