@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.catalog import Catalog, check_catalog, load_catalog
-from bot.config import Settings, check_products, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import ErrcodeError
 from bot.render.text import catalog_text, triage_text
+from bot.services import Services
 from bot.triage import TriageEngine, TriageHints
 
 MAX_STDIN_BYTES = 8 * 1024 * 1024
@@ -42,11 +43,15 @@ class Context:
         return catalog
 
     @cached_property
+    def services(self) -> Services:
+        return Services.load(self.settings, self.catalog)
+
+    @property
     def engine(self) -> TriageEngine:
-        return TriageEngine(self.catalog)
+        return self.services.engine
 
     def hints(self, product: str | None = None) -> TriageHints:
-        return TriageHints(product=product or self.settings.default_product)
+        return self.services.hints(product=product)
 
 
 def _read_text(parts: Sequence[str]) -> str:
@@ -112,10 +117,34 @@ def cmd_catalog_check(ctx: Context) -> int:
 
 
 def cmd_config_check(ctx: Context) -> int:
-    settings = ctx.settings
-    check_products(settings, ctx.catalog.products)
+    services = ctx.services  # validates products and the health section against the catalog
+    settings = services.settings
     print(f"ok: {settings.source or 'no errcode.yml (defaults and environment)'}")
+    print(f"  catalog: {len(ctx.catalog.entries)} entries in {', '.join(ctx.catalog.products)}")
+    targets = services.health.targets
+    print(f"  health targets: {', '.join(t.name for t in targets) or 'none'}")
+    print(f"  storage: {settings.storage_path}")
+    slack = settings.slack
+    mode = "socket" if slack.app_token else "http" if slack.signing_secret else "not configured"
+    print(f"  slack: {mode}" + ("" if slack.bot_token else " (no SLACK_BOT_TOKEN: use "
+                                                       "`errcode shell` to try locally)"))
     return 0
+
+
+def cmd_health(ctx: Context) -> int:
+    from bot.render.health import health_json, health_text
+
+    services = ctx.services
+    if not services.health.targets:
+        print("errcode: no health targets configured (health.targets in errcode.yml)",
+              file=sys.stderr)
+        return 2
+    report = services.check_health(ctx.args.target)
+    if ctx.args.json:
+        print(json.dumps(health_json(report), indent=2))
+    else:
+        sys.stdout.write(health_text(report))
+    return 0 if report.ok else 1
 
 
 def cmd_shell(ctx: Context) -> int:
@@ -193,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     p = cfg_sub.add_parser("check", parents=[common], help="validate settings")
     p.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("health", parents=[common], help="check the configured deployments")
+    p.add_argument("target", nargs="*", help="target names (default: all)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("serve", parents=[common], help="run the Slack bot (Socket Mode "
                        "when SLACK_APP_TOKEN is set, else HTTP)")

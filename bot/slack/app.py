@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.render.blocks import (
+    ACTION_HEALTH,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
     ACTION_OTHERS,
@@ -35,6 +36,7 @@ from bot.slack.replies import (
     Services,
     answer,
     api_error_hint,
+    health_reply,
     record_feedback,
     replay,
     strip_bot_mention,
@@ -61,6 +63,8 @@ def web_client(token: str | None, api_url: str | None) -> WebClient:
 
 def build_app(services: Services, client: WebClient | None = None) -> App:
     """The real bolt app, for HTTP mode, Socket Mode and the local console alike."""
+    if services.store is None:
+        raise ValueError("the Slack app needs a Store (seen events, queries, feedback)")
     slack = services.settings.slack
     client = client or web_client(slack.bot_token, slack.api_url)
     app = App(
@@ -173,6 +177,22 @@ def _register(app: App, services: Services) -> None:
             return
         respond(response_type="ephemeral", replace_original=ephemeral, text=reply.text,
                 blocks=reply.blocks)
+
+    @reg.action(ACTION_HEALTH)
+    def on_health(ack: Callable, body: dict, action: dict, client: WebClient,
+                  respond: Callable) -> None:
+        ack()
+        user, channel = _who(body)
+        product = action.get("value", "").partition("|")[2] or None
+        reply = _safe(lambda: health_reply(services, [], user=user, channel=channel,
+                                           product=product))
+        container = body.get("container") or {}
+        if container.get("is_ephemeral"):
+            respond(response_type="ephemeral", replace_original=False, text=reply.text,
+                    blocks=reply.blocks)
+            return
+        thread_ts = container.get("thread_ts") or container.get("message_ts")
+        _post(client, respond, channel, reply, thread_ts=thread_ts)
 
     def feedback(helpful: bool) -> Callable:
         def on_feedback(ack: Callable, body: dict, action: dict, respond: Callable) -> None:

@@ -22,10 +22,10 @@ from slack_bolt.request import BoltRequest
 from bot.catalog import Catalog
 from bot.config import Settings, SlackSettings
 from bot.render.blocks_text import ButtonRef, blocks_to_text
+from bot.services import Services
 from bot.slack import payloads
 from bot.slack.app import build_app
 from bot.slack.local_api import LocalSlackAPI
-from bot.slack.replies import Services
 from bot.store import Store
 
 CHANNEL = "C0CONSOLE"
@@ -191,7 +191,7 @@ def run_console(settings: Settings, catalog: Catalog, stdin: TextIO | None = Non
         local = replace(settings, slack=SlackSettings(
             bot_token="xoxb-local-console", signing_secret=secret, api_url=api.base_url,
             listener_threads=4))
-        app = build_app(Services(local, catalog, store))
+        app = build_app(Services.load(local, catalog, store))
         session = ConsoleSession(app, api, secret, stdout)
         if interactive:
             stdout.write(BANNER + "\n")

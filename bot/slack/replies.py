@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import cached_property
 
-from bot.catalog import Catalog
-from bot.config import Settings
+from bot.health_config import UnknownTargetError
 from bot.redact import redact
 from bot.render.blocks import (
     Buttons,
@@ -22,8 +20,9 @@ from bot.render.blocks import (
     text_reply,
     triage_reply,
 )
-from bot.store import Store
-from bot.triage import Triage, TriageEngine, TriageHints
+from bot.render.health import health_blocks, health_summary
+from bot.services import Services
+from bot.triage import Triage
 
 log = logging.getLogger("errcode.slack")
 
@@ -31,29 +30,11 @@ HELP = """*errcode* finds the documented errors in whatever you paste and says w
 whether and when to retry, and how to fix them.
 • `/errcode <code or pasted error>`: answer only you can see, with a button to share it
 • `@errcode <paste>`: answer in the thread · or use the message shortcut *Triage this error*
+• `/errcode health [target]`: run the configured health checks
 • `/errcode list [product]`: every documented code
 • `/errcode help`: this message
 Paste anything: an error code, a JSON error body, `curl -v` output, log lines, a traceback, \
 or a symptom like "login fails with 403"."""
-
-
-@dataclass
-class Services:
-    """The core services a chat surface needs, built once per process."""
-
-    settings: Settings
-    catalog: Catalog
-    store: Store
-
-    @cached_property
-    def engine(self) -> TriageEngine:
-        return TriageEngine(self.catalog)
-
-    def hints(self, channel: str | None) -> TriageHints:
-        return TriageHints(product=self.settings.product_for_channel(channel))
-
-    def extra_patterns(self) -> tuple[str, ...]:
-        return self.settings.redact_patterns
 
 
 @dataclass(frozen=True)
@@ -84,7 +65,24 @@ def answer(services: Services, asked: Asked) -> Reply:
         return text_reply(HELP, title="errcode help")
     if verb == "list" and len(words) <= 2:
         return list_reply(services, words[1] if len(words) == 2 else None)
+    if services.is_health_request(words):
+        return health_reply(services, words[1:], user=asked.user, channel=asked.channel)
     return triage_answer(services, asked)
+
+
+def health_reply(services: Services, names: list[str], *, user: str | None,
+                 channel: str | None, product: str | None = None) -> Reply:
+    """Run health checks and render them; admin checks only for allowed users/channels."""
+    if not services.health.targets:
+        return text_reply("No health targets are configured. Add them under `health.targets` "
+                          "in errcode.yml (see the README).")
+    try:
+        report = services.check_health(names, product=product, user=user, channel=channel)
+    except UnknownTargetError as err:
+        return text_reply(str(err).replace("'", "`"))
+    log.info("event=health user=%s channel=%s targets=%s ok=%s", user, channel,
+             ",".join(t.name for t in report.targets), report.ok)
+    return Reply(text=health_summary(report), blocks=health_blocks(report))
 
 
 def list_reply(services: Services, product: str | None) -> Reply:
@@ -106,14 +104,15 @@ def triage_answer(services: Services, asked: Asked, *, show_others: bool = False
     if query_id is None:
         query_id = remember(services, asked, result)
     log_triage(asked, result, query_id)
-    buttons = Buttons(query_id=query_id, share=asked.ephemeral, escalate=False)
+    buttons = Buttons(query_id=query_id, share=asked.ephemeral, escalate=False,
+                      health_products=services.health_products)
     return triage_reply(result, services.catalog.products, buttons,
                         shared_by=shared_by, show_others=show_others)
 
 
 def remember(services: Services, asked: Asked, result: Triage) -> str:
     """Store the query redacted (never the raw paste); count it if nothing matched."""
-    safe = redact(asked.text, services.extra_patterns()).text
+    safe = redact(asked.text, services.settings.redact_patterns).text
     query_id = services.store.save_query(safe, product=result.product, channel=asked.channel,
                                          user=asked.user)
     if not result.confident:

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.services import Services
 from bot.slack.app import build_app, web_client
-from bot.slack.replies import Services
 from bot.store import Store
 
 log = logging.getLogger("errcode.serve")
@@ -51,9 +51,11 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
     check_slack_settings(settings, http)
     for problem in catalog.problems:
         log.error("event=catalog_file_skipped problem=%r", str(problem))
+    services = Services.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
-    store = Store(settings.storage_path)
-    app = build_app(Services(settings, catalog, store))
+    services.store = Store(settings.storage_path)
+    store = services.store
+    app = build_app(services)
     if http:
         from bot.slack.server import make_server
 

@@ -1,0 +1,79 @@
+"""The core services a surface needs (catalog, triage engine, health, store), built once.
+
+CLI, Slack and console all hold one `Services`; none of this imports Slack.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from bot.catalog import Catalog
+from bot.config import Settings, check_products
+from bot.health import HealthReport, MatchRef, admin_allowed, run_health
+from bot.health_config import HealthSettings, HealthTarget, parse_health_config
+from bot.store import Store
+from bot.triage import TriageEngine, TriageHints
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalog: Catalog
+    store: Store | None = None
+    health: HealthSettings = field(default_factory=HealthSettings)
+
+    @classmethod
+    def load(cls, settings: Settings, catalog: Catalog, store: Store | None = None,
+             env: Mapping[str, str] | None = None) -> Services:
+        """Validate everything that depends on the catalog; ConfigError names the key."""
+        check_products(settings, catalog.products)
+        health = parse_health_config(settings.health_raw, os.environ if env is None else env,
+                                     file=settings.source, products=catalog.products)
+        return cls(settings, catalog, store, health)
+
+    @cached_property
+    def engine(self) -> TriageEngine:
+        return TriageEngine(self.catalog)
+
+    @cached_property
+    def hosts(self) -> dict[str, str]:
+        """Product -> host of its first health target, to fill `{host}` in commands."""
+        out: dict[str, str] = {}
+        for target in self.health.targets:
+            out.setdefault(target.product, urlsplit(target.base_url).netloc)
+        return out
+
+    @property
+    def health_products(self) -> frozenset[str]:
+        return frozenset(t.product for t in self.health.targets)
+
+    def hints(self, channel: str | None = None, product: str | None = None) -> TriageHints:
+        return TriageHints(product=product or self.settings.product_for_channel(channel),
+                           hosts=self.hosts)
+
+    def explain(self, product: str, failure: str) -> Sequence[MatchRef]:
+        """A health failure explained by the catalog, as triage would explain a paste."""
+        result = self.engine.triage(failure, self.hints(product=product))
+        return [MatchRef(f.entry.catalog, f.entry.code) for f in result.confident
+                if f.entry.catalog == product][:3]
+
+    def check_health(self, names: Sequence[str] = (), *, product: str | None = None,
+                     user: str | None = None, channel: str | None = None) -> HealthReport:
+        """Run the named targets (all, or a product's); admin checks only where allowed."""
+        targets: tuple[HealthTarget, ...] = self.health.select(names)
+        if product:
+            targets = tuple(t for t in targets if t.product == product)
+        viewer_known = user is not None or channel is not None
+        allowed = admin_allowed(self.health, user, channel) if viewer_known else True
+        return run_health(targets, self.explain, catalog=self.catalog, include_admin=allowed)
+
+    def is_health_request(self, words: Sequence[str]) -> bool:
+        """`health`, or `health` followed only by configured target names."""
+        if not words or words[0].lower() != "health":
+            return False
+        names = {t.name.lower() for t in self.health.targets}
+        return all(w.lower() in names for w in words[1:])
