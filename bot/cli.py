@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -260,6 +262,9 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser],
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The CLI prints its answers; logs are for the server, so only errors show here.
+    logging.basicConfig(level=os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper(),
+                        format="%(levelname)s %(name)s %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

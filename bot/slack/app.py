@@ -106,6 +106,24 @@ class _Recorder:
         return self.app.action(action_id)
 
 
+# Each registered feature and the bot scopes it needs, so manifest.yml asks for no more.
+SCOPES = {
+    ("commands", COMMAND): {"commands", "chat:write"},
+    ("message_shortcuts", SHORTCUT_TRIAGE): {"commands", "chat:write"},
+    ("bot_events", "app_mention"): {"app_mentions:read", "chat:write"},
+    ("bot_events", "message.im"): {"im:history", "chat:write"},
+}
+
+
+def required_scopes(registered: dict[str, set[str]]) -> set[str]:
+    """The bot scopes the registered listeners need (buttons need none of their own)."""
+    needed: set[str] = set()
+    for kind, names in registered.items():
+        for name in names:
+            needed |= SCOPES.get((kind, name), set())
+    return needed
+
+
 _REGISTRY: weakref.WeakKeyDictionary[App, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
 

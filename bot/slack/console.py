@@ -183,7 +183,7 @@ def run_console(settings: Settings, catalog: Catalog, stdin: TextIO | None = Non
     """Run the console until end of input or `:quit`."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True,
                         format="%(levelname)s %(name)s %(message)s")
     interactive = stdin.isatty()
     secret = secrets.token_hex(16)

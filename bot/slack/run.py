@@ -46,7 +46,8 @@ def check_slack_settings(settings: Settings, http: bool) -> None:
 
 def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.0.0",
           port: int | None = None) -> int:
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr)
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr,
+                        force=True)
     http = http or not settings.slack.app_token
     check_slack_settings(settings, http)
     for problem in catalog.problems:
