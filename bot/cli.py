@@ -196,6 +196,22 @@ def cmd_report_feedback(ctx: Context) -> int:
     return 0
 
 
+def cmd_probe(ctx: Context) -> int:
+    """Liveness for container HEALTHCHECKs: GET /healthz of the local HTTP server."""
+    import httpx
+
+    if os.environ.get("SLACK_APP_TOKEN") and not ctx.args.port:
+        return 0  # Socket Mode: no port to probe; the process being alive is the check
+    port = ctx.args.port or int(os.environ.get("PORT") or 3000)
+    try:
+        ok = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=3).status_code == 200
+    except httpx.HTTPError as err:
+        print(f"errcode: /healthz on port {port} did not answer ({type(err).__name__})",
+              file=sys.stderr)
+        return 1
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="errcode",
                                      description="Support triage for pasted errors.")
@@ -236,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("probe", help="liveness probe of a running `serve --http`")
+    p.add_argument("--port", type=int, help="default $PORT or 3000")
+    p.set_defaults(func=cmd_probe)
 
     rep = sub.add_parser("report", help="what users asked that the catalog lacks")
     rep_sub = rep.add_subparsers(dest="report_command", metavar="ACTION", required=True)
