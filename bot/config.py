@@ -112,12 +112,7 @@ def _settings(raw: dict, env: Mapping[str, str], file: str | None) -> Settings:
         if not isinstance(product, str) or not product:
             raise ConfigError(key, "needs a product name", file)
         channel_products[str(channel)] = product
-    slack_raw = raw.get("slack") or {}
-    if not isinstance(slack_raw, dict):
-        raise ConfigError("slack", "must be a mapping", file)
-    for key in slack_raw:
-        if key not in _SLACK_KEYS:
-            raise ConfigError(f"slack.{key}", "unknown setting", file)
+    slack_raw = _section(raw, "slack", _SLACK_KEYS, file)
     threads = slack_raw.get("listener_threads", 16)
     if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 256:
         raise ConfigError("slack.listener_threads", "must be a whole number from 1 to 256", file)
@@ -127,12 +122,7 @@ def _settings(raw: dict, env: Mapping[str, str], file: str | None) -> Settings:
                           f"'{api_url}' is not an http(s) URL", file)
     if api_url and not str(api_url).endswith("/"):
         api_url = f"{api_url}/"
-    esc = raw.get("escalation") or {}
-    if not isinstance(esc, dict):
-        raise ConfigError("escalation", "must be a mapping", file)
-    for key in esc:
-        if key not in _ESCALATION_KEYS:
-            raise ConfigError(f"escalation.{key}", "unknown setting", file)
+    esc = _section(raw, "escalation", _ESCALATION_KEYS, file)
     patterns = raw.get("redact_patterns") or []
     if not isinstance(patterns, list):
         raise ConfigError("redact_patterns", "must be a list of regular expressions", file)
@@ -163,6 +153,18 @@ def _settings(raw: dict, env: Mapping[str, str], file: str | None) -> Settings:
         health_raw=raw.get("health"),
         source=file,
     )
+
+
+def _section(raw: dict, name: str, known: set[str], file: str | None) -> dict:
+    """A nested mapping of settings, with unknown keys named."""
+    section = raw.get(name) or {}
+    if not isinstance(section, dict):
+        raise ConfigError(name, "must be a mapping", file)
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"{name}.{key}", f"unknown setting (known: "
+                              f"{', '.join(sorted(known))})", file)
+    return section
 
 
 def _str(raw: dict, key: str, file: str | None, prefix: str = "") -> str | None:
