@@ -1,0 +1,64 @@
+"""Settings from errcode.yml and the environment: precedence, named mistakes, no leaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "errcode.yml"
+    path.write_text(text)
+    return path
+
+
+def test_environment_overrides_the_file(tmp_path):
+    cfg = write(tmp_path, "storage_path: ./from-file.sqlite3\n")
+    settings = load_settings(cfg, env={"ERRCODE_STORAGE_PATH": "/tmp/from-env.sqlite3"})
+    assert str(settings.storage_path) == "/tmp/from-env.sqlite3"
+    assert load_settings(cfg, env={}).storage_path == tmp_path / "from-file.sqlite3"
+
+
+def test_channel_default_product(tmp_path):
+    cfg = write(tmp_path, "default_product: mazevault\nchannels:\n  C0ABC123: {product: scaivault}\n")
+    settings = load_settings(cfg, env={})
+    assert settings.product_for_channel("C0ABC123") == "scaivault"
+    assert settings.product_for_channel("C0OTHER99") == "mazevault"
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("bogus: 1\n", "bogus"),
+    ("slack: {nope: 1}\n", "slack.nope"),
+    ("slack: {listener_threads: 999}\n", "slack.listener_threads"),
+    ("channels: {general: mazevault}\n", "channels.general"),
+    ("redact_patterns: ['(unclosed']\n", "redact_patterns[0]"),
+    ("log_level: loud\n", "log_level"),
+    ("escalation: {channel: 5, other: 1}\n", "escalation.other"),
+    ("catalog_dir: ./no-such-dir\n", "catalog_dir"),
+    ("[not, a, mapping]\n", "(file)"),
+    ("a: [unclosed\n", "(file)"),
+])
+def test_mistakes_are_named_by_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env={})
+    assert info.value.key == key
+    assert str(info.value).startswith(str(tmp_path / "errcode.yml"))
+
+
+def test_slack_secrets_come_from_the_environment_and_stay_out_of_repr(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1111-secret", "SLACK_SIGNING_SECRET": "sig-secret-value",
+           "SLACK_APP_TOKEN": "xapp-1-secret", "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    settings = load_settings(write(tmp_path, ""), env=env)
+    assert settings.slack.bot_token == "xoxb-1111-secret"
+    assert settings.slack.api_url == "http://127.0.0.1:9/api/"
+    text = repr(settings)
+    for secret in env.values():
+        if "secret" in secret:
+            assert secret not in text
+
+
+def test_missing_explicit_config_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yml", env={})
