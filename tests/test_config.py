@@ -22,7 +22,8 @@ def test_environment_overrides_the_file(tmp_path):
 
 
 def test_channel_default_product(tmp_path):
-    cfg = write(tmp_path, "default_product: mazevault\nchannels:\n  C0ABC123: {product: scaivault}\n")
+    cfg = write(tmp_path, "default_product: mazevault\n"
+                          "channels:\n  C0ABC123: {product: scaivault}\n")
     settings = load_settings(cfg, env={})
     assert settings.product_for_channel("C0ABC123") == "scaivault"
     assert settings.product_for_channel("C0OTHER99") == "mazevault"
