@@ -15,10 +15,11 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from bot.catalog import Catalog, check_catalog, load_catalog
 from bot.config import Settings, load_settings
-from bot.errors import ErrcodeError
+from bot.errors import ConfigError, ErrcodeError
 from bot.render.text import catalog_text, triage_text
 from bot.services import Services
 from bot.triage import TriageEngine, TriageHints
@@ -212,6 +213,107 @@ def cmd_probe(ctx: Context) -> int:
     return 0 if ok else 1
 
 
+def _thread_from(source: str) -> tuple[list, str]:
+    """Messages from a saved thread: Slack JSON (a message list or a replies response), or
+    any text file (one message). Returns the messages and a stable thread key."""
+    import hashlib
+
+    from bot.escalation import ThreadMessage
+
+    if source == "-":
+        raw = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", errors="replace")
+        key = "stdin:" + hashlib.sha256(raw.encode()).hexdigest()[:16]
+    else:
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise ConfigError("--from", f"{path} does not exist or is not a file")
+        raw = path.read_bytes()[:MAX_STDIN_BYTES].decode("utf-8", errors="replace")
+        key = f"file:{path.resolve()}"
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        data = data["messages"]
+    if isinstance(data, list) and all(isinstance(m, dict) for m in data):
+        return [ThreadMessage(ts=str(m.get("ts", "")), user=m.get("user"),
+                              text=str(m.get("text") or "")) for m in data], key
+    return [ThreadMessage(ts="", user=None, text=raw)], key
+
+
+def cmd_escalate(ctx: Context) -> int:
+    from bot.escalation_flow import finish_escalation, prepare_escalation
+    from bot.render.packet import packet_json
+    from bot.store import Store
+
+    messages, key = _thread_from(ctx.args.source)
+    answers = {}
+    for item in ctx.args.answer or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError("--answer", f"'{item}' is not KEY=VALUE")
+        answers[name.strip()] = value
+    with Store(ctx.settings.storage_path) as store:
+        services = Services.load(ctx.settings, ctx.catalog, store)
+        prepared = prepare_escalation(services, messages, thread_key=key, answers=answers)
+        if prepared.draft.missing and sys.stdin.isatty() and ctx.args.source != "-":
+            print("The escalation checklist still needs (enter to skip):", file=sys.stderr)
+            for item in prepared.draft.missing:
+                value = input(f"  {item.label}: ").strip()
+                if value:
+                    answers[item.key] = value
+        result = finish_escalation(services, messages, thread_key=key, thread=key,
+                                   channel=None, user=os.environ.get("USER"), answers=answers,
+                                   run_health=not ctx.args.no_health)
+    rec = result.record
+    if ctx.args.json:
+        print(json.dumps({"id": rec.id, "version": rec.version,
+                          "packet": packet_json(result.packet)}, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(rec.markdown.rstrip() + "\n")
+    print(f"errcode: stored as {rec.id} version {rec.version}. {result.private_note}",
+          file=sys.stderr)
+    if result.email:
+        print(f"errcode: email draft: {result.email}", file=sys.stderr)
+    return 0
+
+
+def cmd_escalations_list(ctx: Context) -> int:
+    from bot.store import Store
+
+    with Store(ctx.settings.storage_path) as store:
+        rows = store.list_packets(ctx.args.limit)
+    if ctx.args.json:
+        print(json.dumps([{"id": r.id, "version": r.latest_version, "title": r.title,
+                           "product": r.product, "thread": r.thread_key, "author": r.author,
+                           "created_at": r.created_at, "updated_at": r.updated_at}
+                          for r in rows], indent=2))
+        return 0
+    if not rows:
+        print("No escalation packets stored.")
+        return 0
+    for r in rows:
+        print(f"{r.id}  v{r.latest_version}  {r.product or '-':<10} {r.title}")
+    return 0
+
+
+def cmd_escalations_show(ctx: Context) -> int:
+    from bot.store import Store
+
+    with Store(ctx.settings.storage_path) as store:
+        rec = store.get_packet(ctx.args.id, ctx.args.version)
+    if rec is None:
+        print(f"errcode: no escalation packet {ctx.args.id}"
+              + (f" version {ctx.args.version}" if ctx.args.version else ""), file=sys.stderr)
+        return 1
+    if ctx.args.json:
+        print(json.dumps({"id": rec.id, "version": rec.version, "thread": rec.thread_key,
+                          "packet": json.loads(rec.data_json)}, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(rec.markdown.rstrip() + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="errcode",
                                      description="Support triage for pasted errors.")
@@ -252,6 +354,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("escalate", parents=[common],
+                       help="build a support-escalation packet from a saved thread or log")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE",
+                   help="Slack thread JSON, or any text/log file ('-' for stdin)")
+    p.add_argument("--answer", action="append", metavar="KEY=VALUE",
+                   help="a checklist answer, e.g. version=3.4.1 (repeatable)")
+    p.add_argument("--no-health", action="store_true", help="do not run health checks")
+    p.add_argument("--json", action="store_true", help="the packet as JSON")
+    p.set_defaults(func=cmd_escalate)
+
+    esc = sub.add_parser("escalations", help="stored escalation packets")
+    esc_sub = esc.add_subparsers(dest="escalations_command", metavar="ACTION", required=True)
+    p = esc_sub.add_parser("list", parents=[common], help="newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_escalations_list)
+    p = esc_sub.add_parser("show", parents=[common], help="one packet (latest version)")
+    p.add_argument("id")
+    p.add_argument("--version", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_escalations_show)
 
     p = sub.add_parser("probe", help="liveness probe of a running `serve --http`")
     p.add_argument("--port", type=int, help="default $PORT or 3000")

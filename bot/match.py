@@ -114,10 +114,10 @@ class Matcher:
         """Rank catalog entries for one paste. `product_hint` is e.g. a channel default."""
         product_scores, reasons = self._product_evidence(ev, product_hint)
         found: dict[int, Match] = {}
-        self._match_codes(ev, found)
+        echo = self._match_codes(ev, found)
         # A paste that is nothing but a documented code needs no meaning search.
         if len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm:
-            self._match_text(ev, found)
+            self._match_text(ev, found, echo)
         self._match_status(ev, found)
         # Codes spelled in a product's style count as evidence for that product.
         for m in found.values():
@@ -142,7 +142,8 @@ class Matcher:
 
     # ----------------------------------------------------------------------- codes
 
-    def _match_codes(self, ev: Evidence, found: dict[int, Match]) -> None:
+    def _match_codes(self, ev: Evidence, found: dict[int, Match]) -> frozenset[str]:
+        """Match codes; return the words of the documented codes found (their echo)."""
         candidates: dict[str, tuple[str, CodeMention | None]] = {}
         for mention in ev.mentions:
             candidates.setdefault(mention.code, ("mention", mention))
@@ -160,6 +161,10 @@ class Matcher:
         spelled_exactly = {normalize_code(w) for w in candidates
                            if any(self.entries[i].code == w
                                   for i in self.by_norm.get(normalize_code(w), ()))}
+        # `secret_not_found` is also the words "secret", "found": matches on those words
+        # alone only echo the code ("not found" ~ `ca_not_found`), they are not new errors.
+        echo = frozenset(t for w in candidates if normalize_code(w) in self.by_norm
+                         for t in terms(w))
         fuzzy_budget = MAX_FUZZY_CANDIDATES
         for written, (source, mention) in candidates.items():
             norm = normalize_code(written)
@@ -184,7 +189,8 @@ class Matcher:
                                           "exact" if exact else "normalized", (why,), mention,
                                           line))
                 continue
-            if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and " " not in written):
+            if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and (
+                    " " not in written or echo.issuperset(terms(written)))):
                 continue
             fuzzy_budget -= 1
             if mention is not None:
@@ -202,10 +208,12 @@ class Matcher:
                 score = round(similarity * 0.95, 1) + (1.0 if i in styled else 0.0)
                 why = f"`{written}` looks like `{entry.code}` ({similarity:.0f}% similar)"
                 _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), mention, line))
+        return echo
 
     # ----------------------------------------------------------------------- text
 
-    def _match_text(self, ev: Evidence, found: dict[int, Match]) -> None:
+    def _match_text(self, ev: Evidence, found: dict[int, Match],
+                    echo: frozenset[str] = frozenset()) -> None:
         statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             failing = bool(statuses) or _FAILURE.search(segment) is not None
@@ -227,7 +235,7 @@ class Matcher:
                 strong = hit.phrase_coverage >= 0.99 and hit.phrase_size >= 3
                 effective = hit.score + (0.06 if status_ok else 0.0)
                 confident = (effective >= TEXT_CONFIDENT and len(hit.matched) >= 2
-                             and (failing or strong))
+                             and (failing or strong) and not echo.issuperset(hit.matched))
                 why = [f"words match its {hit.phrase_kind}: {', '.join(hit.matched)}"]
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")

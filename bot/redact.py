@@ -13,11 +13,19 @@ and earlier placeholders, so redacting twice changes nothing.
 Every scanner is one pass of a compiled regex with bounded quantifiers (or a
 linear walk), so a 1 MB paste stays linear. Spans from all scanners are merged
 (overlaps join, the most specific kind names the result) and replaced in one pass.
+
+Known limits: a secret needs context (a key, header, flag, URL, or a known shape
+such as xoxb-/ghp_/AKIA/eyJ); a bare random string in prose ("my password is x")
+stays. A header value after `Authorization:`/`Cookie:` runs to the line end (or the
+closing quote), so anything after it on that line goes too. After a secret key
+with `: `, prose is taken as the value ("password: must be 12 chars" loses "must").
+`secret=<name or path>` (e.g. `db-root`, `apps/crm/smtp`) is kept: vaults name secrets.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -32,11 +40,11 @@ KINDS = ("token", "jwt", "password", "secret", "private_key", "cookie", "authori
 _PRIORITY = {"private_key": 0, "authorization": 1, "cookie": 2, "jwt": 3, "password": 4,
              "secret": 5, "token": 6, "custom": 7}
 
-PLACEHOLDER_RE = re.compile(r"\[REDACTED:[a-z_]{1,32}#[0-9]{1,9}\]")
+PLACEHOLDER_RE = re.compile(r"\[REDACTED:(?P<kind>[a-z_]{1,32})#(?P<n>[0-9]{1,9})\]")
 
 # Values that only stand for a secret: docs placeholders, env references, masks.
 _STAND_IN = re.compile(
-    r"\[(?:REDACTED|FILTERED|HIDDEN|MASKED)[^\]\n]{0,40}\]|<[^<>\n]{1,80}>|&lt;.{1,80}?&gt;"
+    r"\[(?i:REDACTED|FILTERED|HIDDEN|MASKED)[^\]\n]{0,40}\]|<[^<>\n]{1,80}>|&lt;.{1,80}?&gt;"
     r"|\$\{[^}\n]{1,80}\}|\$[A-Z_][A-Z0-9_]{0,80}|\{\{.{0,80}?\}\}|%\(?\w{0,40}\)?s"
     r"|[*xX•.…]{3,}"
     r"|(?i:null|none|nil|true|false|undefined|redacted|hidden|masked|filtered)",
@@ -117,15 +125,19 @@ _KV_RE = re.compile(
     r"|'(?P<sq>[^'\n]{0,65536})'"
     r"|\\\"(?P<eq>[^\"\n]{0,65536}?)\\\""
     r"|[\"'](?P<open>[^\"'\n]{1,65536})"  # a quote never closed: a cut-off paste
-    r"|(?P<bare>[^\s\"'`<>&\\][^\s\"'`<>&]{0,65535}))")
+    # `&` ends a bare value only where a query parameter follows (`?a=x&b=y`, `&amp;b=y`):
+    # `password=Tr0ub4dor&3` is one secret.
+    r"|(?P<bare>[^\s\"'`<>&\\](?:[^\s\"'`<>&]|&(?!(?:amp;)?[A-Za-z_][\w.-]{0,63}=)"
+    r"){0,65535}))")
 _FLAG_RE = re.compile(
     r"(?<![A-Za-z0-9_-])--?" + _KEY_HINT + r"(?P<key>[A-Za-z][A-Za-z0-9_-]{1,40})"
     r"(?:=|[ \t]{1,8})(?:\"(?P<dq>[^\"\n]{0,8192})\"|'(?P<sq>[^'\n]{0,8192})'"
     r"|(?P<bare>[^\s\"'`-][^\s\"'`]{0,8191}))")
-_HEADER_RE = re.compile(
-    r"(?i)(?:(?P<q>[\"'])|(?<![A-Za-z0-9_-]))"
-    r"(?P<name>proxy-authorization|authorization|set-cookie|cookie)"
-    r"[ \t]{0,8}:[ \t]{0,8}(?P<v>[^\r\n]{1,16384})")
+_HEADER_NAMES = r"(?:proxy-authorization|authorization|set-cookie|cookie)[ \t]{0,8}:[ \t]{0,8}"
+_HEADER_RE = re.compile(  # quoted (`-H "Cookie: a=b"`) up to the quote, else to the line end
+    rf"(?i)\"(?P<n1>{_HEADER_NAMES})(?P<v1>[^\r\n\"]{{1,16384}})"
+    rf"|'(?P<n2>{_HEADER_NAMES})(?P<v2>[^\r\n']{{1,16384}})"
+    rf"|(?<![A-Za-z0-9_-])(?P<n3>{_HEADER_NAMES})(?P<v3>(?![\"'])[^\r\n]{{1,16384}})")
 _AUTH_SCHEMES = frozenset(
     "basic bearer digest token negotiate ntlm hoba mutual oauth aws aws4-hmac-sha256 bot jwt "
     "apikey api-key key sso-key ssws dpop privatetoken vapid gnap sharedkey signature "
@@ -155,7 +167,8 @@ _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----")
 _PEM_STOP = re.compile(r"\n[ \t]*\r?\n|\"|```")
 _PEM_HEADER_LINE = re.compile(r"[ \t]*[A-Za-z][A-Za-z-]{0,30}:[ \t]")
-_SECRET_PATH = re.compile(r"[a-z0-9_.-]+(?:/[a-z0-9_.*-]+)+/?")
+_SECRET_PATH = re.compile(r"[a-z0-9_.*-]+(?:/[a-z0-9_.*-]+)+/?")
+_SECRET_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
 _TRAILING = ",;.)]}"
 
 
@@ -169,6 +182,8 @@ def _credential(value: str) -> tuple[int, int] | None:
     if not rest:
         return None
     first = rest.split(None, 1)[0].rstrip(_TRAILING)
+    if _stand_in(first):  # `Bearer <token> header`, `Bearer $TOKEN"`
+        return None
     cred = first if _TOKEN68.fullmatch(first) else rest
     if _stand_in(cred) or (off == 0 and cred.lower() in _AUTH_SCHEMES):
         return None
@@ -177,7 +192,7 @@ def _credential(value: str) -> tuple[int, int] | None:
 
 def _value_hit(kind: str, key: str, start: int, value: str, quoted: bool) -> _Hit | None:
     if not quoted:
-        if value[:1] in "{[":  # a nested structure: its own keys are scanned
+        if value[:1] in "{[" or _stand_in(value):  # a nested structure: its keys are scanned
             return None
         value = value.rstrip(_TRAILING)
     if kind == "authorization":
@@ -186,8 +201,9 @@ def _value_hit(kind: str, key: str, start: int, value: str, quoted: bool) -> _Hi
     value = value.rstrip() if kind == "cookie" else value
     if _stand_in(value) or _looks_like_code(value):
         return None
-    if kind == "secret" and key.lower() == "secret" and _SECRET_PATH.fullmatch(value):
-        return None  # ScaiVault names secrets by path: `secret: environments/prod/db`
+    if kind == "secret" and (_SECRET_PATH.fullmatch(value) or (
+            key.lower() == "secret" and _SECRET_NAME.fullmatch(value))):
+        return None  # a vault names its secrets: `secret=db-root`, `"secret": "apps/crm/smtp"`
     return _Hit(start, start + len(value), kind, value)
 
 
@@ -202,9 +218,9 @@ def _scan_kv(text: str) -> Iterator[_Hit]:
             hit = _value_hit(kind, m["key"], m.start(group), m[group], group != "bare")
         if hit:
             yield hit
-            pos = m.end()
-        else:  # not a secret: its value may still hold `key=value` pairs
-            pos = m.start(group)
+            pos = m.end(group)  # a closing quote may open the next key: `"a":"x""b":"y"`
+        else:  # not a secret: its value (from its opening quote) may hold `key=value` pairs
+            pos = m.start(group) - {"dq": 1, "sq": 1, "open": 1, "eq": 2}.get(group, 0)
 
 
 def _scan_flags(text: str) -> Iterator[_Hit]:
@@ -223,16 +239,14 @@ def _scan_flags(text: str) -> Iterator[_Hit]:
 
 
 def _scan_headers(text: str) -> Iterator[_Hit]:
-    for m in _HEADER_RE.finditer(text):
-        value = m["v"]
-        if m["q"]:
-            value = value.split(m["q"], 1)[0]
-        elif value[:1] in "\"'":
-            continue  # `Authorization: "..."`: the key=value scanner takes the quoted value
-        kind = "authorization" if m["name"].lower().endswith("authorization") else "cookie"
-        hit = _value_hit(kind, m["name"], m.start("v"), value, True)
+    pos = 0
+    while m := _HEADER_RE.search(text, pos):
+        i = next(i for i in "123" if m["v" + i] is not None)
+        kind = "authorization" if "auth" in m["n" + i].lower() else "cookie"
+        hit = _value_hit(kind, kind, m.start("v" + i), m["v" + i], True)
         if hit:
             yield hit
+        pos = hit.end if hit else m.end()  # other headers may follow on the same line
 
 
 def _scan_credentials(text: str) -> Iterator[_Hit]:
@@ -302,9 +316,8 @@ def _scan_custom(text: str, patterns: Sequence[re.Pattern[str]]) -> Iterator[_Hi
                 yield _Hit(start, end, "custom", m[group])
 
 
-def _merge(hits: list[_Hit], text: str) -> list[_Hit]:
+def _merge(hits: list[_Hit], marks: list[tuple[int, int]]) -> list[_Hit]:
     """Drop spans touching existing placeholders; join overlaps under the best kind."""
-    marks = [p.span() for p in PLACEHOLDER_RE.finditer(text)]
     mark_starts = [s for s, _ in marks]
 
     def on_mark(h: _Hit) -> bool:
@@ -325,6 +338,13 @@ def _merge(hits: list[_Hit], text: str) -> list[_Hit]:
     return merged
 
 
+_GLUE = frozenset(string.ascii_letters + string.digits + "_.-$\\+")
+
+
+def _glued(text: str, h: _Hit) -> bool:
+    return text[h.end:h.end + 1] in _GLUE or text[h.start - 1:h.start] in _GLUE
+
+
 # ---------------------------------------------------------------------- API ----
 @dataclass(frozen=True)
 class RedactionResult:
@@ -341,6 +361,7 @@ class Redactor:
     _patterns: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False)
     _names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _kinds: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _last: dict[str, int] = field(default_factory=dict, init=False, repr=False)
     _count: int = field(default=0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                   compare=False)
@@ -351,30 +372,47 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """`text` with every secret replaced by its placeholder."""
+        out, glued = self._pass(text)
+        for _ in range(3):
+            # A placeholder glued to a word (`-----END ...-----xoxb-...`) ends in `]`, which
+            # can start a match the word's own `-` prevented: go again until nothing changes.
+            if not glued:
+                break
+            out, glued = self._pass(out)
+        return out
+
+    def _pass(self, text: str) -> tuple[str, bool]:
         if not text:
-            return text
+            return text, False
         low = text.lower()
         hits = [h for scan, needles in _SCANNERS
                 if not needles or any(n in low for n in needles) for h in scan(text)]
         hits.extend(_scan_custom(text, self._patterns))
-        if not hits:
-            return text
+        marks = list(PLACEHOLDER_RE.finditer(text)) if "[REDACTED:" in text else []
         out: list[str] = []
         pos = 0
         with self._lock:
-            for h in _merge(hits, text):
+            for mark in marks:  # numbers already in the text are taken: no new secret reuses one
+                kind, n = mark["kind"], int(mark["n"])
+                self._last[kind] = max(self._last.get(kind, 0), n)
+            if not hits:
+                return text, False
+            glued = False
+            for h in _merge(hits, [mark.span() for mark in marks]):
                 out.append(text[pos:h.start])
                 out.append(self._placeholder(h.kind, h.value))
+                glued = glued or _glued(text, h)
                 pos = h.end
                 self._count += 1
         out.append(text[pos:])
-        return "".join(out)
+        return "".join(out), glued
 
     def _placeholder(self, kind: str, value: str) -> str:
         name = self._names.get(value)
         if name is None:
             self._kinds[kind] = self._kinds.get(kind, 0) + 1
-            name = self._names[value] = f"[REDACTED:{kind}#{self._kinds[kind]}]"
+            self._last[kind] = n = self._last.get(kind, 0) + 1
+            name = self._names[value] = f"[REDACTED:{kind}#{n}]"
         return name
 
     @property

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.render.blocks import (
+    ACTION_ESCALATE,
     ACTION_HEALTH,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
@@ -31,6 +32,7 @@ from bot.render.blocks import (
     Reply,
     text_reply,
 )
+from bot.slack import escalate
 from bot.slack.replies import (
     Asked,
     Services,
@@ -48,6 +50,7 @@ COMMAND = "/errcode"
 SHORTCUT_TRIAGE = "triage_message"
 EVENTS = ("app_mention", "message")
 EXPIRED = "That answer has expired. Run `/errcode` again with the error."
+ESCALATE_WORDS = {"escalate", "escalate this", "escalate thread", "escalate this thread"}
 
 
 def web_client(token: str | None, api_url: str | None) -> WebClient:
@@ -105,13 +108,25 @@ class _Recorder:
         self.seen["actions"].add(action_id)
         return self.app.action(action_id)
 
+    def view(self, callback_id: str) -> Callable:
+        self.seen["views"].add(callback_id)
+        return self.app.view(callback_id)
+
+    def feature(self, name: str) -> None:
+        """A capability with scopes of its own (e.g. reading threads to escalate them)."""
+        self.seen["features"].add(name)
+
 
 # Each registered feature and the bot scopes it needs, so manifest.yml asks for no more.
 SCOPES = {
     ("commands", COMMAND): {"commands", "chat:write"},
     ("message_shortcuts", SHORTCUT_TRIAGE): {"commands", "chat:write"},
+    ("message_shortcuts", escalate.SHORTCUT_ESCALATE): {"commands"},
     ("bot_events", "app_mention"): {"app_mentions:read", "chat:write"},
     ("bot_events", "message.im"): {"im:history", "chat:write"},
+    # Escalation reads whole threads (replies) and their text files, uploads the packet.
+    ("features", "escalation"): {"channels:history", "groups:history", "im:history",
+                                 "mpim:history", "files:read", "files:write", "chat:write"},
 }
 
 
@@ -148,6 +163,15 @@ def _register(app: App, services: Services) -> None:
     @reg.event("app_mention", "app_mention")
     def on_mention(event: dict, client: WebClient, context: dict) -> None:
         text = strip_bot_mention(event.get("text", ""))
+        if text.strip().lower().rstrip(".!") in ESCALATE_WORDS:
+            started = _guard(lambda: escalate.start_from_event(
+                services, client, event, context.get("bot_user_id")))
+            if started is False:
+                _post(client, None, event.get("channel"), text_reply(
+                    "Mention me with `escalate` *inside* the thread you want to escalate, "
+                    "or use the message shortcut *Escalate this thread*."),
+                    thread_ts=event.get("ts"))
+            return
         _answer_in_thread(services, client, event, text, "mention")
 
     @reg.event("message", "message.im")
@@ -195,6 +219,20 @@ def _register(app: App, services: Services) -> None:
             return
         respond(response_type="ephemeral", replace_original=ephemeral, text=reply.text,
                 blocks=reply.blocks)
+
+    @reg.action(ACTION_ESCALATE)
+    def on_escalate(ack: Callable, body: dict, client: WebClient, context: dict) -> None:
+        ack()
+        user, channel = _who(body)
+        container = body.get("container") or {}
+        ref = escalate.ThreadRef(channel or "", container.get("thread_ts")
+                                 or container.get("message_ts") or "")
+        _guard(lambda: escalate.start(services, client, ref, user=user,
+                                      trigger_id=body.get("trigger_id"),
+                                      bot_user=context.get("bot_user_id")))
+
+    reg.feature("escalation")
+    escalate.register(reg, services, _guard)
 
     @reg.action(ACTION_HEALTH)
     def on_health(ack: Callable, body: dict, action: dict, client: WebClient,
@@ -269,6 +307,17 @@ def _safe(build: Callable[[], Reply]) -> Reply:
         log.exception("event=reply_failed ref=%s", ref)
         return text_reply(f":warning: Something went wrong on our side (ref `{ref}`). The error "
                           "was logged; please try again or use `errcode lookup`.")
+
+
+def _guard(work: Callable[[], object]) -> object:
+    """Run slow listener work; a failure is logged with a reference, never raised to bolt."""
+    try:
+        return work()
+    except SlackApiError as err:
+        log.warning("event=slack_api_error error=%s", err.response.get("error"))
+    except Exception:
+        log.exception("event=listener_failed ref=%s", uuid.uuid4().hex[:8])
+    return None
 
 
 def _who(body: dict) -> tuple[str | None, str | None]:

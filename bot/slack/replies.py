@@ -104,7 +104,8 @@ def triage_answer(services: Services, asked: Asked, *, show_others: bool = False
     if query_id is None:
         query_id = remember(services, asked, result)
     log_triage(asked, result, query_id)
-    buttons = Buttons(query_id=query_id, share=asked.ephemeral, escalate=False,
+    # Escalation works on a thread, so only answers posted in one offer it.
+    buttons = Buttons(query_id=query_id, share=asked.ephemeral, escalate=not asked.ephemeral,
                       health_products=services.health_products)
     return triage_reply(result, services.catalog.products, buttons,
                         shared_by=shared_by, show_others=show_others)

@@ -1,0 +1,476 @@
+"""An escalation thread -> a draft of what it already says -> a redacted packet.
+
+Two steps because a person sits between them: `draft_from_thread` triages every
+message and shared file, finds the product and the facts the checklist wants
+("we run 3.4.1 on AKS"), and lists only what is still missing; the person answers
+that; `assemble` adds health output and the answers and redacts everything with one
+`Redactor`, so a secret reads the same placeholder across the whole packet. Nothing
+leaves this module unredacted: the packet is the only thing stored, posted or uploaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from bot.catalog import Catalog, ChecklistItem, Product
+from bot.extract import unescape_slack
+from bot.health import HealthReport, worst_status
+from bot.redact import Redactor
+from bot.render.health import health_json, health_summary, health_text
+from bot.thread_facts import (
+    deployment_in,
+    email_in,
+    health_output_in,
+    license_in,
+    log_lines,
+    steps_in,
+    version_in,
+)
+from bot.triage import Finding, Triage, TriageEngine, TriageHints
+
+__all__ = ["ASKABLE", "GENERIC_CHECKLIST", "ChecklistLine", "Draft", "ErrorSeen", "Packet",
+           "ThreadMessage", "assemble", "draft_from_thread"]
+
+SCHEMA = "errcode.escalation/1"
+# Checklist keys a person can answer in the modal; the others errcode fills itself
+# (health output by running the checks, envelope details from the pastes).
+ASKABLE = ("error_messages", "request_ids", "steps_to_reproduce", "deployment", "version",
+           "license_key", "contact_email", "logs")
+# For a thread whose product is unknown: what any vendor's support asks for.
+GENERIC_CHECKLIST = (
+    ChecklistItem("error_messages", "Error messages (exact code and message)"),
+    ChecklistItem("request_ids", "Request ids of the failing requests"),
+    ChecklistItem("logs", "Application logs with the errors"),
+    ChecklistItem("steps_to_reproduce", "Steps to reproduce"),
+    ChecklistItem("deployment", "Deployment type"),
+    ChecklistItem("version", "Product version"),
+)
+MAX_EXCERPT_CHARS = 3_000
+MAX_EXCERPTS_CHARS = 30_000
+MAX_LOG_LINES = 80
+MAX_LOG_CHARS = 12_000
+CODE_KINDS = ("exact", "normalized", "fuzzy", "status")
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message of the thread; `files` are (name, text) of shared text files."""
+
+    ts: str
+    user: str | None
+    text: str
+    files: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def time(self) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(float(self.ts), UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(frozen=True)
+class ErrorSeen:
+    """One distinct error in the thread, as it was pasted (not yet redacted)."""
+
+    code: str  # as written in the paste, or the entry's code for a described symptom
+    catalog: str | None  # None: in an error envelope but not documented
+    entry_code: str | None
+    title: str
+    message: str | None
+    http_status: int | None
+    request_id: str | None
+    seen_at: str | None  # the log line's timestamp, else the message's time (ISO, UTC)
+    fields: tuple[str, ...] = ()
+    details: str | None = None
+    kind: str = "exact"  # exact | normalized | fuzzy | status | text | undocumented
+    source: str = ""  # "message 4", "file app.log"
+    count: int = 1
+    retry: str = ""  # the retry advice at the time
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the thread says, before anyone is asked anything."""
+
+    product: str | None
+    errors: tuple[ErrorSeen, ...]
+    request_ids: tuple[str, ...]
+    facts: Mapping[str, str]  # checklist key -> value found in the thread (unredacted)
+    sources: Mapping[str, str]  # checklist key -> where it was found
+    missing: tuple[ChecklistItem, ...]  # askable items neither the thread nor answers cover
+    checklist: tuple[ChecklistItem, ...]
+    messages: int
+    log_lines: tuple[str, ...] = ()
+    log_total: int = 0
+    evidence_messages: tuple[int, ...] = ()  # 1-based: the messages errors were found in
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """An error as found in one message, before the thread's product is known."""
+
+    error: ErrorSeen
+    group: tuple[str, str]  # (source, code as written): one paste, one error
+    message_index: int
+
+
+def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *,
+                      product_hint: str | None = None,
+                      known: Mapping[str, str] | None = None) -> Draft:
+    """Triage every message and file; find the product, the facts and what is missing."""
+    known = {k: v for k, v in (known or {}).items() if v}
+    hints = TriageHints(product=product_hint)
+    seen: list[_Seen] = []
+    request_ids: dict[str, None] = {}
+    votes: Counter[str] = Counter()
+    facts: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    logs: list[str] = []
+    log_total = 0
+    support = frozenset(p.support_email.lower() for p in engine.catalog.products.values()
+                        if p.support_email)
+
+    for i, msg in enumerate(messages, 1):
+        when = _iso(msg.time)
+        for where, text in [(f"message {i}", msg.text)] + [
+                (f"file {name} (message {i})", body) for name, body in msg.files]:
+            if not text.strip():
+                continue
+            result = engine.triage(text, hints)
+            request_ids.update(dict.fromkeys(result.evidence.request_ids))
+            for item in _errors_in(result, where, when, i):
+                seen.append(item)
+                if item.error.catalog and item.error.kind in CODE_KINDS:
+                    votes[item.error.catalog] += 2
+            if result.product:
+                votes[result.product] += 1
+            plain = unescape_slack(text)
+            found = log_lines(plain)
+            logs.extend(found.lines)
+            log_total += found.errors
+            for key, finder in _FINDERS:
+                if key not in facts and (value := finder(plain, support)):
+                    facts[key] = value
+                    sources[key] = where + (f" by <@{msg.user}>" if msg.user else "")
+
+    product = _product(votes, product_hint, engine.catalog)
+    checklist = _checklist(engine.catalog.products.get(product) if product else None)
+    found_errors, with_errors = _distinct(seen, product)
+    if found_errors:
+        facts.setdefault("error_messages", plural(len(found_errors), "distinct error"))
+        sources.setdefault("error_messages", "triage of the thread")
+    if request_ids:
+        facts.setdefault("request_ids", ", ".join(request_ids))
+        sources.setdefault("request_ids", "triage of the thread")
+    if log_total:
+        facts.setdefault("logs", f"{plural(len(logs), 'log line')} at warning level or worse")
+        sources.setdefault("logs", "log lines pasted in the thread")
+    missing = tuple(item for item in checklist if item.key in ASKABLE
+                    and item.key not in facts and item.key not in known)
+    return Draft(product=product, errors=found_errors, request_ids=tuple(request_ids),
+                 facts=facts, sources=sources, missing=missing, checklist=checklist,
+                 messages=len(messages), log_lines=tuple(logs), log_total=log_total,
+                 evidence_messages=with_errors)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z") if when else None
+
+
+def _errors_in(result: Triage, where: str, when: str | None, index: int) -> list[_Seen]:
+    """Every error of one message: catalog matches, and envelopes the catalog lacks."""
+    out = []
+    matched: set[str] = set()
+    ids = result.evidence.request_ids
+    for f in result.confident:
+        written = f.mention.code if f.mention else f.entry.code
+        matched.add(written)
+        error = _seen(f, where, when, ids[0] if len(ids) == 1 else None)
+        out.append(_Seen(error, (where, written.lower()), index))
+    for m in result.evidence.mentions:
+        if m.code not in matched and m.source in ("envelope", "json"):
+            matched.add(m.code)
+            out.append(_Seen(ErrorSeen(
+                code=m.code, catalog=None, entry_code=None, title="Not in the catalog",
+                message=m.message, http_status=m.http_status, request_id=m.request_id,
+                seen_at=m.seen_at or when, fields=m.fields, details=m.details,
+                kind="undocumented", source=where), (where, m.code.lower()), index))
+    return out
+
+
+def _distinct(seen: Sequence[_Seen], product: str | None
+              ) -> tuple[tuple[ErrorSeen, ...], tuple[int, ...]]:
+    """One row per distinct error, in time order, without triage's second guesses;
+    and the messages those errors were found in.
+
+    Dropped: meaning matches in a message that names a code (the code says it), the
+    other product's reading of a code both products share (`rate_limited`), and a bare
+    mention of a code already seen with its message or request id.
+    """
+    has_code = {s.message_index for s in seen if s.error.kind in (*CODE_KINDS, "undocumented")}
+    in_product = {s.group for s in seen if s.error.catalog == product}
+    kept: list[ErrorSeen] = []
+    indexes: set[int] = set()
+    for s in seen:
+        e = s.error
+        if e.kind == "text" and (s.message_index in has_code or (
+                product and e.catalog != product)):
+            continue
+        if product and e.catalog not in (product, None) and s.group in in_product:
+            continue
+        kept.append(e)
+        indexes.add(s.message_index)
+    detailed = {(e.catalog, e.code) for e in kept if e.message or e.request_id}
+    with_id = {(e.catalog, e.code, e.message): e.request_id for e in kept if e.request_id}
+    rows: dict[tuple, ErrorSeen] = {}
+    for e in kept:
+        if not (e.message or e.request_id) and (e.catalog, e.code) in detailed:
+            continue
+        # The same error pasted again without its request id is the same occurrence.
+        rid = e.request_id or with_id.get((e.catalog, e.code, e.message))
+        key = (e.catalog, e.code, e.message, rid)
+        prior = rows.get(key)
+        rows[key] = (replace(prior, count=prior.count + 1, seen_at=min(prior.seen_at or "",
+                                                                       e.seen_at or "") or None)
+                     if prior else replace(e, request_id=rid))
+    return tuple(sorted(rows.values(), key=_when)), tuple(sorted(indexes))
+
+
+def _seen(f: Finding, where: str, when: str | None, only_id: str | None) -> ErrorSeen:
+    m, e = f.mention, f.entry
+    status = (m.http_status if m else None) or e.http_status
+    return ErrorSeen(
+        code=m.code if m else e.code, catalog=e.catalog, entry_code=e.code, title=e.title,
+        message=m.message if m else None, http_status=status,
+        request_id=(m.request_id if m else None) or only_id,
+        seen_at=(m.seen_at if m else None) or when, fields=m.fields if m else (),
+        details=m.details if m else None, kind=f.kind, source=where,
+        retry=f"{e.retry.policy}: {e.retry.note}".rstrip(": "))
+
+
+def _when(e: ErrorSeen) -> str:
+    return (e.seen_at or "").replace(" ", "T")
+
+
+def _product(votes: Counter[str], hint: str | None, catalog: Catalog) -> str | None:
+    if votes:
+        best = max(votes.values())
+        tied = [p for p, n in votes.items() if n == best]
+        return hint if hint in tied else tied[0]
+    return hint if hint in catalog.products else None
+
+
+def _checklist(product: Product | None) -> tuple[ChecklistItem, ...]:
+    return product.escalation_checklist if product and product.escalation_checklist else (
+        GENERIC_CHECKLIST)
+
+
+_FINDERS: tuple[tuple[str, Callable[[str, frozenset[str]], str | None]], ...] = (
+    ("version", lambda text, _: version_in(text)),
+    ("deployment", lambda text, _: deployment_in(text)),
+    ("license_key", lambda text, _: license_in(text)),
+    ("contact_email", email_in),  # not the vendor's own support address
+    ("steps_to_reproduce", lambda text, _: steps_in(text)),
+    ("health_output", lambda text, _: health_output_in(text)),
+)
+
+
+# ------------------------------------------------------------------------- the packet
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    key: str
+    label: str
+    done: bool
+    value: str  # what satisfies it (redacted), or why it is open
+
+
+@dataclass(frozen=True)
+class Packet:
+    """Everything support needs, already redacted."""
+
+    product: str | None
+    product_name: str
+    title: str
+    summary: str
+    errors: tuple[ErrorSeen, ...]
+    request_ids: tuple[str, ...]
+    health: dict | None  # the `errcode health --json` document for the product's targets
+    health_text: str | None
+    health_status: str | None
+    environment: Mapping[str, str]
+    steps_to_reproduce: str | None
+    logs_excerpt: str | None
+    checklist: tuple[ChecklistLine, ...]
+    answers: Mapping[str, str]
+    thread: str | None
+    author: str | None
+    created_at: str
+    messages: int
+    redacted: int
+    redacted_kinds: Mapping[str, int] = field(default_factory=dict)
+    support_email: str | None = None
+    excerpts: tuple[tuple[str, str], ...] = ()  # (where, text): the messages with errors
+
+
+ENVIRONMENT_KEYS = ("deployment", "version", "license_key", "contact_email")
+
+
+def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
+             answers: Mapping[str, str], thread: str | None, author: str | None,
+             redactor: Redactor, messages: Sequence[ThreadMessage] = (),
+             now: datetime | None = None) -> Packet:
+    """The packet: the draft plus health and answers, every text redacted by `redactor`."""
+    r = redactor.redact
+    product = catalog.products.get(draft.product) if draft.product else None
+    name = product.name if product else (draft.product or "Unknown product")
+    answers = {k: v.strip() for k, v in answers.items() if isinstance(v, str) and v.strip()}
+    facts = dict(draft.facts)
+    if health is not None:
+        for key, value in _health_info(health).items():
+            facts.setdefault(key, value)  # the running service knows its version best
+    values = {**facts, **answers}
+
+    errors = tuple(replace(e, message=r(e.message) if e.message else None,
+                           fields=tuple(r(x) for x in e.fields),
+                           details=r(e.details) if e.details else None) for e in draft.errors)
+    environment = {k: r(values[k]) for k in ENVIRONMENT_KEYS if values.get(k)}
+    steps = values.get("steps_to_reproduce")
+    logs = _logs_excerpt(draft, answers.get("logs"))
+    health_doc = _redact_tree(health_json(health), r) if health and health.targets else None
+    h_text = r(health_text(health)) if health and health.targets else None
+    h_status = worst_status(c for t in health.targets for c in t.checks) if (
+        health and health.targets) else None
+    if h_text is None and facts.get("health_output"):
+        h_text = r(facts["health_output"])
+        h_status = "pasted in the thread"
+    checklist = tuple(_line(item, draft, values, health, r) for item in draft.checklist)
+    created = (now or datetime.now(UTC)).replace(microsecond=0)
+    redacted_answers = {k: r(v) for k, v in answers.items()}
+    excerpts = _excerpts(messages, draft.evidence_messages, r)
+    documented = [e for e in errors if e.catalog]
+    first = (documented or list(errors) or [None])[0]
+    title = f"{name}: " + (f"{first.code}" + (f" and {len(errors) - 1} more"
+                                              if len(errors) > 1 else "")
+                           if first else "escalation")
+    summary = _summary(errors, draft, h_status, health, checklist)
+    return Packet(
+        product=draft.product, product_name=name, title=title[:150], summary=r(summary),
+        errors=errors, request_ids=draft.request_ids, health=health_doc, health_text=h_text,
+        health_status=h_status, environment=environment,
+        steps_to_reproduce=r(steps) if steps else None, logs_excerpt=r(logs) if logs else None,
+        checklist=checklist, answers=redacted_answers, thread=thread, author=author,
+        created_at=created.isoformat().replace("+00:00", "Z"), messages=len(messages) or
+        draft.messages, redacted=redactor.count, redacted_kinds=redactor.kinds,
+        support_email=product.support_email if product else None, excerpts=excerpts)
+
+
+def _excerpts(messages: Sequence[ThreadMessage], indexes: Sequence[int],
+              redact: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
+    """The messages errors were found in, as pasted (redacted), within a size budget."""
+    out: list[tuple[str, str]] = []
+    budget = MAX_EXCERPTS_CHARS
+    for i in indexes:
+        if not 0 < i <= len(messages) or budget <= 0:
+            break
+        msg = messages[i - 1]
+        text = re.sub(r"\n{3,}", "\n\n", unescape_slack(msg.text)).strip()
+        if len(text) > MAX_EXCERPT_CHARS:
+            text = text[:MAX_EXCERPT_CHARS] + "\n… (cut)"
+        budget -= len(text)
+        who = f" by {msg.user}" if msg.user else ""
+        out.append((f"message {i}{who}" + (f" at {_iso(msg.time)}" if msg.time else ""),
+                    redact(text)))
+    return tuple(out)
+
+
+def _health_info(health: HealthReport) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for target in health.targets:
+        for check in target.checks:
+            for key, value in check.info.items():
+                if key in ("version", "deployment", "deployment_type") and value:
+                    out.setdefault("deployment" if key.startswith("deploy") else key, value)
+    return out
+
+
+def _logs_excerpt(draft: Draft, answered: str | None) -> str | None:
+    lines = list(draft.log_lines)
+    if answered:
+        lines = [*answered.splitlines(), *lines]
+    if not lines:
+        return None
+    kept, size = [], 0
+    for line in lines[:MAX_LOG_LINES]:
+        size += len(line) + 1
+        if size > MAX_LOG_CHARS:
+            break
+        kept.append(line[:2000])
+    if len(kept) < len(lines):
+        kept.append(f"… {len(lines) - len(kept)} more lines in the thread")
+    return "\n".join(kept)
+
+
+def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
+          health: HealthReport | None, redact: Callable[[str], str]) -> ChecklistLine:
+    key = item.key
+    if key == "health_output":
+        if health is not None and health.targets:
+            return ChecklistLine(key, item.label, True, health_summary(health))
+        if values.get("health_output"):
+            return ChecklistLine(key, item.label, True, "pasted in the thread")
+        return ChecklistLine(key, item.label, False,
+                             "no health target configured for this product; paste the "
+                             "output of /api/v1/health/system")
+    if key == "details":
+        with_details = [e for e in draft.errors if e.fields or e.details]
+        if with_details:
+            return ChecklistLine(key, item.label, True,
+                                 f"copied from {plural(len(with_details), 'error envelope')}")
+        return ChecklistLine(key, item.label, bool(draft.errors),
+                             "the envelopes carried no details" if draft.errors
+                             else "no error envelopes in the thread")
+    value = values.get(key)
+    if value:
+        return ChecklistLine(key, item.label, True, _short(redact(value)))
+    return ChecklistLine(key, item.label, False, "not found in the thread")
+
+
+def _short(value: str, limit: int = 120) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+def _summary(errors: Sequence[ErrorSeen], draft: Draft, h_status: str | None,
+             health: HealthReport | None, checklist: Sequence[ChecklistLine]) -> str:
+    counts = Counter(e.code for e in errors)
+    named = ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.most_common(6))
+    parts = [f"{plural(len(errors), 'distinct error')} ({named})" if errors
+             else "No documented errors found", plural(len(draft.request_ids), "request id"),
+             f"{plural(draft.messages, 'message')} read"]
+    if h_status:
+        parts.append(f"health: {h_status}")
+    open_items = [c.label for c in checklist if not c.done]
+    parts.append(f"checklist {len(checklist) - len(open_items)}/{len(checklist)} complete")
+    return "; ".join(parts) + "."
+
+
+def _redact_tree(obj: object, redact: Callable[[str], str]) -> object:
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, Mapping):
+        return {k: _redact_tree(v, redact) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_redact_tree(v, redact) for v in obj]
+    return obj
+

@@ -1,0 +1,137 @@
+"""What a support thread says about the escalation checklist, in people's own words.
+
+"we run 3.4.1 on AKS", `"version": "3.4.1"` in pasted health output, "licence key
+MV-2291-ACME", "steps to reproduce: 1. ...", log lines with an error level. Each
+finder is one compiled regex pass over a message; questions ("is this AKS?") are not
+statements, so sentences ending in `?` are skipped for the environment facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.extract import unescape_slack
+
+__all__ = ["LogLines", "deployment_in", "email_in", "health_output_in", "license_in",
+           "log_lines", "steps_in", "version_in"]
+
+_VERSION_NUM = r"v?(?P<v>\d{1,4}\.\d{1,4}(?:\.\d{1,6}){0,2}(?:-[0-9A-Za-z][0-9A-Za-z.]{0,20})?)"
+_NOT_MORE = r"(?![.\d])"
+_VERSION_RES = (
+    # "version 3.4.1", "version: 3.4", `"version": "3.4.1"`, "release 3.4.1"
+    re.compile(r"(?i)\b(?:app_?)?version[\"']?\s{0,3}(?:is\s|:|=|of\s)?\s{0,3}[\"']?"
+               + _VERSION_NUM + _NOT_MORE),
+    # "MazeVault 3.4.1", "ScaiVault v2.1"
+    re.compile(r"(?i)\b(?:maze|scai)[ -]?vault\s{1,3}" + _VERSION_NUM + _NOT_MORE),
+    # "we run 3.4.1", "upgraded to 3.4.2", "on v3.4.1": three parts, weaker context
+    re.compile(r"(?i)\b(?:run|running|on|to|using|upgraded|deployed)\s{1,3}"
+               r"v?(?P<v>\d{1,4}\.\d{1,4}\.\d{1,6}(?:-[0-9A-Za-z][0-9A-Za-z.]{0,20})?)"
+               + _NOT_MORE),
+)
+_DEPLOYMENTS = (
+    (re.compile(r"\bAKS\b|(?i:\bazure kubernetes)"), "AKS"),
+    (re.compile(r"(?i)\bon[- ]?prem(?:ise|ises)?\b|\bself[- ]hosted\b"), "on-premise"),
+    (re.compile(r"\bEKS\b"), "EKS"),
+    (re.compile(r"\bGKE\b"), "GKE"),
+    (re.compile(r"(?i)\bopenshift\b"), "OpenShift"),
+    (re.compile(r"(?i)\bdocker[- ]compose\b"), "Docker Compose"),
+    (re.compile(r"(?i)\bkubernetes\b|\bk8s\b"), "Kubernetes"),
+)
+_DEPLOYMENT_FIELD = re.compile(r"(?i)\"deployment(?:_type)?\"\s{0,3}:\s{0,3}\"([^\"\n]{1,40})\"")
+_LICENSE = re.compile(
+    r"(?i)\blicen[cs]e(?:[ _-]?(?:key|id|ref(?:erence)?|number|no\.?))*\s{0,3}"
+    r"(?:is\s|:|=|#)?\s{0,3}[\"'`]?(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{4,63})")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+_CONTACT_WORDS = re.compile(r"(?i)\b(?:contact|reach|e-?mail|reply|cc|write to|send to)\b")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))*(?:[.!?]+|\n|$)")
+_STEPS = re.compile(
+    r"(?im)^[ \t>*_]*(?:steps?\s+to\s+repro(?:duce)?|repro(?:duction)?\s+steps|how\s+to\s+"
+    r"reproduce|to\s+reproduce|repro)\b\s*[:\-]?")
+_NUMBERED = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+\S")
+_HEALTH_JSON = re.compile(r"(?s)\{\s*\"status\"\s*:\s*\"[a-z]+\".{0,4000}?\"components\"\s*:")
+_LOG_LINE = re.compile(
+    r"(?m)^.{0,100}?(?:(?P<word>\b(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN(?:ING)?)\b)"
+    r"|(?i:\"(?:level|severity|lvl)\"\s*:\s*\"(?:error|fatal|critical|warn(?:ing)?)\""
+    r"|\b(?:level|lvl|severity)=\"?(?:error|fatal|critical|warn(?:ing)?)\b)).*$")
+# A level word alone ("we see ERROR in the UI") is chat; a log line starts like one.
+_LOG_SHAPE = re.compile(r"\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d|\[?\d{2}:\d{2}:\d{2}"
+                        r"|\[?(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN(?:ING)?)\b)")
+_ERROR_LEVEL = re.compile(r"(?i)\b(?:error|fatal|critical|severe|panic)\b")
+
+
+def _statements(text: str) -> str:
+    """The text without its questions: "is this AKS or on-prem?" says nothing."""
+    return "".join(s for s in _SENTENCE.findall(text) if not s.rstrip().endswith("?"))
+
+
+def version_in(text: str) -> str | None:
+    """A product version stated in the text."""
+    said = _statements(text)
+    for regex in _VERSION_RES:
+        if m := regex.search(said):
+            return m["v"]
+    return None
+
+
+def deployment_in(text: str) -> str | None:
+    """The deployment type named in the text (the document's words where it has them)."""
+    if m := _DEPLOYMENT_FIELD.search(text):
+        return m[1]
+    said = _statements(text)
+    for regex, name in _DEPLOYMENTS:
+        if regex.search(said):
+            return name
+    return None
+
+
+def license_in(text: str) -> str | None:
+    """A licence key reference ("licence key MV-2291-ACME"); it must contain a digit."""
+    m = _LICENSE.search(text)
+    return m["v"] if m else None
+
+
+def email_in(text: str, exclude: frozenset[str] = frozenset()) -> str | None:
+    """An email address given as the contact ("reach me at ops@acme.io")."""
+    for sentence in _SENTENCE.findall(unescape_slack(text)):
+        if not _CONTACT_WORDS.search(sentence):
+            continue
+        for m in _EMAIL.finditer(sentence):
+            if m[0].lower() not in exclude:
+                return m[0]
+    return None
+
+
+def steps_in(text: str) -> str | None:
+    """Steps to reproduce: from a "steps to reproduce" heading to the end of the message."""
+    m = _STEPS.search(text)
+    if m is None:
+        return None
+    steps = text[m.end():].strip()
+    if not steps or (len(_NUMBERED.findall(steps)) < 1 and len(steps) < 20):
+        return None
+    return steps[:4000]
+
+
+def health_output_in(text: str) -> str | None:
+    """Health endpoint output pasted into the thread (JSON with status and components)."""
+    m = _HEALTH_JSON.search(text)
+    if m is None:
+        return None
+    start = m.start()
+    end = text.find("\n\n", start)
+    return text[start:end if end != -1 else start + 4000][:4000]
+
+
+@dataclass(frozen=True)
+class LogLines:
+    lines: tuple[str, ...]
+    errors: int  # how many are at an error level (not just warnings)
+
+
+def log_lines(text: str) -> LogLines:
+    """Log lines at warning level or worse (plain, `key=value` and JSON log lines)."""
+    found = [m[0].rstrip() for m in _LOG_LINE.finditer(text)
+             if not m["word"] or _LOG_SHAPE.match(m[0])]
+    return LogLines(tuple(found), sum(1 for line in found if _ERROR_LEVEL.search(line)))
