@@ -140,7 +140,8 @@ def email_draft(p: Packet) -> str | None:
     head = f"mailto:{quote(p.support_email, safe='@')}?subject={quote(subject)}&body="
     body = quote("\n".join(lines))
     if len(head) + len(body) > MAX_MAILTO:  # cut on a whole %-escape
-        body = body[:MAX_MAILTO - len(head) - 9]
-        body = body[:body.rfind("%")] if "%" in body[-3:] else body
-        body += quote("\n…")
+        more = quote("\n…")
+        body = body[:MAX_MAILTO - len(head) - len(more)]
+        body = body[:body.rfind("%")] if "%" in body[-2:] else body
+        body += more
     return head + body

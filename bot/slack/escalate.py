@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from bot.escalation import ThreadMessage
 from bot.escalation_flow import EscalationResult, finish_escalation, prepare_escalation
 from bot.render.blocks import button, context, cut, escape, section
 from bot.services import Services
+from bot.slack.replies import api_error_hint
 
 log = logging.getLogger("errcode.escalate")
 
@@ -113,43 +115,53 @@ def _slack_host(url: str, api_url: str) -> bool:
 def start(services: Services, client: WebClient, ref: ThreadRef, *, user: str | None,
           trigger_id: str | None, bot_user: str | None) -> None:
     """Read the thread; ask for what is missing (modal, or a prompt with a button), or finish."""
-    view_id = None
-    if trigger_id:  # open at once: the trigger expires in 3 s, the thread may be long
-        view_id = client.views_open(trigger_id=trigger_id, view=_loading_view())["view"]["id"]
-    messages = read_thread(client, ref, bot_user)
-    prepared = prepare_escalation(services, messages, thread_key=ref.key,
-                                  channel=ref.channel)
-    if not prepared.draft.missing:
+    view_id = _open_loading(client, trigger_id)
+    try:
+        messages = read_thread(client, ref, bot_user)
+        prepared = prepare_escalation(services, messages, thread_key=ref.key,
+                                      channel=ref.channel)
+        if not prepared.draft.missing:
+            finish(services, client, ref, user=user, answers={}, bot_user=bot_user,
+                   messages=messages, view_id=view_id)
+            return
         if view_id:
-            client.views_update(view_id=view_id, view=_done_view("Building the packet now."))
-        finish(services, client, ref, user=user, answers={}, bot_user=bot_user,
-               messages=messages)
-        return
-    if view_id:
-        client.views_update(view_id=view_id, view=form_view(prepared, ref))
+            client.views_update(view_id=view_id, view=form_view(prepared, ref))
+            return
+    except Exception as err:  # told to the user and logged, never raised
+        _failed(client, ref, user, view_id, err)
         return
     missing = ", ".join(item.label for item in prepared.draft.missing)
-    client.chat_postEphemeral(
-        channel=ref.channel, user=user or "", thread_ts=ref.thread_ts,
-        text=f"Escalation: the checklist still needs {missing}.",
-        blocks=[section(f":clipboard: *Escalation of this thread*\n{_found_text(prepared)}\n"
-                        f"Still needed: {escape(missing)}"),
-                {"type": "actions", "block_id": "escalation_prompt", "elements": [
-                    button("Complete escalation", ACTION_COMPLETE, ref.key, "primary"),
-                    button("Escalate as is", ACTION_AS_IS, ref.key)]}])
+    _ephemeral(client, ref, user, f"Escalation: the checklist still needs {missing}.", blocks=[
+        section(f":clipboard: *Escalation of this thread*\n{_found_text(prepared)}\n"
+                f"Still needed: {escape(missing)}"),
+        {"type": "actions", "block_id": "escalation_prompt", "elements": [
+            button("Complete escalation", ACTION_COMPLETE, ref.key, "primary"),
+            button("Escalate as is", ACTION_AS_IS, ref.key)]}])
+
+
+def _open_loading(client: WebClient, trigger_id: str | None) -> str | None:
+    """Open the modal at once (a trigger expires in 3 s; the thread may be long)."""
+    if not trigger_id:
+        return None
+    try:
+        return client.views_open(trigger_id=trigger_id, view=_loading_view())["view"]["id"]
+    except SlackApiError as err:  # e.g. expired_trigger_id: fall back to a private prompt
+        log.warning("event=escalation_modal_failed error=%s", err.response.get("error"))
+        return None
 
 
 def finish(services: Services, client: WebClient, ref: ThreadRef, *, user: str | None,
            answers: dict[str, str], bot_user: str | None,
-           messages: list[ThreadMessage] | None = None) -> EscalationResult | None:
+           messages: list[ThreadMessage] | None = None,
+           view_id: str | None = None) -> EscalationResult | None:
     """Build, store and post the packet; one per thread however often it is clicked."""
     store = services.store
     assert store is not None
     claim = f"escalate:{ref.key}"
     if not store.claim(claim, ttl_s=DOUBLE_CLICK_S):
         log.info("event=escalation_duplicate thread=%s", ref.key)
-        _ephemeral(client, ref, user, "This thread was just escalated; the packet is above. "
-                   "Escalate again in a minute to make a new version.")
+        _tell(client, ref, user, view_id, "This thread was just escalated; the packet is in "
+              "the thread. Escalate again in a minute to make a new version.")
         return None
     try:
         if messages is None:
@@ -158,16 +170,50 @@ def finish(services: Services, client: WebClient, ref: ThreadRef, *, user: str |
         result = finish_escalation(services, messages, thread_key=ref.key,
                                    thread=permalink or ref.key, channel=ref.channel, user=user,
                                    answers=answers)
-    except Exception:
+        _upload(client, ref, result)
+    except Exception as err:  # told to the user and logged, never raised
         store.release(claim)
-        raise
-    _upload(client, ref, result)
+        _failed(client, ref, user, view_id, err)
+        return None
     _post_to_escalation_channel(services, client, result, permalink)
+    if view_id:
+        _update(client, view_id, f"Packet {result.record.id} (version {result.record.version})"
+                " is in the thread.")
     _ephemeral(client, ref, user, result.private_note, blocks=_private_blocks(result))
     log.info("event=escalated thread=%s packet=%s version=%s errors=%d redacted=%d", ref.key,
              result.record.id, result.record.version, len(result.packet.errors),
              result.packet.redacted)
     return result
+
+
+def _failed(client: WebClient, ref: ThreadRef, user: str | None, view_id: str | None,
+            err: BaseException) -> None:
+    """A failed escalation: a clear line in the log, a clear message to the person."""
+    if isinstance(err, SlackApiError):
+        code = str(err.response.get("error", "unknown_error"))
+        log.warning("event=escalation_failed thread=%s error=%s", ref.key, code)
+        why = api_error_hint(code)
+    else:
+        ref_id = uuid.uuid4().hex[:8]
+        log.exception("event=escalation_failed thread=%s ref=%s", ref.key, ref_id)
+        why = f"Something went wrong on our side (ref `{ref_id}`); the error was logged."
+    _tell(client, ref, user, view_id, f"Could not escalate this thread. {why}")
+
+
+def _tell(client: WebClient, ref: ThreadRef, user: str | None, view_id: str | None,
+          text: str) -> None:
+    """In the open modal if there is one, else privately in the thread."""
+    if not (view_id and _update(client, view_id, text)):
+        _ephemeral(client, ref, user, text)
+
+
+def _update(client: WebClient, view_id: str, text: str) -> bool:
+    try:
+        client.views_update(view_id=view_id, view=_done_view(text))
+        return True
+    except SlackApiError as err:
+        log.warning("event=view_update_failed error=%s", err.response.get("error"))
+        return False
 
 
 def _upload(client: WebClient, ref: ThreadRef, result: EscalationResult) -> None:
