@@ -103,10 +103,12 @@ def _file_text(client: WebClient, f: dict) -> tuple[str, str] | None:
 
 
 def _slack_host(url: str, api_url: str) -> bool:
-    """Files are fetched from Slack (or the configured API host), never from elsewhere."""
-    host = urlsplit(url).hostname or ""
-    return host == urlsplit(api_url).hostname or host == "slack.com" or host.endswith(
-        ".slack.com")
+    """Files are fetched from Slack over HTTPS (or the configured API host), never elsewhere."""
+    parts, api = urlsplit(url), urlsplit(api_url)
+    if (parts.scheme, parts.netloc) == (api.scheme, api.netloc):
+        return True
+    host = parts.hostname or ""
+    return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))
 
 
 # --------------------------------------------------------------------------- starting
