@@ -52,12 +52,13 @@ _STEPS = re.compile(
 _NUMBERED = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+\S")
 _HEALTH_JSON = re.compile(r"(?s)\{\s*\"status\"\s*:\s*\"[a-z]+\".{0,4000}?\"components\"\s*:")
 _LOG_LINE = re.compile(
-    r"(?m)^.{0,100}?(?:(?P<word>\b(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN(?:ING)?)\b)"
+    r".{0,100}?(?:(?P<word>\b(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN(?:ING)?)\b)"
     r"|(?i:\"(?:level|severity|lvl)\"\s*:\s*\"(?:error|fatal|critical|warn(?:ing)?)\""
     r"|\b(?:level|lvl|severity)=\"?(?:error|fatal|critical|warn(?:ing)?)\b)).*$")
 # A level word alone ("we see ERROR in the UI") is chat; a log line starts like one.
 _LOG_SHAPE = re.compile(r"\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d|\[?\d{2}:\d{2}:\d{2}"
                         r"|\[?(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN(?:ING)?)\b)")
+_LEVEL_HINT = re.compile(r"ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN|(?i:level|severity|lvl)")
 _ERROR_LEVEL = re.compile(r"(?i)\b(?:error|fatal|critical|severe|panic)\b")
 
 
@@ -94,12 +95,16 @@ def license_in(text: str) -> str | None:
 
 def email_in(text: str, exclude: frozenset[str] = frozenset()) -> str | None:
     """An email address given as the contact ("reach me at ops@acme.io")."""
-    for sentence in _SENTENCE.findall(unescape_slack(text)):
-        if not _CONTACT_WORDS.search(sentence):
-            continue
-        for m in _EMAIL.finditer(sentence):
-            if m[0].lower() not in exclude:
-                return m[0]
+    if "@" not in text:
+        return None
+    if "<mailto:" in text:
+        text = unescape_slack(text)
+    for m in _EMAIL.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        if m[0].lower() not in exclude and _CONTACT_WORDS.search(
+                text, start, len(text) if end == -1 else end):
+            return m[0]
     return None
 
 
@@ -132,6 +137,15 @@ class LogLines:
 
 def log_lines(text: str) -> LogLines:
     """Log lines at warning level or worse (plain, `key=value` and JSON log lines)."""
-    found = [m[0].rstrip() for m in _LOG_LINE.finditer(text)
-             if not m["word"] or _LOG_SHAPE.match(m[0])]
+    found: list[str] = []
+    pos = 0
+    while hint := _LEVEL_HINT.search(text, pos):  # only lines that name a level are read
+        start = text.rfind("\n", 0, hint.start()) + 1
+        end = text.find("\n", hint.end())
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        m = _LOG_LINE.match(line)
+        if m and (not m["word"] or _LOG_SHAPE.match(line)):
+            found.append(line.rstrip())
+        pos = end + 1
     return LogLines(tuple(found), sum(1 for line in found if _ERROR_LEVEL.search(line)))

@@ -370,9 +370,11 @@ def test_cli_escalate_from_saved_thread_json_then_list_and_show(tmp_path):
     doc = json.loads(out.stdout)
     assert doc["version"] == 1 and doc["packet"]["schema"] == "errcode.escalation/1"
     assert doc["packet"]["environment"]["deployment"] == "AKS"
-    again = json.loads(run_cli("escalate", "--from", str(saved), "--json",
-                               tmp_path=tmp_path).stdout)
+    again = json.loads(run_cli("escalate", "--from", str(saved), "--json", "--answer",
+                               "license_key=MV-2291-ACME", tmp_path=tmp_path).stdout)
     assert (again["id"], again["version"]) == (doc["id"], 2)
+    # Earlier answers are kept for the thread: nothing is asked twice.
+    assert again["packet"]["environment"]["deployment"] == "AKS"
     listed = run_cli("escalations", "list", tmp_path=tmp_path)
     assert doc["id"] in listed.stdout and "v2" in listed.stdout
     shown = run_cli("escalations", "show", doc["id"], "--version", "1", "--json",
