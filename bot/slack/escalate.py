@@ -339,24 +339,23 @@ def register(reg: object, services: Services, guard: Callable) -> None:
                             trigger_id=shortcut.get("trigger_id"),
                             bot_user=context.get("bot_user_id")))
 
-    @reg.action(ACTION_COMPLETE)  # type: ignore[attr-defined]
-    def on_complete(ack: Callable, body: dict, action: dict, client: WebClient,
-                    context: dict) -> None:
+    def on_prompt_button(ack: Callable, body: dict, action: dict, client: WebClient,
+                         context: dict) -> None:
+        """The private prompt's buttons: complete the checklist (modal), or escalate as is."""
         ack()
         ref = ThreadRef.parse(action.get("value", ""))
-        if ref is not None:
-            guard(lambda: start(services, client, ref, user=(body.get("user") or {}).get("id"),
-                                trigger_id=body.get("trigger_id"),
-                                bot_user=context.get("bot_user_id")))
+        if ref is None:
+            return
+        user, bot_user = (body.get("user") or {}).get("id"), context.get("bot_user_id")
+        if action.get("action_id") == ACTION_COMPLETE:
+            guard(lambda: start(services, client, ref, user=user,
+                                trigger_id=body.get("trigger_id"), bot_user=bot_user))
+        else:
+            guard(lambda: finish(services, client, ref, user=user, answers={},
+                                 bot_user=bot_user))
 
-    @reg.action(ACTION_AS_IS)  # type: ignore[attr-defined]
-    def on_as_is(ack: Callable, body: dict, action: dict, client: WebClient,
-                 context: dict) -> None:
-        ack()
-        ref = ThreadRef.parse(action.get("value", ""))
-        if ref is not None:
-            guard(lambda: finish(services, client, ref, user=(body.get("user") or {}).get("id"),
-                                 answers={}, bot_user=context.get("bot_user_id")))
+    reg.action(ACTION_COMPLETE)(on_prompt_button)  # type: ignore[attr-defined]
+    reg.action(ACTION_AS_IS)(on_prompt_button)  # type: ignore[attr-defined]
 
     @reg.action(ACTION_EMAIL)  # type: ignore[attr-defined]
     def on_email(ack: Callable) -> None:
@@ -367,8 +366,12 @@ def register(reg: object, services: Services, guard: Callable) -> None:
                   context: dict) -> None:
         ack(response_action="update", view=_done_view(
             "Building the packet: it will be posted in the thread in a few seconds."))
-        meta = json.loads(view.get("private_metadata") or "{}")
-        ref = ThreadRef(meta.get("channel", ""), meta.get("thread_ts", ""))
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            ref = ThreadRef(str(meta["channel"]), str(meta["thread_ts"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("event=escalation_form_unreadable")
+            return
         user = (body.get("user") or {}).get("id")
         started = time.monotonic()
         guard(lambda: finish(services, client, ref, user=user, answers=answers_from_view(view),
