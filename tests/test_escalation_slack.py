@@ -238,3 +238,22 @@ def test_long_thread_is_read_across_pages(bot):
     [(_, doc)] = packets(bot, 1)
     assert len(bot.api.calls_to("conversations.replies")) >= 3  # 200 per page
     assert "req_lastpage1" in doc["request_ids"] and doc["messages"] == len(long_thread)
+
+
+def answer_buttons(bot: BotServer, paste: str) -> list[dict]:
+    bot.send(payloads.event_callback(payloads.app_mention_event(paste, channel=SCAI_CHANNEL)))
+    blocks = bot.api.wait_for("chat.postMessage")[-1].param_json("blocks")
+    return next(b for b in blocks if b["type"] == "actions")["elements"]
+
+
+def test_escalate_button_leads_when_the_advice_says_escalate(bot):
+    urgent = answer_buttons(bot, '{"error":{"code":"internal_error","message":"boom",'
+                                 '"request_id":"req_12345678"}}')
+    assert (urgent[0]["action_id"], urgent[0].get("style")) == ("escalate", "primary")
+
+
+def test_escalate_button_is_offered_but_not_pushed_for_a_request_to_fix(bot):
+    calm = answer_buttons(bot, '{"error":{"code":"validation_error","message":"bad ttl"}}')
+    ids = [e["action_id"] for e in calm]
+    assert "escalate" in ids and ids[0] != "escalate"
+    assert "style" not in calm[ids.index("escalate")]

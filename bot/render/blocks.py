@@ -218,9 +218,11 @@ def _actions(t: Triage, b: Buttons, show_others: bool) -> dict | None:
     if product and product in b.health_products:
         elements.append(button("Run health check", ACTION_HEALTH, f"{b.query_id}|{product}"))
     if b.escalate and t.confident:
-        urgent = any(f.retry.escalate for f in t.confident)
-        elements.append(button("Escalate", ACTION_ESCALATE, b.query_id,
-                               "danger" if urgent else None))
+        # When the advice itself says "then escalate", the button leads the row.
+        if any(f.retry.escalate for f in t.confident):
+            elements.insert(0, button("Escalate", ACTION_ESCALATE, b.query_id, "primary"))
+        else:
+            elements.append(button("Escalate", ACTION_ESCALATE, b.query_id))
     top = t.confident[0].entry.key if t.confident else "none"
     elements.append(button(":thumbsup: Helpful", ACTION_HELPFUL, f"{b.query_id}|{top}"))
     elements.append(button(":thumbsdown: Not helpful", ACTION_NOT_HELPFUL, f"{b.query_id}|{top}"))
