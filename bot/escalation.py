@@ -106,7 +106,7 @@ class Draft:
     checklist: tuple[ChecklistItem, ...]
     messages: int
     log_lines: tuple[str, ...] = ()
-    log_total: int = 0
+    log_errors: int = 0
     evidence_messages: tuple[int, ...] = ()  # 1-based: the messages errors were found in
 
 
@@ -131,7 +131,7 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     facts: dict[str, str] = {}
     sources: dict[str, str] = {}
     logs: list[str] = []
-    log_total = 0
+    log_errors = 0
     support = frozenset(p.support_email.lower() for p in engine.catalog.products.values()
                         if p.support_email)
 
@@ -152,11 +152,11 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
             plain = unescape_slack(text)
             found = log_lines(plain)
             logs.extend(found.lines)
-            log_total += found.errors
+            log_errors += found.errors
             for key, finder in _FINDERS:
                 if key not in facts and (value := finder(plain, support)):
                     facts[key] = value
-                    sources[key] = where + (f" by <@{msg.user}>" if msg.user else "")
+                    sources[key] = where + (f" by {msg.user}" if msg.user else "")
 
     product = _product(votes, product_hint, engine.catalog)
     checklist = _checklist(engine.catalog.products.get(product) if product else None)
@@ -167,14 +167,14 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     if request_ids:
         facts.setdefault("request_ids", ", ".join(request_ids))
         sources.setdefault("request_ids", "triage of the thread")
-    if log_total:
+    if log_errors:
         facts.setdefault("logs", f"{plural(len(logs), 'log line')} at warning level or worse")
         sources.setdefault("logs", "log lines pasted in the thread")
     missing = tuple(item for item in checklist if item.key in ASKABLE
                     and item.key not in facts and item.key not in known)
     return Draft(product=product, errors=found_errors, request_ids=tuple(request_ids),
                  facts=facts, sources=sources, missing=missing, checklist=checklist,
-                 messages=len(messages), log_lines=tuple(logs), log_total=log_total,
+                 messages=len(messages), log_lines=tuple(logs), log_errors=log_errors,
                  evidence_messages=with_errors)
 
 
@@ -354,7 +354,8 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
     if h_text is None and facts.get("health_output"):
         h_text = r(facts["health_output"])
         h_status = "pasted in the thread"
-    checklist = tuple(_line(item, draft, values, health, r) for item in draft.checklist)
+    checklist = tuple(_line(item, draft, values, health, r, answered=set(answers))
+                      for item in draft.checklist)
     created = (now or datetime.now(UTC)).replace(microsecond=0)
     redacted_answers = {k: r(v) for k, v in answers.items()}
     excerpts = _excerpts(messages, draft.evidence_messages, r)
@@ -422,7 +423,9 @@ def _logs_excerpt(draft: Draft, answered: str | None) -> str | None:
 
 
 def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
-          health: HealthReport | None, redact: Callable[[str], str]) -> ChecklistLine:
+          health: HealthReport | None, redact: Callable[[str], str], *,
+          answered: set[str]) -> ChecklistLine:
+    """Whether the item is covered, and by what: the value and where it came from."""
     key = item.key
     if key == "health_output":
         if health is not None and health.targets:
@@ -442,7 +445,9 @@ def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
                              else "no error envelopes in the thread")
     value = values.get(key)
     if value:
-        return ChecklistLine(key, item.label, True, _short(redact(value)))
+        where = ("answered when escalating" if key in answered
+                 else draft.sources.get(key, "health output"))
+        return ChecklistLine(key, item.label, True, f"{_short(redact(value))} ({where})")
     return ChecklistLine(key, item.label, False, "not found in the thread")
 
 
