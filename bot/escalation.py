@@ -338,7 +338,7 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
     facts = dict(draft.facts)
     if health is not None:
         for key, value in _health_info(health).items():
-            facts.setdefault(key, value)  # the running service knows its version best
+            facts.setdefault(key, value)  # what the thread did not say, the service tells
     values = {**facts, **answers}
 
     errors = tuple(replace(e, message=r(e.message) if e.message else None,
@@ -346,7 +346,7 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
                            details=r(e.details) if e.details else None) for e in draft.errors)
     environment = {k: r(values[k]) for k in ENVIRONMENT_KEYS if values.get(k)}
     steps = values.get("steps_to_reproduce")
-    logs = _logs_excerpt(draft, answers.get("logs"))
+    logs = _logs_excerpt(draft, answers.get("logs"), r)
     health_doc = _redact_tree(health_json(health), r) if health and health.targets else None
     h_text = r(health_text(health)) if health and health.targets else None
     h_status = worst_status(c for t in health.targets for c in t.checks) if (
@@ -359,17 +359,16 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
     created = (now or datetime.now(UTC)).replace(microsecond=0)
     redacted_answers = {k: r(v) for k, v in answers.items()}
     excerpts = _excerpts(messages, draft.evidence_messages, r)
-    documented = [e for e in errors if e.catalog]
-    first = (documented or list(errors) or [None])[0]
-    title = f"{name}: " + (f"{first.code}" + (f" and {len(errors) - 1} more"
-                                              if len(errors) > 1 else "")
-                           if first else "escalation")
+    first = next((e for e in errors if e.catalog), errors[0] if errors else None)
+    title = f"{name}: {first.code if first else 'escalation'}"
+    if len(errors) > 1:
+        title += f" and {len(errors) - 1} more"
     summary = _summary(errors, draft, h_status, health, checklist)
     return Packet(
         product=draft.product, product_name=name, title=title[:150], summary=r(summary),
         errors=errors, request_ids=draft.request_ids, health=health_doc, health_text=h_text,
         health_status=h_status, environment=environment,
-        steps_to_reproduce=r(steps) if steps else None, logs_excerpt=r(logs) if logs else None,
+        steps_to_reproduce=r(steps) if steps else None, logs_excerpt=logs,
         checklist=checklist, answers=redacted_answers, thread=thread, author=author,
         created_at=created.isoformat().replace("+00:00", "Z"), messages=len(messages) or
         draft.messages, redacted=redactor.count, redacted_kinds=redactor.kinds,
@@ -385,13 +384,13 @@ def _excerpts(messages: Sequence[ThreadMessage], indexes: Sequence[int],
         if not 0 < i <= len(messages) or budget <= 0:
             break
         msg = messages[i - 1]
-        text = re.sub(r"\n{3,}", "\n\n", unescape_slack(msg.text)).strip()
+        # Redacted whole, then cut: a cut must never leave half a secret unrecognised.
+        text = redact(re.sub(r"\n{3,}", "\n\n", unescape_slack(msg.text)).strip())
         if len(text) > MAX_EXCERPT_CHARS:
             text = text[:MAX_EXCERPT_CHARS] + "\n… (cut)"
         budget -= len(text)
         who = f" by {msg.user}" if msg.user else ""
-        out.append((f"message {i}{who}" + (f" at {_iso(msg.time)}" if msg.time else ""),
-                    redact(text)))
+        out.append((f"message {i}{who}" + (f" at {_iso(msg.time)}" if msg.time else ""), text))
     return tuple(out)
 
 
@@ -405,20 +404,23 @@ def _health_info(health: HealthReport) -> dict[str, str]:
     return out
 
 
-def _logs_excerpt(draft: Draft, answered: str | None) -> str | None:
-    lines = list(draft.log_lines)
-    if answered:
-        lines = [*answered.splitlines(), *lines]
+def _logs_excerpt(draft: Draft, answered: str | None,
+                  redact: Callable[[str], str]) -> str | None:
+    """The first log lines (redacted before they are cut), answered ones first."""
+    lines = [*(answered.splitlines() if answered else ()), *draft.log_lines]
     if not lines:
         return None
-    kept, size = [], 0
-    for line in lines[:MAX_LOG_LINES]:
+    head = redact("\n".join(lines[:MAX_LOG_LINES])).split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in head:
         size += len(line) + 1
         if size > MAX_LOG_CHARS:
             break
         kept.append(line[:2000])
-    if len(kept) < len(lines):
-        kept.append(f"… {len(lines) - len(kept)} more lines in the thread")
+    more = len(head) - len(kept) + max(0, len(lines) - MAX_LOG_LINES)
+    if more:
+        kept.append(f"… {plural(more, 'more line')} in the thread")
     return "\n".join(kept)
 
 

@@ -401,3 +401,16 @@ def test_cli_escalate_missing_file_is_a_clear_error(tmp_path):
     assert out.returncode != 0
     assert "--from" in out.stderr and "does not exist" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_long_pastes_are_redacted_before_they_are_cut():
+    """A secret straddling the excerpt's cut must not survive as an unrecognisable half."""
+    head = '{"error":"DATABASE_ERROR","message":"Database operation failed"}\njwt='
+    text = head + "x" * (2_950 - len(head)) + " " + fx.JWT + "\n" + "y" * 300  # cut: in the JWT
+    log = "\n".join(f"2026-04-24T08:00:{i % 60:02d}Z ERROR api_key=k{i:04d}{fx.API_KEY}"
+                    for i in range(200))
+    _, packet = build([ThreadMessage("1777000000.0", "U1", text),
+                       ThreadMessage("1777000060.0", "U1", log)], hint="mazevault")
+    out = packet_markdown(packet) + json.dumps(packet_json(packet))
+    assert "… (cut)" in out and "more lines in the thread" in out
+    assert fx.JWT[:45] not in out and fx.API_KEY not in out
