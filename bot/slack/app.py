@@ -280,11 +280,12 @@ def _answer_in_thread(services: Services, client: WebClient, event: dict, text: 
     channel = event.get("channel")
     asked = Asked(text=text, channel=channel, user=event.get("user"), surface=surface)
     reply = _safe(lambda: answer(services, asked))
-    _post(client, None, channel, reply, thread_ts=event.get("thread_ts") or event.get("ts"))
+    _post(client, None, channel, reply, thread_ts=event.get("thread_ts") or event.get("ts"),
+          user=event.get("user"))
 
 
 def _post(client: WebClient, respond: Callable | None, channel: str | None, reply: Reply,
-          thread_ts: str | None = None) -> bool:
+          thread_ts: str | None = None, user: str | None = None) -> bool:
     """Post a reply; on a Slack API error tell the user privately what to do, and log it."""
     try:
         client.chat_postMessage(channel=channel or "", text=reply.text, blocks=reply.blocks,
@@ -293,8 +294,16 @@ def _post(client: WebClient, respond: Callable | None, channel: str | None, repl
     except SlackApiError as err:
         code = str(err.response.get("error", "unknown_error"))
         log.warning("event=post_failed channel=%s error=%s", channel, code)
+        hint = api_error_hint(code)
         if respond is not None:
-            respond(response_type="ephemeral", replace_original=False, text=api_error_hint(code))
+            respond(response_type="ephemeral", replace_original=False, text=hint)
+        elif user:  # a mention or DM has no response_url: try a private note in place
+            try:
+                client.chat_postEphemeral(channel=channel or "", user=user, text=hint,
+                                          thread_ts=thread_ts)
+            except SlackApiError as again:
+                log.warning("event=hint_failed channel=%s error=%s", channel,
+                            again.response.get("error"))
         return False
 
 
