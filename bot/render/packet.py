@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.escalation import SCHEMA, ErrorSeen, Packet
+from bot.escalation import SCHEMA, ErrorSeen, Packet, plural
 
 __all__ = ["email_draft", "packet_json", "packet_markdown"]
 
@@ -90,8 +90,8 @@ def packet_markdown(p: Packet) -> str:
             out += [f"**{where}**", "", _fence(text), ""]
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(p.redacted_kinds.items()))
     out += ["", "---", "", f"Built by errcode from {p.messages} messages. "
-            + (f"{p.redacted} secret occurrences were redacted ({kinds}); placeholders such as "
-               "`[REDACTED:token#1]` stand for the same secret everywhere in this packet."
+            + (f"{plural(p.redacted, 'secret occurrence')} redacted ({kinds}); placeholders "
+               "such as `[REDACTED:token#1]` stand for the same secret everywhere in this packet."
                if p.redacted else "Nothing needed redacting.")]
     return "\n".join(out) + "\n"
 

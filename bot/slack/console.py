@@ -24,7 +24,7 @@ from bot.config import Settings, SlackSettings
 from bot.render.blocks_text import ButtonRef, blocks_to_text
 from bot.services import Services
 from bot.slack import payloads
-from bot.slack.app import build_app
+from bot.slack.app import ESCALATE_WORDS, build_app
 from bot.slack.local_api import LocalSlackAPI
 from bot.store import Store
 
@@ -36,6 +36,7 @@ OUTPUT_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update", "resp
 BANNER = """errcode console: the Slack bot's answers, locally (no Slack needed).
   type or paste an error      answered like /errcode (only you see it)
   @errcode <text>             answered like a mention, in a thread
+  @errcode escalate           an escalation packet of everything pasted so far
   \"\"\" ... \"\"\"                 a multi-line paste (``` works too)
   !N                          press button N of the last answer
   :help  :quit"""
@@ -59,6 +60,10 @@ class ConsoleSession:
         self.timeout_s = timeout_s
         self.origin: Origin | None = None
         self._n = 0
+        # Everything typed is also a message of one console thread, so `@errcode escalate`
+        # has a thread to read, as it would in Slack.
+        self.thread_ts = payloads.new_ts()
+        self.thread: list[dict] = []
 
     def handle(self, line: str) -> None:
         text = line.strip()
@@ -67,14 +72,33 @@ class ConsoleSession:
         if text.startswith("!") and text[1:].isdigit():
             self.press(int(text[1:]))
         elif text.lower().startswith("@errcode"):
-            event = payloads.app_mention_event(text[len("@errcode"):].strip(), user=USER,
-                                               channel=CHANNEL)
+            asked = text[len("@errcode"):].strip()
+            if asked.lower().rstrip(".!") in ESCALATE_WORDS:
+                self.escalate()
+                return
+            event = payloads.app_mention_event(asked, user=USER, channel=CHANNEL)
             self._send(payloads.event_callback(event))
         else:
+            self._remember(text)
             if text.startswith("/errcode"):
                 text = text[len("/errcode"):].strip()
             self._send(payloads.slash_command(text, user_id=USER, channel_id=CHANNEL,
                                               response_url=self._response_url()))
+
+    def _remember(self, text: str) -> None:
+        self.thread.append({"user": USER, "text": text, "ts": payloads.new_ts()})
+        self.api.add_thread(CHANNEL, self.thread_ts, [
+            {"user": USER, "text": "(errcode console session)", "ts": self.thread_ts},
+            *self.thread])
+
+    def escalate(self) -> None:
+        if not self.thread:
+            self.out.write("(paste the thread's messages first: every paste of this session "
+                           "is a message of the thread that gets escalated)\n")
+            return
+        event = payloads.app_mention_event("escalate", user=USER, channel=CHANNEL,
+                                           thread_ts=self.thread_ts)
+        self._send(payloads.event_callback(event))
 
     def press(self, number: int) -> None:
         if self.origin is None or not 1 <= number <= len(self.origin.buttons):
@@ -122,6 +146,9 @@ class ConsoleSession:
             if call.method == "response_url" and p.get("delete_original"):
                 self.out.write("(the private answer was removed)\n")
                 continue
+            if call.method == "files.completeUploadExternal":
+                self._show_files(p)
+                continue
             rendered = blocks_to_text(_json_list(p.get("blocks")), p.get("text") or "")
             where = _where(call.method, p)
             self.out.write(f"\n[{where}]\n{rendered.text}\n")
@@ -132,10 +159,23 @@ class ConsoleSession:
         self.out.flush()
 
 
+    def _show_files(self, p: dict) -> None:
+        self.out.write(f"\n[uploaded to the thread] {p.get('initial_comment') or ''}\n")
+        for item in _json_list(p.get("files")) or []:
+            upload = self.api.uploads.get(item.get("id", ""))
+            if upload is None or upload.content is None:
+                continue
+            self.out.write(f"--- {upload.filename} ({len(upload.content)} bytes)\n")
+            if upload.filename.endswith(".md"):
+                self.out.write(upload.content.decode("utf-8", "replace"))
+
+
 def _where(method: str, p: dict) -> str:
     if method == "response_url":
         return "only you can see this" if p.get("response_type", "ephemeral") == "ephemeral" \
             else "posted in the channel"
+    if method == "chat.postEphemeral":
+        return "only you can see this"
     if method == "chat.postMessage":
         return f"posted in {p.get('channel')}" + (" (in thread)" if p.get("thread_ts") else "")
     return method
