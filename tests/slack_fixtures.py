@@ -11,6 +11,7 @@ on the same store, as a redeploy would.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -62,8 +63,13 @@ class BotServer:
         self.services = Services.load(settings, _CATALOG, self.store, env=self._env)
         app = build_app(self.services)
         self._server = make_server(app, host="127.0.0.1", port=0, threads=8)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(self._server,), daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _run(server: Any) -> None:
+        with contextlib.suppress(OSError):  # closed from another thread mid-select
+            server.run()
 
     def _stop_app(self) -> None:
         if self._server is not None:

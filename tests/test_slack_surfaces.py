@@ -42,15 +42,21 @@ def bot(tmp_path) -> Iterator[BotServer]:
 
 
 def slash(bot: BotServer, text: str, name: str = "r1") -> dict:
-    """Run `/errcode text`; return the JSON the bot posted to the response_url."""
+    """Run `/errcode text`; return the JSON the bot posted to response_url `name`."""
     resp = bot.send(payloads.slash_command(text, response_url=bot.api.response_url(name)))
     assert resp.status_code == 200, resp.text
-    calls = [c for c in bot.api.wait_for("response_url", 1, timeout=10)
-             if c.params.get("_name") == name]
-    if not calls:
-        calls = [c for c in bot.api.wait_for("response_url", 2, timeout=10)
-                 if c.params.get("_name") == name]
-    return calls[-1].params
+    return answered(bot, name)[-1].params
+
+
+def answered(bot: BotServer, name: str, count: int = 1, timeout: float = 10) -> list:
+    """The posts to response_url `name`, once there are `count` of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        calls = [c for c in bot.api.calls_to("response_url") if c.params.get("_name") == name]
+        if len(calls) >= count or time.monotonic() > deadline:
+            assert len(calls) >= count, f"{len(calls)} posts to response_url {name}"
+            return calls
+        time.sleep(0.02)
 
 
 def mention(bot: BotServer, text: str, **kw) -> dict:
@@ -168,24 +174,24 @@ def test_share_posts_the_answer_publicly_and_removes_the_private_one(bot):
     post = bot.api.wait_for("chat.postMessage")[0].params
     assert post["channel"] == CHANNEL_ID and "RATE_LIMITED" in post["text"]
     assert f"<@{USER_ID}>" in json.dumps(post)  # says who shared it
-    deleted = [c for c in bot.api.wait_for("response_url", 2) if c.params.get("_name") == "share"]
-    assert deleted and deleted[-1].params.get("delete_original") is True
+    deleted = answered(bot, "share")
+    assert deleted[-1].params.get("delete_original") is True
 
 
 def test_show_other_matches_and_feedback_are_stored(bot):
     out = slash(bot, "too many requests")  # both products, plus weaker candidates
     bs = buttons(out["blocks"])
     press(bot, ACTION_OTHERS, bs[ACTION_OTHERS]["value"], ephemeral=True, name="others")
-    others = [c for c in bot.api.wait_for("response_url", 2) if c.params["_name"] == "others"]
+    others = answered(bot, "others")
     assert "rate_limited" in json.dumps(others[-1].params)
     assert "RATE_LIMITED" in json.dumps(others[-1].params)
     press(bot, ACTION_HELPFUL, bs[ACTION_HELPFUL]["value"], ephemeral=True, name="up")
-    bot.api.wait_for("response_url", 3)
+    answered(bot, "up")
     [row] = bot.store.feedback_summary()
     assert (row.code, row.helpful, row.not_helpful) == ("RATE_LIMITED", 1, 0)
     # A change of mind replaces the vote: one person, one vote per answer.
     press(bot, ACTION_NOT_HELPFUL, bs[ACTION_NOT_HELPFUL]["value"], ephemeral=True, name="dn")
-    bot.api.wait_for("response_url", 4)
+    answered(bot, "dn")
     [row] = bot.store.feedback_summary()
     assert (row.helpful, row.not_helpful) == (0, 1)
 
@@ -288,7 +294,7 @@ def test_api_error_gives_the_user_a_private_hint_and_the_bot_keeps_serving(bot):
     req = payloads.message_action(message, callback_id="triage_message",
                                   response_url=bot.api.response_url("sc"))
     bot.send(req)
-    hint = bot.api.wait_for("response_url")[0].params
+    hint = answered(bot, "sc")[0].params
     assert hint["response_type"] == "ephemeral" and "/invite @errcode" in hint["text"]
     bot.api.fail_next("chat.postMessage", "channel_not_found")
     bot.send(payloads.event_callback(payloads.app_mention_event("RATE_LIMITED")))

@@ -75,12 +75,15 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         signing_secret=slack.signing_secret or "",
         token_verification_enabled=False,  # startup must not depend on Slack answering
         request_verification_enabled=True,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=slack.listener_threads,
-                                             thread_name_prefix="errcode-listener"),
+        # Listeners run in the request's thread and only ack and queue their work (see
+        # _register), so the HTTP answer leaves as soon as they return: no executor hop,
+        # no polling for ack().
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
-    _register(app, services)
+    work = ThreadPoolExecutor(max_workers=slack.listener_threads,
+                              thread_name_prefix="errcode-work")
+    _register(app, services, work)
     return app
 
 
@@ -147,39 +150,52 @@ def registered_listeners(app: App) -> dict[str, set[str]]:
     return {kind: set(names) for kind, names in _REGISTRY.get(app, {}).items()}
 
 
-def _register(app: App, services: Services) -> None:
+def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
+    """Every listener acks at once and hands the real work to `work`.
+
+    Bolt's own pool then only ever runs acks, so a burst of slow answers (a 1 MB paste,
+    health checks, an escalation) never delays the next ack past Slack's 3 s.
+    """
     app.middleware(_dedupe_events(services))
     app.error(_on_error)
     reg = _Recorder(app)
+
+    def later(job: Callable[[], object]) -> None:
+        work.submit(_guard, job)
 
     @reg.command(COMMAND)
     def on_command(ack: Callable, command: dict, respond: Callable) -> None:
         ack()
         asked = Asked(text=command.get("text", ""), channel=command.get("channel_id"),
                       user=command.get("user_id"), surface="slash", ephemeral=True)
-        reply = _safe(lambda: answer(services, asked))
-        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+
+        def job() -> None:
+            reply = _safe(lambda: answer(services, asked))
+            respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+        later(job)
 
     @reg.event("app_mention", "app_mention")
     def on_mention(event: dict, client: WebClient, context: dict) -> None:
         text = strip_bot_mention(event.get("text", ""))
-        if text.strip().lower().rstrip(".!") in ESCALATE_WORDS:
-            started = _guard(lambda: escalate.start_from_event(
-                services, client, event, context.get("bot_user_id")))
-            if started is False:
+        if text.strip().lower().rstrip(".!") not in ESCALATE_WORDS:
+            later(lambda: _answer_in_thread(services, client, event, text, "mention"))
+            return
+
+        def job() -> None:
+            if not escalate.start_from_event(services, client, event,
+                                             context.get("bot_user_id")):
                 _post(client, None, event.get("channel"), text_reply(
                     "Mention me with `escalate` *inside* the thread you want to escalate, "
                     "or use the message shortcut *Escalate this thread*."),
                     thread_ts=event.get("ts"))
-            return
-        _answer_in_thread(services, client, event, text, "mention")
+        later(job)
 
     @reg.event("message", "message.im")
     def on_message(event: dict, client: WebClient) -> None:
         # Only direct messages are answered; channel chatter is not ours to read.
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
-        _answer_in_thread(services, client, event, event.get("text", ""), "dm")
+        later(lambda: _answer_in_thread(services, client, event, event.get("text", ""), "dm"))
 
     @reg.shortcut(SHORTCUT_TRIAGE)
     def on_triage_shortcut(ack: Callable, shortcut: dict, client: WebClient,
@@ -190,35 +206,40 @@ def _register(app: App, services: Services) -> None:
         user = (shortcut.get("user") or {}).get("id")
         asked = Asked(text=message_text(message), channel=channel, user=user,
                       surface="shortcut")
-        reply = _safe(lambda: answer(services, asked))
         thread_ts = message.get("thread_ts") or message.get("ts")
-        _post(client, respond, channel, reply, thread_ts=thread_ts)
+        later(lambda: _post(client, respond, channel, _safe(lambda: answer(services, asked)),
+                            thread_ts=thread_ts))
 
     @reg.action(ACTION_SHARE)
     def on_share(ack: Callable, body: dict, action: dict, client: WebClient,
                  respond: Callable) -> None:
         ack()
         user, channel = _who(body)
-        reply = replay(services, action.get("value", ""), user=user, channel=channel,
-                       shared=True)
-        if reply is None:
-            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
-            return
-        if _post(client, respond, channel, reply):
-            respond(delete_original=True)
+
+        def job() -> None:
+            reply = replay(services, action.get("value", ""), user=user, channel=channel,
+                           shared=True)
+            if reply is None:
+                respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            elif _post(client, respond, channel, reply):
+                respond(delete_original=True)
+        later(job)
 
     @reg.action(ACTION_OTHERS)
     def on_others(ack: Callable, body: dict, action: dict, respond: Callable) -> None:
         ack()
         user, channel = _who(body)
         ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
-        reply = replay(services, action.get("value", ""), user=user, channel=channel,
-                       show_others=True, offer_share=ephemeral)
-        if reply is None:
-            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
-            return
-        respond(response_type="ephemeral", replace_original=ephemeral, text=reply.text,
-                blocks=reply.blocks)
+
+        def job() -> None:
+            reply = replay(services, action.get("value", ""), user=user, channel=channel,
+                           show_others=True, offer_share=ephemeral)
+            if reply is None:
+                respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+                return
+            respond(response_type="ephemeral", replace_original=ephemeral, text=reply.text,
+                    blocks=reply.blocks)
+        later(job)
 
     @reg.action(ACTION_ESCALATE)
     def on_escalate(ack: Callable, body: dict, client: WebClient, context: dict) -> None:
@@ -227,12 +248,12 @@ def _register(app: App, services: Services) -> None:
         container = body.get("container") or {}
         ref = escalate.ThreadRef(channel or "", container.get("thread_ts")
                                  or container.get("message_ts") or "")
-        _guard(lambda: escalate.start(services, client, ref, user=user,
-                                      trigger_id=body.get("trigger_id"),
-                                      bot_user=context.get("bot_user_id")))
+        later(lambda: escalate.start(services, client, ref, user=user,
+                                     trigger_id=body.get("trigger_id"),
+                                     bot_user=context.get("bot_user_id")))
 
     reg.feature("escalation")
-    escalate.register(reg, services, _guard)
+    escalate.register(reg, services, later)
 
     @reg.action(ACTION_HEALTH)
     def on_health(ack: Callable, body: dict, action: dict, client: WebClient,
@@ -240,24 +261,30 @@ def _register(app: App, services: Services) -> None:
         ack()
         user, channel = _who(body)
         product = action.get("value", "").partition("|")[2] or None
-        reply = _safe(lambda: health_reply(services, [], user=user, channel=channel,
-                                           product=product))
         container = body.get("container") or {}
-        if container.get("is_ephemeral"):
-            respond(response_type="ephemeral", replace_original=False, text=reply.text,
-                    blocks=reply.blocks)
-            return
-        thread_ts = container.get("thread_ts") or container.get("message_ts")
-        _post(client, respond, channel, reply, thread_ts=thread_ts)
+
+        def job() -> None:
+            reply = _safe(lambda: health_reply(services, [], user=user, channel=channel,
+                                               product=product))
+            if container.get("is_ephemeral"):
+                respond(response_type="ephemeral", replace_original=False, text=reply.text,
+                        blocks=reply.blocks)
+                return
+            thread_ts = container.get("thread_ts") or container.get("message_ts")
+            _post(client, respond, channel, reply, thread_ts=thread_ts)
+        later(job)
 
     def feedback(helpful: bool) -> Callable:
         def on_feedback(ack: Callable, body: dict, action: dict, respond: Callable) -> None:
             ack()
             user, _ = _who(body)
-            reply = record_feedback(services, action.get("value", ""), helpful=helpful,
-                                    user=user)
-            respond(response_type="ephemeral", replace_original=False, text=reply.text,
-                    blocks=reply.blocks)
+
+            def job() -> None:
+                reply = record_feedback(services, action.get("value", ""), helpful=helpful,
+                                        user=user)
+                respond(response_type="ephemeral", replace_original=False, text=reply.text,
+                        blocks=reply.blocks)
+            later(job)
         return on_feedback
 
     reg.action(ACTION_HELPFUL)(feedback(True))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -326,8 +325,10 @@ def answers_from_view(view: dict) -> dict[str, str]:
 # --------------------------------------------------------------------------- listeners
 
 
-def register(reg: object, services: Services, guard: Callable) -> None:
-    """Listeners for every escalation trigger; `reg` records them for the manifest check."""
+def register(reg: object, services: Services, later: Callable) -> None:
+    """Listeners for every escalation trigger; `reg` records them for the manifest check.
+
+    Each acks, then hands its work to `later` (the app's work pool, errors logged)."""
 
     @reg.shortcut(SHORTCUT_ESCALATE)  # type: ignore[attr-defined]
     def on_shortcut(ack: Callable, shortcut: dict, client: WebClient, context: dict) -> None:
@@ -335,7 +336,7 @@ def register(reg: object, services: Services, guard: Callable) -> None:
         message = shortcut.get("message") or {}
         ref = ThreadRef((shortcut.get("channel") or {}).get("id", ""),
                         message.get("thread_ts") or message.get("ts", ""))
-        guard(lambda: start(services, client, ref, user=(shortcut.get("user") or {}).get("id"),
+        later(lambda: start(services, client, ref, user=(shortcut.get("user") or {}).get("id"),
                             trigger_id=shortcut.get("trigger_id"),
                             bot_user=context.get("bot_user_id")))
 
@@ -348,10 +349,10 @@ def register(reg: object, services: Services, guard: Callable) -> None:
             return
         user, bot_user = (body.get("user") or {}).get("id"), context.get("bot_user_id")
         if action.get("action_id") == ACTION_COMPLETE:
-            guard(lambda: start(services, client, ref, user=user,
+            later(lambda: start(services, client, ref, user=user,
                                 trigger_id=body.get("trigger_id"), bot_user=bot_user))
         else:
-            guard(lambda: finish(services, client, ref, user=user, answers={},
+            later(lambda: finish(services, client, ref, user=user, answers={},
                                  bot_user=bot_user))
 
     reg.action(ACTION_COMPLETE)(on_prompt_button)  # type: ignore[attr-defined]
@@ -373,10 +374,8 @@ def register(reg: object, services: Services, guard: Callable) -> None:
             log.warning("event=escalation_form_unreadable")
             return
         user = (body.get("user") or {}).get("id")
-        started = time.monotonic()
-        guard(lambda: finish(services, client, ref, user=user, answers=answers_from_view(view),
+        later(lambda: finish(services, client, ref, user=user, answers=answers_from_view(view),
                              bot_user=context.get("bot_user_id")))
-        log.info("event=escalation_form_done ms=%d", (time.monotonic() - started) * 1000)
 
 
 def start_from_event(services: Services, client: WebClient, event: dict,

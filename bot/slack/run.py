@@ -54,6 +54,9 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         log.error("event=catalog_file_skipped problem=%r", str(problem))
     services = Services.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
+    # Acks are short and wait on the GIL behind answers being built: a 1 ms switch
+    # interval (default 5 ms) keeps them quick under load (see bench/bench_ack.py).
+    sys.setswitchinterval(0.001)
     services.store = Store(settings.storage_path)
     store = services.store
     app = build_app(services)
