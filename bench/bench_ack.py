@@ -48,8 +48,10 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_until_up(url)
+            started = time.perf_counter()
             results, wall = _load(url + "/slack/events", api)
             answered = len(api.wait_for("response_url", WARMUP + REQUESTS, timeout=120))
+            drained = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(10)
@@ -61,7 +63,9 @@ def main() -> None:
 
     verdict = "OK" if pct(99) < TARGET_P99_MS and not bad else "MISSED"
     print(f"signed slash commands: {REQUESTS} ({IN_FLIGHT} in flight, after {WARMUP} warm-up), "
-          f"{REQUESTS / wall:.0f} req/s, non-200: {bad}, answers posted: {answered}")
+          f"{REQUESTS / wall:.0f} req/s, non-200: {bad}")
+    print(f"answers posted:        {answered} of {WARMUP + REQUESTS}, the last {drained:.2f} s "
+          "after the burst began (answers queue behind the acks, by design)")
     print(f"ack latency ms:        p50 {pct(50):.1f}  p95 {pct(95):.1f}  p99 {pct(99):.1f}  "
           f"max {ms[-1]:.1f}  (mean {statistics.fmean(ms):.1f})")
     print(f"target:                p99 < {TARGET_P99_MS:.0f} ms: {verdict}")

@@ -50,6 +50,7 @@ COMMAND = "/errcode"
 SHORTCUT_TRIAGE = "triage_message"
 EVENTS = ("app_mention", "message")
 EXPIRED = "That answer has expired. Run `/errcode` again with the error."
+QUICK_THREADS = 2  # see Workers
 ESCALATE_WORDS = {"escalate", "escalate this", "escalate thread", "escalate this thread"}
 
 
@@ -81,9 +82,7 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
-    work = ThreadPoolExecutor(max_workers=slack.listener_threads,
-                              thread_name_prefix="errcode-work")
-    _register(app, services, work)
+    _register(app, services, Workers(slack.listener_threads))
     return app
 
 
@@ -150,18 +149,35 @@ def registered_listeners(app: App) -> dict[str, set[str]]:
     return {kind: set(names) for kind, names in _REGISTRY.get(app, {}).items()}
 
 
-def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
-    """Every listener acks at once and hands the real work to `work`.
+class Workers:
+    """Where listeners send their work once they have acked.
 
-    Bolt's own pool then only ever runs acks, so a burst of slow answers (a 1 MB paste,
-    health checks, an escalation) never delays the next ack past Slack's 3 s.
+    Answers are CPU work under one GIL: a few threads keep up, and fewer threads
+    competing for the GIL keep acks quick. Health checks and escalations mostly wait on
+    the network, so they get their own, larger pool and never hold up answers.
     """
+
+    def __init__(self, slow_threads: int) -> None:
+        self.quick = ThreadPoolExecutor(max_workers=min(QUICK_THREADS, slow_threads),
+                                        thread_name_prefix="errcode-answer")
+        self.slow = ThreadPoolExecutor(max_workers=slow_threads,
+                                       thread_name_prefix="errcode-slow")
+
+    def later(self, job: Callable[[], object], *, slow: bool = False) -> None:
+        (self.slow if slow else self.quick).submit(_guard, job)
+
+
+def _register(app: App, services: Services, workers: Workers) -> None:
+    """Every listener acks at once and hands the real work to `workers`, so the HTTP
+    answer to Slack never waits for an answer to be built (Slack allows 3 s)."""
     app.middleware(_dedupe_events(services))
     app.error(_on_error)
     reg = _Recorder(app)
 
-    def later(job: Callable[[], object]) -> None:
-        work.submit(_guard, job)
+    later = workers.later
+
+    def slow_text(text: str) -> bool:
+        return services.is_health_request(text.split())
 
     @reg.command(COMMAND)
     def on_command(ack: Callable, command: dict, respond: Callable) -> None:
@@ -172,13 +188,14 @@ def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
         def job() -> None:
             reply = _safe(lambda: answer(services, asked))
             respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-        later(job)
+        later(job, slow=slow_text(asked.text))
 
     @reg.event("app_mention", "app_mention")
     def on_mention(event: dict, client: WebClient, context: dict) -> None:
         text = strip_bot_mention(event.get("text", ""))
         if text.strip().lower().rstrip(".!") not in ESCALATE_WORDS:
-            later(lambda: _answer_in_thread(services, client, event, text, "mention"))
+            later(lambda: _answer_in_thread(services, client, event, text, "mention"),
+                  slow=slow_text(text))
             return
 
         def job() -> None:
@@ -188,7 +205,7 @@ def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
                     "Mention me with `escalate` *inside* the thread you want to escalate, "
                     "or use the message shortcut *Escalate this thread*."),
                     thread_ts=event.get("ts"))
-        later(job)
+        later(job, slow=True)
 
     @reg.event("message", "message.im")
     def on_message(event: dict, client: WebClient) -> None:
@@ -250,10 +267,10 @@ def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
                                  or container.get("message_ts") or "")
         later(lambda: escalate.start(services, client, ref, user=user,
                                      trigger_id=body.get("trigger_id"),
-                                     bot_user=context.get("bot_user_id")))
+                                     bot_user=context.get("bot_user_id")), slow=True)
 
     reg.feature("escalation")
-    escalate.register(reg, services, later)
+    escalate.register(reg, services, lambda job: later(job, slow=True))
 
     @reg.action(ACTION_HEALTH)
     def on_health(ack: Callable, body: dict, action: dict, client: WebClient,
@@ -272,7 +289,7 @@ def _register(app: App, services: Services, work: ThreadPoolExecutor) -> None:
                 return
             thread_ts = container.get("thread_ts") or container.get("message_ts")
             _post(client, respond, channel, reply, thread_ts=thread_ts)
-        later(job)
+        later(job, slow=True)
 
     def feedback(helpful: bool) -> Callable:
         def on_feedback(ack: Callable, body: dict, action: dict, respond: Callable) -> None:
