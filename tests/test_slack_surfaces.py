@@ -330,3 +330,21 @@ def test_slack_limits_hold_for_a_huge_paste(bot):
 def test_bot_user_id_is_not_mistaken_for_a_paste(bot):
     post = mention(bot, f"<@{BOT_USER_ID}> help")
     assert "/errcode" in post["text"] or "errcode" in json.dumps(post["blocks"])
+
+
+def test_slow_health_checks_are_acked_at_once_and_do_not_hold_up_answers(tmp_path):
+    with LocalServer() as vault:
+        vault.route("/api/v1/health", Reply.json({"status": "healthy"}, delay_s=2.0))
+        health = {"targets": [{"name": "prod", "product": "mazevault", "base_url": vault.url,
+                               "checks": [{"path": "/api/v1/health"}], "timeout_s": 5}]}
+        with BotServer(tmp_path, health=health) as bot:
+            t0 = time.monotonic()
+            for i in range(6):  # more than the answer pool has threads
+                req = payloads.slash_command("health prod",
+                                             response_url=bot.api.response_url(f"h{i}"))
+                assert bot.send(req).status_code == 200
+            assert time.monotonic() - t0 < 1.5  # every ack left before any check finished
+            quick = slash(bot, "RATE_LIMITED", "q")  # answered while the checks still run
+            assert "RATE_LIMITED" in quick["text"] and time.monotonic() - t0 < 1.9
+            for i in range(6):
+                assert "prod" in answered(bot, f"h{i}")[0].params["text"]
