@@ -75,6 +75,10 @@ class Matcher:
                 if product and code_style(alias) == product.code_style:
                     self.by_norm[normalize_code(alias)].append(i)
         self.norm_codes = list(self.by_norm)
+        # The words codes are made of: a run of words is only a code typed as words
+        # ("csrf invlid") when one of its words is one of these.
+        self.code_words = frozenset(w for e in self.entries
+                                    for w in re.split(r"[^a-z0-9]+", e.code.lower()) if w)
         self.text = TextIndex(self._phrases(), len(self.entries))
         self.product_names = self._product_patterns()
         self.request_id_patterns = {
@@ -190,7 +194,8 @@ class Matcher:
                                           line))
                 continue
             if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and (
-                    " " not in written or echo.issuperset(terms(written)))):
+                    " " not in written or echo.issuperset(terms(written))
+                    or self.code_words.isdisjoint(written.lower().split()))):
                 continue
             fuzzy_budget -= 1
             if mention is not None:
