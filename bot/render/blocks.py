@@ -186,7 +186,10 @@ def _retry_text(f: Finding) -> str:
     text = escape(f.retry.advice)
     at = f.retry.retry_at
     if at is not None:
-        stamp = at.strftime("%H:%M:%S UTC")
+        # The advice gives the moment as a clock, with its date when not today: the token
+        # replaces all of it, or a reader would see the date twice.
+        dated, stamp = at.strftime("%Y-%m-%d %H:%M:%S UTC"), at.strftime("%H:%M:%S UTC")
+        stamp = dated if escape(dated) in text else stamp
         token = slack_date(int(at.timestamp()), stamp)
         text = text.replace(escape(stamp), token, 1) if escape(stamp) in text else (
             f"{text} ({token})")

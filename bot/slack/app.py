@@ -395,7 +395,11 @@ def _dedupe_events(services: Services) -> Callable:
     return dedupe
 
 
-def _on_error(error: Exception, body: dict) -> None:
+def _on_error(error: Exception, body: dict) -> BoltResponse:
     kind = body.get("type") if isinstance(body, dict) else None
     log.error("event=listener_error type=%s error=%s", kind, type(error).__name__)
+    # Listeners and middleware only read the payload and queue work, so what fails here
+    # is a payload of a shape Slack never sends (or a malformed signature header): a 4xx
+    # like any other junk body, not bolt's default 500. Slack retries any non-2xx alike.
+    return BoltResponse(status=400, body={"error": "request could not be handled"})
 
