@@ -16,8 +16,10 @@ from bot.catalog import Catalog, CatalogError, HealthCheckSpec, Product, load_ca
 from bot.errors import ConfigError
 from bot.health import (
     BODY_CAP,
+    CheckResult,
     HealthReport,
     MatchRef,
+    TargetReport,
     admin_allowed,
     check_targets,
     default_failure_refs,
@@ -551,3 +553,18 @@ def test_ca_cert_that_is_not_pem_is_refused(tmp_path):
     with pytest.raises(ConfigError) as info:
         _parse(_raw(ca_cert=str(bogus)))
     assert info.value.key == "health.targets[0].ca_cert"
+
+
+def test_health_blocks_neutralise_broadcasts_from_a_server_body():
+    """A health body is server text: it is escaped like a paste, so it pings no one."""
+    from datetime import UTC, datetime
+
+    check = CheckResult(path="/api/v1/health", url="https://vault.example.com/api/v1/health",
+                        status="unhealthy", http_status=503,
+                        components={"@channel <!here>": "down"},
+                        error="db down, @here please look <@U0ADMIN>")
+    report = HealthReport((TargetReport("prod", "mazevault", "unhealthy", (check,)),),
+                          datetime.now(UTC), 12)
+    text = json.dumps(health_blocks(report), ensure_ascii=False)
+    assert "<!here>" not in text and "<@U0ADMIN>" not in text
+    assert "@channel" not in text and "@here" not in text

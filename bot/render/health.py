@@ -1,18 +1,16 @@
 """HealthReport -> terminal table, `--json` dict, Slack Block Kit, one-line summary.
 
 Server-provided text (components, summaries, errors) is already cleaned of control
-characters and secrets by bot.health; for Slack it is also mrkdwn-escaped (&, <, >) so a
-body cannot ping @channel or forge links. Slack limits are respected: 50 blocks, 3000
-characters per section, 150 per header.
+characters and secrets by bot.health; for Slack it goes through the same `escape` as
+pasted text, so a body cannot ping @channel or forge links. Slack limits are respected:
+50 blocks, 3000 characters per section, 150 per header.
 """
 
 from __future__ import annotations
 
 from bot.health import CheckResult, HealthReport, TargetReport
+from bot.render.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, escape, section
 
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
 EMOJI = {"healthy": ":large_green_circle:", "degraded": ":large_yellow_circle:",
          "unhealthy": ":red_circle:", "unreachable": ":black_circle:",
          "skipped": ":white_circle:"}
@@ -108,7 +106,7 @@ def health_blocks(report: HealthReport) -> list[dict]:
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
                                     "text": _cut(f"Health: {names}", MAX_HEADER)}},
-        _section(f"{EMOJI.get(_overall(report), '')} {escape(health_summary(report))}"),
+        section(f"{EMOJI.get(_overall(report), '')} {escape(health_summary(report))}"),
     ]
     footer = {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
         f"Checked {report.started_at:%Y-%m-%d %H:%M:%S} UTC in "
@@ -117,7 +115,7 @@ def health_blocks(report: HealthReport) -> list[dict]:
     body: list[dict] = []
     last = len(report.targets) - 1
     for i, target in enumerate(report.targets):
-        sections = [_section(chunk) for chunk in _chunks(_target_lines(target))]
+        sections = [section(chunk) for chunk in _chunks(_target_lines(target))]
         # Keep one block free for the "more targets" note while targets remain.
         if len(body) + len(sections) + (i < last) > room:
             left = len(report.targets) - i
@@ -174,15 +172,6 @@ def _chunks(lines: list[str]) -> list[str]:
     if current:
         out.append(current)
     return out
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION)}}
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping: the three characters Slack requires (&, <, >)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _mrkdwn(text: str) -> str:
