@@ -264,7 +264,7 @@ def cmd_escalate(ctx: Context) -> int:
                     answers[item.key] = value
         result = finish_escalation(services, messages, thread_key=key, thread=key,
                                    channel=None, user=os.environ.get("USER"), answers=answers,
-                                   run_health=not ctx.args.no_health)
+                                   run_health=not ctx.args.no_health, prepared=prepared)
     rec = result.record
     if ctx.args.json:
         print(json.dumps({"id": rec.id, "version": rec.version,

@@ -51,18 +51,24 @@ def prepare_escalation(services: Services, messages: Sequence[ThreadMessage], *,
 def finish_escalation(services: Services, messages: Sequence[ThreadMessage], *,
                       thread_key: str, thread: str | None, channel: str | None,
                       user: str | None, answers: Mapping[str, str],
-                      run_health: bool = True) -> EscalationResult:
-    """Assemble, redact and store the packet (a new version when the thread was escalated)."""
+                      run_health: bool = True,
+                      prepared: Prepared | None = None) -> EscalationResult:
+    """Assemble, redact and store the packet (a new version when the thread was escalated).
+
+    `prepared`: the draft already made of these messages, so the thread is not triaged
+    again (answers only add to what it knew)."""
     if services.store is None:
         raise ValueError("escalation needs a Store")
-    prepared = prepare_escalation(services, messages, thread_key=thread_key, channel=channel,
-                                  answers=answers)
+    if prepared is None:
+        prepared = prepare_escalation(services, messages, thread_key=thread_key,
+                                      channel=channel)
+    known = {**prepared.known, **answers}
     draft = prepared.draft
     health = None
     if run_health and draft.product in services.health_products:
         health = services.check_health(product=draft.product, user=user, channel=channel)
     redactor = Redactor(extra_patterns=services.settings.redact_patterns)
-    packet = assemble(draft, services.catalog, health=health, answers=prepared.known,
+    packet = assemble(draft, services.catalog, health=health, answers=known,
                       thread=thread, author=user, redactor=redactor, messages=messages)
     record = services.store.save_packet(
         thread_key, product=packet.product, author=user, title=packet.title,

@@ -19,7 +19,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.escalation import ThreadMessage
-from bot.escalation_flow import EscalationResult, finish_escalation, prepare_escalation
+from bot.escalation_flow import (
+    EscalationResult,
+    Prepared,
+    finish_escalation,
+    prepare_escalation,
+)
 from bot.render.blocks import button, context, cut, escape, section
 from bot.services import Services
 from bot.slack.replies import api_error_hint
@@ -123,7 +128,7 @@ def start(services: Services, client: WebClient, ref: ThreadRef, *, user: str | 
                                       channel=ref.channel)
         if not prepared.draft.missing:
             finish(services, client, ref, user=user, answers={}, bot_user=bot_user,
-                   messages=messages, view_id=view_id)
+                   messages=messages, view_id=view_id, prepared=prepared)
             return
         if view_id:
             client.views_update(view_id=view_id, view=form_view(prepared, ref))
@@ -153,8 +158,8 @@ def _open_loading(client: WebClient, trigger_id: str | None) -> str | None:
 
 def finish(services: Services, client: WebClient, ref: ThreadRef, *, user: str | None,
            answers: dict[str, str], bot_user: str | None,
-           messages: list[ThreadMessage] | None = None,
-           view_id: str | None = None) -> EscalationResult | None:
+           messages: list[ThreadMessage] | None = None, view_id: str | None = None,
+           prepared: Prepared | None = None) -> EscalationResult | None:
     """Build, store and post the packet; one per thread however often it is clicked."""
     store = services.store
     assert store is not None
@@ -170,7 +175,7 @@ def finish(services: Services, client: WebClient, ref: ThreadRef, *, user: str |
         permalink = _permalink(client, ref)
         result = finish_escalation(services, messages, thread_key=ref.key,
                                    thread=permalink or ref.key, channel=ref.channel, user=user,
-                                   answers=answers)
+                                   answers=answers, prepared=prepared)
         _upload(client, ref, result)
     except Exception as err:  # told to the user and logged, never raised
         store.release(claim)
