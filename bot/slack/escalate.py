@@ -18,7 +18,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.escalation import ThreadMessage
+from bot.escalation import ThreadMessage, plural
 from bot.escalation_flow import (
     EscalationResult,
     Prepared,
@@ -292,7 +292,7 @@ def _done_view(text: str) -> dict:
 
 def _found_text(prepared: object) -> str:
     draft = prepared.draft  # type: ignore[attr-defined]
-    found = [f"{len(draft.errors)} errors", f"{len(draft.request_ids)} request ids"]
+    found = [plural(len(draft.errors), "error"), plural(len(draft.request_ids), "request id")]
     found += [f"{key.replace('_', ' ')}: {cut(value, 60)}" for key, value in draft.facts.items()
               if key in ("version", "deployment")]
     return escape("Found in the thread: " + ", ".join(found) + ".")
