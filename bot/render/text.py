@@ -23,7 +23,7 @@ def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str
             out += [f"  - {_label(e, products)}: {e.title}" for e in candidates[:5]]
         out.append("Try a code (e.g. RATE_LIMITED), the JSON error body, or "
                    "`errcode catalog list`.")
-        return "\n".join(out)
+        return "\n".join(out) + "\n"
     if t.ambiguous:
         names = sorted({_product(f.entry, products) for f in confident[:2]})
         out.append(f"This code exists in {' and '.join(names)}; both are shown. "
