@@ -14,11 +14,12 @@ import json
 import statistics
 import time
 
-from bot.catalog import load_catalog
-from bot.escalation import ThreadMessage, assemble, draft_from_thread
+from bot.catalog.load import load_catalog
+from bot.escalation.draft import ThreadMessage, draft_from_thread
+from bot.escalation.packet import assemble
+from bot.escalation.render import packet_json, packet_markdown
 from bot.redact import Redactor
-from bot.render.packet import packet_json, packet_markdown
-from bot.triage import TriageEngine
+from bot.triage.engine import TriageEngine
 from tests import escalation_thread as fx
 
 MESSAGES = 500

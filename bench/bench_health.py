@@ -9,9 +9,9 @@ import logging
 import statistics
 import time
 
-from bot.catalog import HealthCheckSpec
-from bot.health import HealthReport, run_health
-from bot.health_config import HealthTarget, Secret
+from bot.catalog.model import HealthCheckSpec
+from bot.health.checks import HealthReport, run_health
+from bot.health.targets import HealthTarget, Secret
 from tests.fakes.servers import LocalServer, Reply
 
 TARGETS = 20

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.catalog import load_catalog
-from bot.triage import TriageEngine
+from bot.catalog.load import load_catalog
+from bot.triage.engine import TriageEngine
 
 WORDS = ("account agent archive audit backup bucket cache certificate channel cluster config "
          "connector credential database deploy device domain endpoint engine export feature "

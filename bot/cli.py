@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from bot.catalog import Catalog, check_catalog, load_catalog
+from bot.catalog.load import check_catalog, load_catalog
+from bot.catalog.model import Catalog
+from bot.catalog.render import catalog_text
 from bot.config import Settings, load_settings
+from bot.core import Services
 from bot.errors import ConfigError, ErrcodeError
-from bot.render.text import catalog_text, triage_text
-from bot.services import Services
-from bot.triage import TriageEngine, TriageHints
+from bot.triage.engine import TriageEngine, TriageHints
+from bot.triage.render import triage_text
 
 MAX_STDIN_BYTES = 8 * 1024 * 1024
 
@@ -135,7 +137,7 @@ def cmd_config_check(ctx: Context) -> int:
 
 
 def cmd_health(ctx: Context) -> int:
-    from bot.render.health import health_json, health_text
+    from bot.health.render import health_json, health_text
 
     services = ctx.services
     if not services.health.targets:
@@ -218,7 +220,7 @@ def _thread_from(source: str) -> tuple[list, str]:
     any text file (one message). Returns the messages and a stable thread key."""
     import hashlib
 
-    from bot.escalation import ThreadMessage
+    from bot.escalation.draft import ThreadMessage
 
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", errors="replace")
@@ -242,8 +244,8 @@ def _thread_from(source: str) -> tuple[list, str]:
 
 
 def cmd_escalate(ctx: Context) -> int:
-    from bot.escalation_flow import finish_escalation, prepare_escalation
-    from bot.render.packet import packet_json
+    from bot.escalation.flow import finish_escalation, prepare_escalation
+    from bot.escalation.render import packet_json
     from bot.store import Store
 
     messages, key = _thread_from(ctx.args.source)

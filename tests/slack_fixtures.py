@@ -19,13 +19,13 @@ from typing import Any
 
 import httpx
 
-from bot.catalog import load_catalog
+from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.services import Services
+from bot.core import Services
 from bot.slack import payloads
 from bot.slack.app import build_app
+from bot.slack.http import make_server
 from bot.slack.local_api import BOT_TOKEN, LocalSlackAPI
-from bot.slack.server import make_server
 from bot.store import Store
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the tests' Slack signing secret

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalog import DEFAULT_CATALOG_DIR, Catalog, check_catalog, load_catalog
+from bot.catalog.load import DEFAULT_CATALOG_DIR, check_catalog, load_catalog
+from bot.catalog.model import Catalog
 from bot.errors import CatalogError
-from bot.match import code_style, normalize_code
+from bot.triage.match import code_style, normalize_code
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

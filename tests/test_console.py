@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.catalog import load_catalog
+from bot.catalog.load import load_catalog
 from bot.slack.console import BANNER, CHANNEL, USER
 
 CATALOG = load_catalog(None, strict=True)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import load_catalog
+from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.services import Services
+from bot.core import Services
 from bot.slack.app import build_app
-from bot.slack.server import make_server
+from bot.slack.http import make_server
 from bot.store import Store
 from tests.fakes.servers import closed_port
 

@@ -14,16 +14,24 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.catalog import load_catalog
+from bot.catalog.load import load_catalog
 from bot.config import Settings
-from bot.escalation import ThreadMessage, assemble, draft_from_thread
-from bot.escalation_flow import finish_escalation, prepare_escalation
+from bot.core import Services
+from bot.escalation.draft import ThreadMessage, draft_from_thread
+from bot.escalation.flow import finish_escalation, prepare_escalation
+from bot.escalation.packet import assemble
+from bot.escalation.render import MAX_MAILTO, email_draft, packet_json, packet_markdown
+from bot.escalation.thread_facts import (
+    deployment_in,
+    email_in,
+    license_in,
+    log_lines,
+    steps_in,
+    version_in,
+)
 from bot.redact import Redactor
-from bot.render.packet import MAX_MAILTO, email_draft, packet_json, packet_markdown
-from bot.services import Services
 from bot.store import Store
-from bot.thread_facts import deployment_in, email_in, license_in, log_lines, steps_in, version_in
-from bot.triage import TriageEngine
+from bot.triage.engine import TriageEngine
 from tests import escalation_thread as fx
 from tests.fakes.servers import LocalServer, Reply
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from bot.extract import extract, unescape_slack
+from bot.triage.extract import extract, unescape_slack
 
 
 def test_slack_escaping_and_link_markup_are_undone():

@@ -12,9 +12,10 @@ import time
 import pytest
 import trustme
 
-from bot.catalog import Catalog, CatalogError, HealthCheckSpec, Product, load_catalog
+from bot.catalog.load import load_catalog
+from bot.catalog.model import Catalog, CatalogError, HealthCheckSpec, Product
 from bot.errors import ConfigError
-from bot.health import (
+from bot.health.checks import (
     BODY_CAP,
     CheckResult,
     HealthReport,
@@ -26,14 +27,15 @@ from bot.health import (
     filter_for_viewer,
     run_health,
 )
-from bot.health_config import (
+from bot.health.render import health_json, health_summary, health_text
+from bot.health.targets import (
     HealthSettings,
     HealthTarget,
     Secret,
     UnknownTargetError,
     parse_health_config,
 )
-from bot.render.health import health_blocks, health_json, health_summary, health_text
+from bot.slack.health_blocks import health_blocks
 
 try:  # tests/ is a rootdir-relative folder, not a package: pytest puts it on sys.path
     from fakes.servers import LocalServer, Reply, closed_port, tls_server_context, write_ca_pem

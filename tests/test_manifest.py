@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalog import load_catalog
+from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.services import Services
+from bot.core import Services
 from bot.slack.app import build_app, registered_listeners, required_scopes
 from bot.store import Store
 

@@ -23,7 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.render.blocks import (
+from bot.slack import payloads
+from bot.slack.app import EXPIRED
+from bot.slack.blocks import (
     ACTION_HEALTH,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
@@ -34,8 +36,7 @@ from bot.render.blocks import (
     MAX_SECTION,
     escape,
 )
-from bot.slack import payloads
-from bot.slack.app import EXPIRED
+from bot.slack.http import MAX_BODY_BYTES
 from bot.slack.local_api import RecordedCall
 from bot.slack.payloads import (
     BOT_USER_ID,
@@ -44,7 +45,6 @@ from bot.slack.payloads import (
     USER_ID,
 )
 from bot.slack.replies import HELP, api_error_hint
-from bot.slack.server import MAX_BODY_BYTES
 from tests.fakes.servers import LocalServer, Reply
 from tests.slack_fixtures import SECRET, BotServer
 

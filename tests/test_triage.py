@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.triage import TriageHints, triage
+from bot.triage.engine import TriageHints, triage
 
 NOW = datetime(2024, 4, 30, 12, 0, 0, tzinfo=UTC)
 

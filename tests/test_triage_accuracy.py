@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.triage import triage
+from bot.triage.engine import triage
 
 CASES = yaml.safe_load((Path(__file__).parent / "triage_cases.yml").read_text())["cases"]
 MIN_TOP1 = 0.95

@@ -22,7 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.render.blocks import (
+from bot.slack import escalate
+from bot.slack.blocks import (
     ACTION_ESCALATE,
     ACTION_HEALTH,
     ACTION_HELPFUL,
@@ -32,7 +33,6 @@ from bot.render.blocks import (
     Reply,
     text_reply,
 )
-from bot.slack import escalate
 from bot.slack.replies import (
     Asked,
     Services,

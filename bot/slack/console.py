@@ -19,12 +19,12 @@ from typing import TextIO
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.catalog import Catalog
+from bot.catalog.model import Catalog
 from bot.config import Settings, SlackSettings
-from bot.render.blocks_text import ButtonRef, blocks_to_text
-from bot.services import Services
+from bot.core import Services
 from bot.slack import payloads
 from bot.slack.app import ESCALATE_WORDS, build_app
+from bot.slack.blocks_text import ButtonRef, blocks_to_text
 from bot.slack.local_api import LocalSlackAPI
 from bot.store import Store
 

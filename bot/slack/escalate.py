@@ -18,15 +18,10 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.escalation import ThreadMessage, plural
-from bot.escalation_flow import (
-    EscalationResult,
-    Prepared,
-    finish_escalation,
-    prepare_escalation,
-)
-from bot.render.blocks import button, context, cut, escape, section
-from bot.services import Services
+from bot.core import Services
+from bot.escalation.draft import ThreadMessage, plural
+from bot.escalation.flow import EscalationResult, Prepared, finish_escalation, prepare_escalation
+from bot.slack.blocks import button, context, cut, escape, section
 from bot.slack.replies import api_error_hint
 
 log = logging.getLogger("errcode.escalate")

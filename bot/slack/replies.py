@@ -11,18 +11,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.health_config import UnknownTargetError
+from bot.core import Services
+from bot.health.render import health_summary
+from bot.health.targets import UnknownTargetError
 from bot.redact import redact
-from bot.render.blocks import (
-    Buttons,
-    Reply,
-    catalog_reply,
-    text_reply,
-    triage_reply,
-)
-from bot.render.health import health_blocks, health_summary
-from bot.services import Services
-from bot.triage import Triage
+from bot.slack.blocks import Buttons, Reply, catalog_reply, text_reply, triage_reply
+from bot.slack.health_blocks import health_blocks
+from bot.triage.engine import Triage
 
 log = logging.getLogger("errcode.slack")
 

@@ -13,10 +13,10 @@ import sys
 
 from slack_sdk.errors import SlackApiError
 
-from bot.catalog import Catalog
+from bot.catalog.model import Catalog
 from bot.config import Settings
+from bot.core import Services
 from bot.errors import ConfigError
-from bot.services import Services
 from bot.slack.app import build_app, web_client
 from bot.store import Store
 
@@ -61,7 +61,7 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
     store = services.store
     app = build_app(services)
     if http:
-        from bot.slack.server import make_server
+        from bot.slack.http import make_server
 
         port = port or int(os.environ.get("PORT") or 3000)
         server = make_server(app, host=host, port=port,

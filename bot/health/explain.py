@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.health_body import clean, level
+from bot.health.body import clean, level
 
 if TYPE_CHECKING:
-    from bot.catalog import Catalog
-    from bot.health import CheckResult
+    from bot.catalog.model import Catalog
+    from bot.health.checks import CheckResult
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.extract import unescape_slack
+from bot.triage.extract import unescape_slack
 
 __all__ = ["LogLines", "deployment_in", "email_in", "health_output_in", "license_in",
            "log_lines", "steps_in", "version_in"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.catalog import Catalog, Entry
-from bot.extract import CodeMention, Evidence
-from bot.textindex import Phrase, TextIndex, terms
+from bot.catalog.model import Catalog, Entry
+from bot.triage.extract import CodeMention, Evidence
+from bot.triage.textindex import Phrase, TextIndex, terms
 
 MAX_FUZZY_CANDIDATES = 300
 NGRAM_TEXT_LIMIT = 400

@@ -11,10 +11,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.escalation import Draft, Packet, ThreadMessage, assemble, draft_from_thread, plural
+from bot.core import Services
+from bot.escalation.draft import Draft, ThreadMessage, draft_from_thread, plural
+from bot.escalation.packet import Packet, assemble
+from bot.escalation.render import email_draft, packet_json, packet_markdown
 from bot.redact import Redactor
-from bot.render.packet import email_draft, packet_json, packet_markdown
-from bot.services import Services
 from bot.store import PacketRecord
 
 

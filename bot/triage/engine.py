@@ -11,10 +11,11 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from bot.advice import RetryAdvice, advise
-from bot.catalog import Catalog, Command, Entry, load_catalog
-from bot.extract import CodeMention, Evidence, extract
-from bot.match import Match, Matcher
+from bot.catalog.load import load_catalog
+from bot.catalog.model import Catalog, Command, Entry
+from bot.triage.advice import RetryAdvice, advise
+from bot.triage.extract import CodeMention, Evidence, extract
+from bot.triage.match import Match, Matcher
 
 MAX_FINDINGS = 20
 JSON_MATCHES = 5

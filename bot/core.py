@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from bot.catalog import Catalog
+from bot.catalog.model import Catalog
 from bot.config import Settings, check_products
-from bot.health import HealthReport, MatchRef, admin_allowed, run_health
-from bot.health_config import HealthSettings, HealthTarget, parse_health_config
+from bot.health.checks import HealthReport, MatchRef, admin_allowed, run_health
+from bot.health.targets import HealthSettings, HealthTarget, parse_health_config
 from bot.store import Store
-from bot.triage import TriageEngine, TriageHints
+from bot.triage.engine import TriageEngine, TriageHints
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.catalog import Catalog, Entry, Product
-from bot.triage import Finding, Triage
+from bot.catalog.model import Entry, Product
+from bot.triage.engine import Finding, Triage
 
 
 def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str:
@@ -70,21 +70,6 @@ def _finding(f: Finding, products: Mapping[str, Product]) -> list[str]:
             lines += [f"    {row}" for row in c.run.splitlines()]
     lines.append("  Why: " + "; ".join(f.evidence))
     return lines
-
-
-def catalog_text(catalog: Catalog, product: str | None = None) -> str:
-    """`errcode catalog list`: codes grouped by product."""
-    out = []
-    for name, p in catalog.products.items():
-        if product and name != product:
-            continue
-        entries = catalog.by_catalog(name)
-        out.append(f"{p.name} ({name}.yml, {len(entries)} entries)")
-        for e in entries:
-            status = str(e.http_status) if e.http_status else "   "
-            out.append(f"  {status}  {e.code:<44} {e.title}")
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
 
 
 def _product(e: Entry, products: Mapping[str, Product]) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.escalation import SCHEMA, ErrorSeen, Packet, plural
+from bot.escalation.draft import SCHEMA, ErrorSeen, plural
+from bot.escalation.packet import Packet
 
 __all__ = ["email_draft", "packet_json", "packet_markdown"]
 

@@ -29,16 +29,10 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
 
-from bot.catalog import Catalog, HealthCheckSpec
-from bot.health_body import BodyReading, clean, read_body
-from bot.health_config import HealthSettings, HealthTarget
-from bot.health_failures import (
-    MatchRef,
-    classify_error,
-    default_failure_refs,
-    failure_text,
-    scrub,
-)
+from bot.catalog.model import Catalog, HealthCheckSpec
+from bot.health.body import BodyReading, clean, read_body
+from bot.health.explain import MatchRef, classify_error, default_failure_refs, failure_text, scrub
+from bot.health.targets import HealthSettings, HealthTarget
 
 __all__ = [
     "BODY_CAP", "CheckResult", "HealthReport", "MatchRef", "TargetReport", "admin_allowed",

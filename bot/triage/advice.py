@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.catalog import Entry
-from bot.extract import Evidence
+from bot.catalog.model import Entry
+from bot.triage.extract import Evidence
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.catalog import HealthCheckSpec, Product
+from bot.catalog.model import HealthCheckSpec, Product
 from bot.errors import ConfigError, ErrcodeError
 
 DEFAULT_TIMEOUT_S = 5.0

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.catalog import Entry, Product
-from bot.triage import Finding, Triage
+from bot.catalog.model import Entry, Product
+from bot.triage.engine import Finding, Triage
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
