@@ -23,7 +23,7 @@ import httpx
 
 from bot.slack import payloads
 from bot.slack.local_api import BOT_TOKEN, LocalSlackAPI
-from tests.escalation_thread import CURL_RATE_LIMITED, LOG_SNIPPET
+from tests.fakes.escalation_thread import CURL_RATE_LIMITED, LOG_SNIPPET
 
 SERVE = ("-m", "bot", "serve", "--http")
 SECRET = "bench-signing-secret-0123456789ab"

@@ -20,7 +20,7 @@ from bot.escalation.packet import assemble
 from bot.escalation.render import packet_json, packet_markdown
 from bot.redact import Redactor
 from bot.triage.engine import TriageEngine
-from tests import escalation_thread as fx
+from tests.fakes import escalation_thread as fx
 
 MESSAGES = 500
 RUNS = 5

@@ -21,7 +21,7 @@ from bot.catalog.load import check_catalog, load_catalog
 from bot.catalog.model import Catalog
 from bot.catalog.render import catalog_text
 from bot.config import Settings, load_settings
-from bot.core import Services
+from bot.core import Core
 from bot.errors import ConfigError, ErrcodeError
 from bot.triage.engine import TriageEngine, TriageHints
 from bot.triage.render import triage_text
@@ -48,8 +48,8 @@ class Context:
         return catalog
 
     @cached_property
-    def services(self) -> Services:
-        return Services.load(self.settings, self.catalog)
+    def services(self) -> Core:
+        return Core.load(self.settings, self.catalog)
 
     @property
     def engine(self) -> TriageEngine:
@@ -256,7 +256,7 @@ def cmd_escalate(ctx: Context) -> int:
             raise ConfigError("--answer", f"'{item}' is not KEY=VALUE")
         answers[name.strip()] = value
     with Store(ctx.settings.storage_path) as store:
-        services = Services.load(ctx.settings, ctx.catalog, store)
+        services = Core.load(ctx.settings, ctx.catalog, store)
         prepared = prepare_escalation(services, messages, thread_key=key, answers=answers)
         if prepared.draft.missing and sys.stdin.isatty() and ctx.args.source != "-":
             print("The escalation checklist still needs (enter to skip):", file=sys.stderr)

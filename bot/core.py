@@ -1,6 +1,6 @@
-"""The core services a surface needs (catalog, triage engine, health, store), built once.
+"""The configured core every surface holds: settings, catalog, store, health targets, engine.
 
-CLI, Slack and console all hold one `Services`; none of this imports Slack.
+CLI, Slack and console all hold one `Core`; none of this imports Slack.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.triage.engine import TriageEngine, TriageHints
 
 
 @dataclass
-class Services:
+class Core:
     settings: Settings
     catalog: Catalog
     store: Store | None = None
@@ -28,7 +28,7 @@ class Services:
 
     @classmethod
     def load(cls, settings: Settings, catalog: Catalog, store: Store | None = None,
-             env: Mapping[str, str] | None = None) -> Services:
+             env: Mapping[str, str] | None = None) -> Core:
         """Validate everything that depends on the catalog; ConfigError names the key."""
         check_products(settings, catalog.products)
         health = parse_health_config(settings.health_raw, os.environ if env is None else env,

@@ -199,7 +199,7 @@ def test_it_runs_without_tokens_and_keeps_data_in_the_given_path(tmp_path):
 
 
 def test_escalate_everything_pasted_in_the_session(tmp_path):
-    from tests import escalation_thread as fx
+    from tests.fakes import escalation_thread as fx
 
     out = shell(tmp_path, "@errcode escalate",
                 '"""', *fx.CURL_RATE_LIMITED.splitlines(), '"""',

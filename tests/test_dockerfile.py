@@ -18,7 +18,7 @@ import pytest
 
 from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.core import Services
+from bot.core import Core
 from bot.slack.app import build_app
 from bot.slack.http import make_server
 from bot.store import Store
@@ -77,7 +77,7 @@ def test_catalog_location_matches_what_is_copied():
 def http_server():
     settings = Settings(slack=SlackSettings(bot_token="xoxb-x", signing_secret="s"))
     with Store(":memory:") as store:
-        server = make_server(build_app(Services(settings, load_catalog(), store)),
+        server = make_server(build_app(Core(settings, load_catalog(), store)),
                              host="127.0.0.1", port=0, threads=2)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.core import Services
+from bot.core import Core
 from bot.escalation.draft import Draft, ThreadMessage, draft_from_thread, plural
 from bot.escalation.packet import Packet, assemble
 from bot.escalation.render import email_draft, packet_json, packet_markdown
@@ -37,7 +37,7 @@ class EscalationResult:
     email: str | None  # mailto: draft to the product's support contact
 
 
-def prepare_escalation(services: Services, messages: Sequence[ThreadMessage], *,
+def prepare_escalation(services: Core, messages: Sequence[ThreadMessage], *,
                        thread_key: str, channel: str | None = None,
                        answers: Mapping[str, str] | None = None) -> Prepared:
     previous = services.store.packet_for_thread(thread_key) if services.store else None
@@ -49,7 +49,7 @@ def prepare_escalation(services: Services, messages: Sequence[ThreadMessage], *,
     return Prepared(draft=draft, known=known, previous=previous)
 
 
-def finish_escalation(services: Services, messages: Sequence[ThreadMessage], *,
+def finish_escalation(services: Core, messages: Sequence[ThreadMessage], *,
                       thread_key: str, thread: str | None, channel: str | None,
                       user: str | None, answers: Mapping[str, str],
                       run_health: bool = True,

@@ -35,7 +35,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.replies import (
     Asked,
-    Services,
+    Core,
     answer,
     api_error_hint,
     health_reply,
@@ -65,7 +65,7 @@ def web_client(token: str | None, api_url: str | None) -> WebClient:
     return WebClient(**kwargs)
 
 
-def build_app(services: Services, client: WebClient | None = None) -> App:
+def build_app(services: Core, client: WebClient | None = None) -> App:
     """The real bolt app, for HTTP mode, Socket Mode and the local console alike."""
     if services.store is None:
         raise ValueError("the Slack app needs a Store (seen events, queries, feedback)")
@@ -167,7 +167,7 @@ class Workers:
         (self.slow if slow else self.quick).submit(_guard, job)
 
 
-def _register(app: App, services: Services, workers: Workers) -> None:
+def _register(app: App, services: Core, workers: Workers) -> None:
     """Every listener acks at once and hands the real work to `workers`, so the HTTP
     answer to Slack never waits for an answer to be built (Slack allows 3 s)."""
     app.middleware(_dedupe_events(services))
@@ -319,7 +319,7 @@ def message_text(message: dict) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _answer_in_thread(services: Services, client: WebClient, event: dict, text: str,
+def _answer_in_thread(services: Core, client: WebClient, event: dict, text: str,
                       surface: str) -> None:
     channel = event.get("channel")
     asked = Asked(text=text, channel=channel, user=event.get("user"), surface=surface)
@@ -380,7 +380,7 @@ def _who(body: dict) -> tuple[str | None, str | None]:
     return user, channel
 
 
-def _dedupe_events(services: Services) -> Callable:
+def _dedupe_events(services: Core) -> Callable:
     """Slack retries events it thinks failed: the same event_id is answered once, ever."""
 
     def dedupe(body: dict, next: Callable, request: Any) -> BoltResponse | None:

@@ -21,7 +21,7 @@ from slack_bolt.request import BoltRequest
 
 from bot.catalog.model import Catalog
 from bot.config import Settings, SlackSettings
-from bot.core import Services
+from bot.core import Core
 from bot.slack import payloads
 from bot.slack.app import ESCALATE_WORDS, build_app
 from bot.slack.blocks_text import ButtonRef, blocks_to_text
@@ -231,7 +231,7 @@ def run_console(settings: Settings, catalog: Catalog, stdin: TextIO | None = Non
         local = replace(settings, slack=SlackSettings(
             bot_token="xoxb-local-console", signing_secret=secret, api_url=api.base_url,
             listener_threads=4))
-        app = build_app(Services.load(local, catalog, store))
+        app = build_app(Core.load(local, catalog, store))
         session = ConsoleSession(app, api, secret, stdout)
         if interactive:
             stdout.write(BANNER + "\n")

@@ -18,7 +18,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import Services
+from bot.core import Core
 from bot.escalation.draft import ThreadMessage, plural
 from bot.escalation.flow import EscalationResult, Prepared, finish_escalation, prepare_escalation
 from bot.slack.blocks import button, context, cut, escape, section
@@ -113,7 +113,7 @@ def _slack_host(url: str, api_url: str) -> bool:
 # --------------------------------------------------------------------------- starting
 
 
-def start(services: Services, client: WebClient, ref: ThreadRef, *, user: str | None,
+def start(services: Core, client: WebClient, ref: ThreadRef, *, user: str | None,
           trigger_id: str | None, bot_user: str | None) -> None:
     """Read the thread; ask for what is missing (modal, or a prompt with a button), or finish."""
     view_id = _open_loading(client, trigger_id)
@@ -151,7 +151,7 @@ def _open_loading(client: WebClient, trigger_id: str | None) -> str | None:
         return None
 
 
-def finish(services: Services, client: WebClient, ref: ThreadRef, *, user: str | None,
+def finish(services: Core, client: WebClient, ref: ThreadRef, *, user: str | None,
            answers: dict[str, str], bot_user: str | None,
            messages: list[ThreadMessage] | None = None, view_id: str | None = None,
            prepared: Prepared | None = None) -> EscalationResult | None:
@@ -229,7 +229,7 @@ def _upload(client: WebClient, ref: ThreadRef, result: EscalationResult) -> None
         ])
 
 
-def _post_to_escalation_channel(services: Services, client: WebClient,
+def _post_to_escalation_channel(services: Core, client: WebClient,
                                 result: EscalationResult, permalink: str | None) -> None:
     channel = services.settings.escalation_channel
     if not channel:
@@ -325,7 +325,7 @@ def answers_from_view(view: dict) -> dict[str, str]:
 # --------------------------------------------------------------------------- listeners
 
 
-def register(reg: object, services: Services, later: Callable) -> None:
+def register(reg: object, services: Core, later: Callable) -> None:
     """Listeners for every escalation trigger; `reg` records them for the manifest check.
 
     Each acks, then hands its work to `later` (the app's work pool, errors logged)."""
@@ -378,7 +378,7 @@ def register(reg: object, services: Services, later: Callable) -> None:
                              bot_user=context.get("bot_user_id")))
 
 
-def start_from_event(services: Services, client: WebClient, event: dict,
+def start_from_event(services: Core, client: WebClient, event: dict,
                      bot_user: str | None) -> bool:
     """`@errcode escalate` inside a thread; False when the mention is not in a thread."""
     thread_ts = event.get("thread_ts")

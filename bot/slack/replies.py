@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.core import Services
+from bot.core import Core
 from bot.health.render import health_summary
 from bot.health.targets import UnknownTargetError
 from bot.redact import redact
@@ -51,7 +51,7 @@ def strip_bot_mention(text: str) -> str:
     return _BOT_MENTION.sub("", text or "", count=1)
 
 
-def answer(services: Services, asked: Asked) -> Reply:
+def answer(services: Core, asked: Asked) -> Reply:
     """Route a request: help, list, or triage of the pasted text."""
     text = (asked.text or "").strip()
     words = text.split()
@@ -65,7 +65,7 @@ def answer(services: Services, asked: Asked) -> Reply:
     return triage_answer(services, asked)
 
 
-def health_reply(services: Services, names: list[str], *, user: str | None,
+def health_reply(services: Core, names: list[str], *, user: str | None,
                  channel: str | None, product: str | None = None) -> Reply:
     """Run health checks and render them; admin checks only for allowed users/channels."""
     if not services.health.targets:
@@ -80,7 +80,7 @@ def health_reply(services: Services, names: list[str], *, user: str | None,
     return Reply(text=health_summary(report), blocks=health_blocks(report))
 
 
-def list_reply(services: Services, product: str | None) -> Reply:
+def list_reply(services: Core, product: str | None) -> Reply:
     catalog = services.catalog
     name = None
     if product:
@@ -92,7 +92,7 @@ def list_reply(services: Services, product: str | None) -> Reply:
     return catalog_reply(catalog.products, catalog.entries, name)
 
 
-def triage_answer(services: Services, asked: Asked, *, show_others: bool = False,
+def triage_answer(services: Core, asked: Asked, *, show_others: bool = False,
                   shared_by: str | None = None, query_id: str | None = None) -> Reply:
     """Triage, remember the (redacted) query for buttons, record misses for catalog owners."""
     result = services.engine.triage(asked.text, services.hints(asked.channel))
@@ -106,7 +106,7 @@ def triage_answer(services: Services, asked: Asked, *, show_others: bool = False
                         shared_by=shared_by, show_others=show_others)
 
 
-def remember(services: Services, asked: Asked, result: Triage) -> str:
+def remember(services: Core, asked: Asked, result: Triage) -> str:
     """Store the query redacted (never the raw paste); count it if nothing matched."""
     safe = redact(asked.text, services.settings.redact_patterns).text
     query_id = services.store.save_query(safe, product=result.product, channel=asked.channel,
@@ -118,7 +118,7 @@ def remember(services: Services, asked: Asked, result: Triage) -> str:
     return query_id
 
 
-def replay(services: Services, query_id: str, *, user: str | None, channel: str | None,
+def replay(services: Core, query_id: str, *, user: str | None, channel: str | None,
            show_others: bool = False, shared: bool = False,
            offer_share: bool = False) -> Reply | None:
     """Rebuild an earlier answer from its saved query (for buttons); None if it expired."""
@@ -131,7 +131,7 @@ def replay(services: Services, query_id: str, *, user: str | None, channel: str 
                          shared_by=user if shared else None, query_id=query_id)
 
 
-def record_feedback(services: Services, value: str, *, helpful: bool,
+def record_feedback(services: Core, value: str, *, helpful: bool,
                     user: str | None) -> Reply:
     query_id, _, key = value.partition("|")
     catalog, _, code = key.partition(":")

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.catalog.model import Catalog
 from bot.config import Settings
-from bot.core import Services
+from bot.core import Core
 from bot.errors import ConfigError
 from bot.slack.app import build_app, web_client
 from bot.store import Store
@@ -52,7 +52,7 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
     check_slack_settings(settings, http)
     for problem in catalog.problems:
         log.error("event=catalog_file_skipped problem=%r", str(problem))
-    services = Services.load(settings, catalog)  # bad health/product config stops here
+    services = Core.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
     # Acks are short and wait on the GIL behind answers being built: a 1 ms switch
     # interval (default 5 ms) keeps them quick under load (see bench/bench_ack.py).

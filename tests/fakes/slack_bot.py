@@ -21,7 +21,7 @@ import httpx
 
 from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.core import Services
+from bot.core import Core
 from bot.slack import payloads
 from bot.slack.app import build_app
 from bot.slack.http import make_server
@@ -45,7 +45,7 @@ class BotServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
-        self.services: Services | None = None
+        self.services: Core | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> BotServer:
@@ -60,7 +60,7 @@ class BotServer:
                                 api_url=self.api.base_url, listener_threads=8),
             **self._settings)
         self.store = Store(settings.storage_path)
-        self.services = Services.load(settings, _CATALOG, self.store, env=self._env)
+        self.services = Core.load(settings, _CATALOG, self.store, env=self._env)
         app = build_app(self.services)
         self._server = make_server(app, host="127.0.0.1", port=0, threads=8)
         self._thread = threading.Thread(target=self._run, args=(self._server,), daemon=True)

@@ -15,9 +15,9 @@ import pytest
 
 from bot.slack import payloads
 from bot.slack.escalate import ACTION_AS_IS, ACTION_COMPLETE, SHORTCUT_ESCALATE, VIEW_ESCALATE
-from tests import escalation_thread as fx
+from tests.fakes import escalation_thread as fx
 from tests.fakes.servers import LocalServer, Reply
-from tests.slack_fixtures import BotServer
+from tests.fakes.slack_bot import BotServer
 
 ESC_CHANNEL = "C_ESCALATIONS"
 SCAI_CHANNEL, MAZE_CHANNEL = "C_ESC", "C_MAZE"

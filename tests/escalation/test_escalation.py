@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.catalog.load import load_catalog
 from bot.config import Settings
-from bot.core import Services
+from bot.core import Core
 from bot.escalation.draft import ThreadMessage, draft_from_thread
 from bot.escalation.flow import finish_escalation, prepare_escalation
 from bot.escalation.packet import assemble
@@ -32,10 +32,10 @@ from bot.escalation.thread_facts import (
 from bot.redact import Redactor
 from bot.store import Store
 from bot.triage.engine import TriageEngine
-from tests import escalation_thread as fx
+from tests.fakes import escalation_thread as fx
 from tests.fakes.servers import LocalServer, Reply
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog(None)
 ENGINE = TriageEngine(CATALOG)
 
@@ -306,7 +306,7 @@ def test_licence_contact_steps_and_logs():
 def services_for(tmp_path: Path, health: dict | None = None, env: dict | None = None):
     settings = Settings(storage_path=tmp_path / "errcode.db", health_raw=health)
     store = Store(settings.storage_path)
-    return Services.load(settings, CATALOG, store, env=env or {}), store
+    return Core.load(settings, CATALOG, store, env=env or {}), store
 
 
 def test_repeated_escalation_is_a_new_version_of_one_packet(tmp_path):

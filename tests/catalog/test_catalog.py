@@ -19,8 +19,8 @@ from bot.catalog.model import Catalog
 from bot.errors import CatalogError
 from bot.triage.match import code_style, normalize_code
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 MAZE_DOC = SEEDS / "000_96e17e40f8130fa6.txt"
 SCAI_DOC = SEEDS / "003_dc5ca60511bc8395.txt"
 

@@ -10,11 +10,11 @@ import yaml
 
 from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
-from bot.core import Services
+from bot.core import Core
 from bot.slack.app import build_app, registered_listeners, required_scopes
 from bot.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 
@@ -23,7 +23,7 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 def registered():
     settings = Settings(slack=SlackSettings(bot_token="xoxb-x", signing_secret="s"))
     with Store(":memory:") as store:
-        app = build_app(Services(settings, load_catalog(), store))
+        app = build_app(Core(settings, load_catalog(), store))
         yield registered_listeners(app)
 
 

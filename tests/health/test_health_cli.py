@@ -12,7 +12,7 @@ import pytest
 
 from tests.fakes.servers import LocalServer, Reply, closed_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "adm-tok-3f9c1d2e8a7b6c5d"
 
 

@@ -46,7 +46,7 @@ from bot.slack.payloads import (
 )
 from bot.slack.replies import HELP, api_error_hint
 from tests.fakes.servers import LocalServer, Reply
-from tests.slack_fixtures import SECRET, BotServer
+from tests.fakes.slack_bot import SECRET, BotServer
 
 # --------------------------------------------------------------------------- pastes
 
