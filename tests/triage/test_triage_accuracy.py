@@ -1,68 +1,57 @@
-"""Accuracy on realistic pastes: top-1 >= 95%, and no confident match on negatives.
+"""Triage accuracy on the dev and holdout sets stays at or above the recorded floors.
 
-The cases live in tests/triage_cases.yml, written by hand, each with the
-answers a support engineer would accept.
+The figures and the protocol are in docs/accuracy.md; `./dev bench accuracy` prints the
+table. Floors sit a little under the recorded figures: a change that loses accuracy
+fails here, a change that gains it raises the floor in the same commit.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
+import re
 
 import pytest
 import yaml
 
-from bot.triage.engine import triage
+from bot.catalog.load import load_catalog
+from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 
-CASES = yaml.safe_load((Path(__file__).parent / "triage_cases.yml").read_text())["cases"]
-MIN_TOP1 = 0.95
-
-
-def _run(case: dict) -> tuple[bool, str]:
-    """(passed, what happened) for one case."""
-    result = triage(case["paste"])
-    confident = [f.entry.key for f in result.confident]
-    if not case["expect"]:
-        return not confident, f"confident: {confident}"
-    top = confident[0] if confident else None
-    ok = top in case["expect"] and all(a in confident for a in case.get("also", []))
-    return ok, f"top: {top}, confident: {confident[:5]}"
+# part -> (top-1, precision, negatives clean), as fractions; docs/accuracy.md has the figures.
+FLOORS = {
+    "dev": (0.89, 0.52, 0.60),
+    "holdout": (0.77, 0.51, 0.44),
+}
 
 
-def test_case_file_is_well_formed():
-    ids = [c["id"] for c in CASES]
-    assert len(ids) == len(set(ids))
-    assert len(CASES) >= 120
-    assert sum(1 for c in CASES if not c["expect"]) >= 20
+def test_case_files_are_well_formed():
+    catalog = load_catalog()
+    keys = {e.key for e in catalog.entries}
+    cases = [c for part in PARTS for c in load_cases(part)]
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "case ids repeat across the parts"
+    assert len(cases) >= 400
+    assert sum(c.negative for c in cases) >= 80
+    unknown = {(c.id, k) for c in cases for k in c.allowed if k not in keys}
+    assert not unknown, unknown
 
 
-def test_top1_accuracy_and_no_confident_negatives(capsys):
-    failures = []
-    by_kind: Counter[str] = Counter()
-    passed_by_kind: Counter[str] = Counter()
-    for case in CASES:
-        ok, what = _run(case)
-        by_kind[case["kind"]] += 1
-        passed_by_kind[case["kind"]] += ok
-        if not ok:
-            failures.append(f"{case['id']}: expected {case['expect']} {what}")
-    positives = [c for c in CASES if c["expect"]]
-    negatives = [c for c in CASES if not c["expect"]]
-    failed_ids = {f.split(":")[0] for f in failures}
-    top1 = sum(c["id"] not in failed_ids for c in positives) / len(positives)
-    false_positives = sum(c["id"] in failed_ids for c in negatives)
+def test_fresh_negatives_name_their_source():
+    for part in PARTS:
+        raw = yaml.safe_load((HERE / f"{part}.yml").read_text(encoding="utf-8"))["cases"]
+        fresh = [c for c in raw if not c["expect"] and re.fullmatch(r"neg-\d{3}", c["id"])]
+        assert fresh, part
+        assert all(c.get("source") for c in fresh), part
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_accuracy_at_or_above_floor(part, capsys):
+    by = score(part)
+    t = by["all"]
+    top1 = Tally.share(t.top1, t.positives)
+    precision = Tally.share(t.precise, t.positives)
+    clean = Tally.share(t.clean, t.negatives)
     with capsys.disabled():
-        print(f"\ntriage accuracy: top-1 {top1:.1%} on {len(positives)} positives; "
-              f"{false_positives} confident matches on {len(negatives)} negatives")
-        for kind in sorted(by_kind):
-            print(f"  {kind:<10} {passed_by_kind[kind]}/{by_kind[kind]}")
-        for failure in failures:
-            print(f"  MISS {failure}")
-    assert false_positives == 0, failures
-    assert top1 >= MIN_TOP1, failures
-
-
-@pytest.mark.parametrize("case", [c for c in CASES if not c["expect"]], ids=lambda c: c["id"])
-def test_negative_has_no_confident_match(case):
-    ok, what = _run(case)
-    assert ok, what
+        print(f"\n{part}: top-1 {top1:.1%}, precision {precision:.1%}, "
+              f"negatives clean {clean:.1%} ({t.positives} positives, {t.negatives} negatives)")
+    assert all(
+        got >= floor for got, floor in zip((top1, precision, clean), FLOORS[part], strict=True)
+    ), f"{part}: {top1:.3f}/{precision:.3f}/{clean:.3f} below floors {FLOORS[part]}"
