@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from bot import __version__
 from bot.catalog.load import check_catalog, load_catalog
 from bot.catalog.model import Catalog
 from bot.catalog.render import catalog_text
@@ -319,6 +320,7 @@ def cmd_escalations_show(ctx: Context) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="errcode",
                                      description="Support triage for pasted errors.")
+    parser.add_argument("--version", action="version", version=f"errcode {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
                         help="errcode.yml to read (default: $ERRCODE_CONFIG or ./errcode.yml)")

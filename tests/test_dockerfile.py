@@ -44,19 +44,23 @@ def errcode(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_slim_python_base_and_non_root_user():
-    assert INSTRUCTIONS[0] == "FROM python:3.11-slim"
+    froms = [line for line in INSTRUCTIONS if line.startswith("FROM ")]
+    assert froms[-1] == "FROM python:3.11-slim"
     user = next(line for line in INSTRUCTIONS if line.startswith("USER "))
     assert user.split()[1] not in ("root", "0")
     assert _index("USER ") < _index("CMD ")
 
 
-def test_dependency_layer_is_cached_before_the_source():
-    assert _index("COPY pyproject.toml") < _index("RUN python -c") < _index("COPY bot")
+def test_dependency_layer_is_cached_before_the_wheel():
+    final = max(i for i, line in enumerate(INSTRUCTIONS) if line.startswith("FROM "))
+    assert final < _index("COPY pyproject.toml /tmp") < _index("RUN python -c") \
+        < _index("COPY --from=wheel")
 
 
 def test_dependency_extraction_step_lists_pyprojects_dependencies():
     run = next(line for line in INSTRUCTIONS if line.startswith("RUN python -c"))
     script = re.search(r'python -c "(.*)" >', run).group(1)
+    script = script.replace("/tmp/pyproject.toml", str(ROOT / "pyproject.toml"))
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.split()
     assert "slack-bolt>=1.18" in out and "httpx>=0.27" in out and "waitress>=3.0" in out
@@ -68,9 +72,13 @@ def test_default_command_exists():
     assert errcode(*cmd[1:], "--help").returncode == 0
 
 
-def test_catalog_location_matches_what_is_copied():
-    assert "ERRCODE_CATALOG_DIR=/app/catalog" in " ".join(LINES)
-    assert "COPY catalog ./catalog" in INSTRUCTIONS
+def test_image_runs_the_wheel_with_its_own_catalog():
+    # tests/test_packaging.py builds the wheel with the same command and runs it.
+    assert "ERRCODE_CATALOG_DIR" not in " ".join(LINES)
+    assert "RUN pip wheel --no-deps --wheel-dir /wheels ." in INSTRUCTIONS
+    install = next(line for line in INSTRUCTIONS if line.startswith("RUN pip install --no-deps"))
+    assert "/wheels/*.whl" in install
+    assert "cd / && errcode --version && errcode catalog check" in " ".join(LINES)
 
 
 @pytest.fixture
