@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from bot.slack import payloads
-from bot.slack.local_api import BOT_TOKEN, LocalSlackAPI
+from tests.fakes import slack_payloads as payloads
 from tests.fakes.escalation_thread import CURL_RATE_LIMITED, LOG_SNIPPET
+from tests.fakes.slack_api import BOT_TOKEN, LocalSlackAPI
 
 SERVE = ("-m", "bot", "serve", "--http")
 SECRET = "bench-signing-secret-0123456789ab"

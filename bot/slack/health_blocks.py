@@ -1,12 +1,15 @@
 """HealthReport -> Block Kit, within Slack's limits."""
 
-
-
 from __future__ import annotations
 
 from bot.health.checks import HealthReport, TargetReport
 from bot.health.render import EMOJI, health_summary
-from bot.slack.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, escape, section
+from bot.slack.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, Reply, escape, section
+
+
+def health_reply(report: HealthReport) -> Reply:
+    """The message for a health report: its one-line summary is the fallback text."""
+    return Reply(text=health_summary(report), blocks=health_blocks(report))
 
 
 def health_blocks(report: HealthReport) -> list[dict]:

@@ -1,8 +1,10 @@
-"""HTTP mode: one path for events, commands and interactivity, plus `GET /healthz`.
+"""HTTP mode: bolt's own WSGI adapter on one path, plus `GET /healthz`, served by waitress.
 
-Served by waitress, a production WSGI server (bolt's own `app.start()` is a
-development server). Junk bodies get a 4xx before bolt sees them; bolt verifies
-every signature.
+bolt's `app.start()` is a development server; waitress is a production WSGI server.
+In front of bolt's adapter, `SlackHTTP` answers liveness checks and refuses what is not
+a Slack request before reading a byte of its body: wrong path or method, a missing or
+oversized Content-Length. Bodies bolt cannot parse get a 400, never a 500; bolt
+verifies every signature.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
 
 log = logging.getLogger("errcode.http")
@@ -21,12 +26,12 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Slack payloads are far smaller; this bounds memory
 
 
-class SlackWSGI:
-    """A WSGI app that hands Slack requests to bolt and answers liveness checks."""
+class SlackHTTP:
+    """The WSGI app: `/healthz`, and Slack's requests on `path` handed to bolt's adapter."""
 
     def __init__(self, app: App, path: str = EVENTS_PATH) -> None:
-        self.app = app
         self.path = path
+        self.bolt = _BoltAdapter(app, path)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -45,37 +50,34 @@ class SlackWSGI:
             return _reply(start_response, 400, {"error": "bad content-length"})
         if length > MAX_BODY_BYTES:
             return _reply(start_response, 413, {"error": "body too large"})
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items()
-                   if k.startswith("HTTP_")}
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
+        return self.bolt(environ, start_response)
+
+
+class _BoltAdapter(SlackRequestHandler):
+    """bolt's WSGI adapter, with junk bodies and failed dispatches answered as a 400."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         try:
-            request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING"),
-                                  headers=headers)
+            bolt_request = BoltRequest(body=request.get_body(), query=request.query_string,
+                                       headers=request.get_headers())
         except Exception as err:  # undecodable bytes, broken JSON, broken form payload
-            log.warning("event=bad_request reason=%s bytes=%d", type(err).__name__, len(raw))
-            return _reply(start_response, 400, {"error": "malformed body"})
+            log.warning("event=bad_request reason=%s", type(err).__name__)
+            return _bolt_error("malformed body")
         try:
-            response = self.app.dispatch(request)
+            return self.app.dispatch(bolt_request)
         except Exception:
             log.exception("event=dispatch_failed")
-            return _reply(start_response, 400, {"error": "request could not be handled"})
-        status = f"{response.status} {_REASONS.get(response.status, 'Status')}"
-        out_headers = [(k, v) for k, values in response.headers.items() for v in values]
-        body = response.body.encode("utf-8") if isinstance(response.body, str) else (
-            response.body or b"")
-        start_response(status, out_headers)
-        return [body]
+            return _bolt_error("request could not be handled")
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            405: "Method Not Allowed", 413: "Payload Too Large", 500: "Internal Server Error"}
+def _bolt_error(message: str) -> BoltResponse:
+    return BoltResponse(status=400, body=json.dumps({"error": message}),
+                        headers={"content-type": "application/json"})
 
 
 def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
     body = json.dumps(payload).encode()
-    start_response(f"{status} {_REASONS.get(status, 'Status')}",
+    start_response(f"{status} {HTTPStatus(status).phrase}",
                    [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
@@ -83,11 +85,13 @@ def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
 def make_server(app: App, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> Any:
     """A waitress server, not yet running: `.run()` serves, `.close()` stops.
 
-    `.effective_port` tells the port when 0 was asked for (tests bind port 0).
+    waitress itself refuses a body over the cap from its Content-Length (or, chunked, as
+    it streams), so nothing big is ever spooled. `.effective_port` tells the port when 0
+    was asked for (tests bind port 0).
     """
     from waitress.server import create_server
 
-    server = create_server(SlackWSGI(app), host=host, port=port, threads=threads,
-                           ident="errcode", connection_limit=200, channel_timeout=30,
-                           clear_untrusted_proxy_headers=True)
-    return server
+    return create_server(SlackHTTP(app), host=host, port=port, threads=threads,
+                         ident="errcode", connection_limit=200, channel_timeout=30,
+                         clear_untrusted_proxy_headers=True,
+                         max_request_body_size=MAX_BODY_BYTES + 1)

@@ -1,170 +1,180 @@
-"""What the bot answers, independent of how the request arrived.
+"""Answer -> the Slack message: one section per documented error, listings, notes.
 
-Slash command, mention, DM, shortcut, button and the local console all come
-here with plain values (text, channel, user) and get a `Reply` back. No Slack
-library is imported: the listeners in `app.py` only translate payloads.
+The answer itself comes from `bot.answers`, the same one the console prints; this
+module only lays it out in Block Kit (see `bot.slack.blocks` for the limits kept).
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from bot.core import Core
-from bot.health.render import health_summary
-from bot.health.targets import UnknownTargetError
-from bot.redact import redact
-from bot.slack.blocks import Buttons, Reply, catalog_reply, text_reply, triage_reply
-from bot.slack.health_blocks import health_blocks
-from bot.triage.engine import Triage
-
-log = logging.getLogger("errcode.slack")
-
-HELP = """*errcode* finds the documented errors in whatever you paste and says what they mean, \
-whether and when to retry, and how to fix them.
-• `/errcode <code or pasted error>`: answer only you can see, with a button to share it
-• `@errcode <paste>`: answer in the thread · or use the message shortcut *Triage this error*
-• `/errcode health [target]`: run the configured health checks
-• `/errcode list [product]`: every documented code
-• `/errcode help`: this message
-Paste anything: an error code, a JSON error body, `curl -v` output, log lines, a traceback, \
-or a symptom like "login fails with 403"."""
+from bot.answers import Answer
+from bot.catalog.model import Catalog, Entry, Product
+from bot.slack.blocks import (
+    MAX_FALLBACK,
+    MAX_SECTION,
+    Reply,
+    actions,
+    context,
+    cut,
+    escape,
+    fit_blocks,
+    header,
+    section,
+    slack_date,
+    text_reply,
+)
+from bot.slack.health_blocks import health_reply
+from bot.triage.engine import Finding, Triage
 
 
-@dataclass(frozen=True)
-class Asked:
-    """Who asked what, where: the plain values every surface provides."""
-
-    text: str
-    channel: str | None = None
-    user: str | None = None
-    surface: str = "slash"  # slash | mention | dm | shortcut | button | console
-    ephemeral: bool = False  # the answer is only visible to the asker (offer "Share")
-
-
-_BOT_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
-
-
-def strip_bot_mention(text: str) -> str:
-    """`<@U0BOT> RATE_LIMITED` -> `RATE_LIMITED` (only the leading mention)."""
-    return _BOT_MENTION.sub("", text or "", count=1)
+def reply_for(answer: Answer, catalog: Catalog) -> Reply:
+    """The Slack message for an answer of any kind."""
+    if answer.kind == "help":
+        return text_reply(answer.note, title="errcode help")
+    if answer.kind == "list":
+        return catalog_reply(catalog.products, catalog.entries, answer.product)
+    if answer.kind == "health" and answer.health is not None:
+        return health_reply(answer.health)
+    if answer.kind == "triage" and answer.triage is not None:
+        return triage_reply(answer, catalog.products)
+    return text_reply(answer.note)
 
 
-def answer(services: Core, asked: Asked) -> Reply:
-    """Route a request: help, list, or triage of the pasted text."""
-    text = (asked.text or "").strip()
-    words = text.split()
-    verb = words[0].lower() if words else "help"
-    if verb in ("help", "-h", "--help", "?") and len(words) <= 1:
-        return text_reply(HELP, title="errcode help")
-    if verb == "list" and len(words) <= 2:
-        return list_reply(services, words[1] if len(words) == 2 else None)
-    if services.is_health_request(words):
-        return health_reply(services, words[1:], user=asked.user, channel=asked.channel)
-    return triage_answer(services, asked)
+# --------------------------------------------------------------------------- triage
 
 
-def health_reply(services: Core, names: list[str], *, user: str | None,
-                 channel: str | None, product: str | None = None) -> Reply:
-    """Run health checks and render them; admin checks only for allowed users/channels."""
-    if not services.health.targets:
-        return text_reply("No health targets are configured. Add them under `health.targets` "
-                          "in errcode.yml (see the README).")
-    try:
-        report = services.check_health(names, product=product, user=user, channel=channel)
-    except UnknownTargetError as err:
-        return text_reply(str(err).replace("'", "`"))
-    log.info("event=health user=%s channel=%s targets=%s ok=%s", user, channel,
-             ",".join(t.name for t in report.targets), report.ok)
-    return Reply(text=health_summary(report), blocks=health_blocks(report))
+def triage_reply(answer: Answer, products: Mapping[str, Product]) -> Reply:
+    """The answer to one paste: one section per error, then ids, candidates, buttons."""
+    t = answer.triage
+    assert t is not None
+    blocks: list[dict] = []
+    confident = t.confident
+    if answer.shared_by:
+        blocks.append(context(f"Shared by <@{answer.shared_by}>"))
+    if t.evidence.truncated:
+        blocks.append(context("_The paste was very large: only its first part was read._"))
+    if not confident:
+        blocks += _no_match(t, products)
+    else:
+        if t.ambiguous:
+            names = " and ".join(sorted({_pname(f.entry, products) for f in confident[:2]}))
+            blocks.append(context(f":grey_question: This code exists in {escape(names)}; both "
+                                  "are shown. Say which product to narrow it down."))
+        for i, finding in enumerate(confident):
+            if i:
+                blocks.append({"type": "divider"})
+            blocks += _finding_blocks(finding, products)
+        if t.evidence.request_ids:
+            ids = ", ".join(f"`{escape(r)}`" for r in t.evidence.request_ids[:20])
+            blocks.append(section(f"*Request ids:* {ids}"))
+    others = t.others if confident else ()
+    if answer.show_others and others:
+        blocks.append({"type": "divider"})
+        blocks.append(section("*Other candidates*"))
+        for f in others:
+            blocks += _finding_blocks(f, products)
+    elif others:
+        blocks.append(context("Other candidates: " + ", ".join(
+            f"`{escape(f.entry.code)}` ({escape(_pname(f.entry, products))})" for f in others)))
+    row = actions(answer.offers)
+    blocks = fit_blocks(blocks + ([row] if row else []), keep_tail=1 if row else 0)
+    return Reply(text=cut(triage_fallback(t, products), MAX_FALLBACK), blocks=blocks)
 
 
-def list_reply(services: Core, product: str | None) -> Reply:
-    catalog = services.catalog
-    name = None
-    if product:
-        found = catalog.find_product(product)
-        if found is None:
-            return text_reply(f"No product named `{_plain(product)}`. Known: "
-                              + ", ".join(f"`{p}`" for p in catalog.products))
-        name = found.catalog
-    return catalog_reply(catalog.products, catalog.entries, name)
+def triage_fallback(t: Triage, products: Mapping[str, Product]) -> str:
+    """The notification / screen-reader text of an answer."""
+    if not t.confident:
+        return "errcode: no documented error recognised in this paste."
+    parts = [f"{f.entry.code} ({_pname(f.entry, products)}"
+             + (f", HTTP {f.entry.http_status}" if f.entry.http_status else "")
+             + f"): {f.entry.meaning}" for f in t.confident[:5]]
+    return escape("errcode: " + " | ".join(parts))
 
 
-def triage_answer(services: Core, asked: Asked, *, show_others: bool = False,
-                  shared_by: str | None = None, query_id: str | None = None) -> Reply:
-    """Triage, remember the (redacted) query for buttons, record misses for catalog owners."""
-    result = services.engine.triage(asked.text, services.hints(asked.channel))
-    if query_id is None:
-        query_id = remember(services, asked, result)
-    log_triage(asked, result, query_id)
-    # Escalation works on a thread, so only answers posted in one offer it.
-    buttons = Buttons(query_id=query_id, share=asked.ephemeral, escalate=not asked.ephemeral,
-                      health_products=services.health_products)
-    return triage_reply(result, services.catalog.products, buttons,
-                        shared_by=shared_by, show_others=show_others)
+def _finding_blocks(f: Finding, products: Mapping[str, Product]) -> list[dict]:
+    e = f.entry
+    status = f" · HTTP {e.http_status}" if e.http_status else ""
+    blocks = [header(f"{e.code} · {_pname(e, products)}{status}")]
+    lines = [f"*{escape(e.title)}*", f"*Meaning:* {escape(e.meaning)}"]
+    if f.mention and f.mention.message:
+        lines.append(f"*Message:* {escape(f.mention.message)}")
+    if f.mention and f.mention.request_id:
+        lines.append(f"*Request id:* `{escape(f.mention.request_id)}`")
+    if f.mention and f.mention.fields:
+        lines.append("*Fields (verbatim):*\n```" + escape("\n".join(f.mention.fields)) + "```")
+    if e.symptoms:
+        lines.append("*Symptoms:* " + escape(" ".join(e.symptoms)))
+    blocks.append(section("\n".join(lines)))
+    blocks.append(section(f"*Retry:* {_retry_text(f)}"))
+    steps = []
+    if e.causes:
+        steps.append("*Possible causes:*\n" + "\n".join(
+            f"• {escape(c.cause)}" + (f" — {escape(c.fix)}" if c.fix else "") for c in e.causes))
+    steps.append("*Resolution:*\n" + "\n".join(
+        f"{i}. {escape(step)}" for i, step in enumerate(e.resolution, 1)))
+    blocks.append(section("\n".join(steps)))
+    for command in f.commands[:6]:
+        blocks.append(section(f"_{escape(command.label)}_\n```{escape(command.run)}```"))
+    why = "; ".join(escape(w) for w in f.evidence)
+    blocks.append(context(f"Why: {why} · score {f.score:.0f}"
+                          + ("" if f.confident else " (not confident)")))
+    return blocks
 
 
-def remember(services: Core, asked: Asked, result: Triage) -> str:
-    """Store the query redacted (never the raw paste); count it if nothing matched."""
-    safe = redact(asked.text, services.settings.redact_patterns).text
-    query_id = services.store.save_query(safe, product=result.product, channel=asked.channel,
-                                         user=asked.user)
-    if not result.confident:
-        nearest = result.findings[0].entry.key if result.findings else (
-            result.nearest[0].key if result.nearest else None)
-        services.store.record_unmatched(safe, product=result.product, nearest=nearest)
-    return query_id
+def _retry_text(f: Finding) -> str:
+    text = escape(f.retry.advice)
+    at = f.retry.retry_at
+    if at is not None:
+        # The advice gives the moment as a clock, with its date when not today: the token
+        # replaces all of it, or a reader would see the date twice.
+        dated, stamp = at.strftime("%Y-%m-%d %H:%M:%S UTC"), at.strftime("%H:%M:%S UTC")
+        stamp = dated if escape(dated) in text else stamp
+        token = slack_date(int(at.timestamp()), stamp)
+        text = text.replace(escape(stamp), token, 1) if escape(stamp) in text else (
+            f"{text} ({token})")
+    icon = {"yes": ":repeat:", "once": ":repeat_one:", "rarely": ":warning:", "no": ":no_entry:"}
+    return f"{icon.get(f.retry.policy, '')} {text}".strip()
 
 
-def replay(services: Core, query_id: str, *, user: str | None, channel: str | None,
-           show_others: bool = False, shared: bool = False,
-           offer_share: bool = False) -> Reply | None:
-    """Rebuild an earlier answer from its saved query (for buttons); None if it expired."""
-    saved = services.store.get_query(query_id)
-    if saved is None:
-        return None
-    asked = Asked(text=saved.text, channel=channel or saved.channel, user=user,
-                  surface="button", ephemeral=offer_share)
-    return triage_answer(services, asked, show_others=show_others,
-                         shared_by=user if shared else None, query_id=query_id)
+def _no_match(t: Triage, products: Mapping[str, Product]) -> list[dict]:
+    blocks = [section(":mag: *No documented error recognised in this paste.*")]
+    nearest: Sequence[Entry] = [f.entry for f in t.findings] or list(t.nearest)
+    if nearest:
+        blocks.append(section("*Nearest entries:*\n" + "\n".join(
+            f"• `{escape(e.code)}` ({escape(_pname(e, products))}): {escape(e.title)}"
+            for e in nearest[:5])))
+    blocks.append(context("Paste the exact error code or the JSON error body, or try "
+                          "`/errcode list` to see every documented code."))
+    return blocks
 
 
-def record_feedback(services: Core, value: str, *, helpful: bool,
-                    user: str | None) -> Reply:
-    query_id, _, key = value.partition("|")
-    catalog, _, code = key.partition(":")
-    services.store.record_feedback(query_id, helpful=helpful, user=user,
-                                   catalog=catalog or None, code=code or None)
-    log.info("event=feedback query=%s helpful=%s entry=%s user=%s", query_id, helpful, key, user)
-    note = "Thanks, glad it helped." if helpful else (
-        "Thanks, noted: catalog owners review unhelpful answers (`errcode report feedback`).")
-    return text_reply(note)
+def _pname(e: Entry, products: Mapping[str, Product]) -> str:
+    p = products.get(e.catalog)
+    return p.name if p else e.catalog
 
 
-def log_triage(asked: Asked, result: Triage, query_id: str) -> None:
-    top = result.confident[0].entry.key if result.confident else "-"
-    log.info("event=triage surface=%s channel=%s user=%s query=%s confident=%d top=%s "
-             "codes=%d chars=%d", asked.surface, asked.channel, asked.user, query_id,
-             len(result.confident), top, len(result.evidence.mentions), len(asked.text))
+# --------------------------------------------------------------------------- listing
 
 
-def api_error_hint(error: str) -> str:
-    """A sentence a user can act on, for a Slack Web API error code."""
-    hints = {
-        "not_in_channel": "I'm not in this channel. Invite me with `/invite @errcode` and try "
-                          "again.",
-        "channel_not_found": "I can't see this channel (private, or I was removed). Invite me "
-                             "with `/invite @errcode`, or use `/errcode` which answers only you.",
-        "is_archived": "This channel is archived, so I can't post here.",
-        "msg_too_long": "The answer was too long for Slack; try `errcode lookup` for the full "
-                        "text.",
-        "ratelimited": "Slack is rate-limiting me right now; please try again in a minute.",
-    }
-    return hints.get(error, f"Slack refused the message (`{_plain(error)}`); the error was "
-                            "logged.")
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[^\w.\-]", "", text)[:60]
+def catalog_reply(products: Mapping[str, Product], entries: Sequence[Entry],
+                  product: str | None = None) -> Reply:
+    """`/errcode list [product]`: codes grouped by product, split across sections."""
+    blocks: list[dict] = []
+    for name, p in products.items():
+        if product and name != product:
+            continue
+        rows = [f"`{escape(e.code)}` {e.http_status or ''} {escape(e.title)}"
+                for e in entries if e.catalog == name]
+        blocks.append(header(f"{p.name} ({len(rows)} entries)"))
+        chunk: list[str] = []
+        for row in rows:
+            if sum(len(r) + 1 for r in chunk) + len(row) > MAX_SECTION - 50:
+                blocks.append(section("\n".join(chunk)))
+                chunk = []
+            chunk.append(row)
+        if chunk:
+            blocks.append(section("\n".join(chunk)))
+    if not blocks:
+        blocks.append(section(f"No catalog named `{escape(product or '')}`."))
+    return Reply(text="errcode catalog", blocks=fit_blocks(blocks))

@@ -46,20 +46,18 @@ def check_slack_settings(settings: Settings, http: bool) -> None:
 
 def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.0.0",
           port: int | None = None) -> int:
+    """Run the bot until stopped: HTTP mode when asked (or without an app token), else
+    Socket Mode. Settings are checked first, so a bad token stops it with its name."""
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr,
                         force=True)
     http = http or not settings.slack.app_token
     check_slack_settings(settings, http)
     for problem in catalog.problems:
         log.error("event=catalog_file_skipped problem=%r", str(problem))
-    services = Core.load(settings, catalog)  # bad health/product config stops here
+    core = Core.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
-    # Acks are short and wait on the GIL behind answers being built: a 1 ms switch
-    # interval (default 5 ms) keeps them quick under load (see bench/bench_ack.py).
-    sys.setswitchinterval(0.001)
-    services.store = Store(settings.storage_path)
-    store = services.store
-    app = build_app(services)
+    store = core.store = Store(settings.storage_path)
+    app = build_app(core)
     if http:
         from bot.slack.http import make_server
 

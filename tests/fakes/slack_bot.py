@@ -4,7 +4,7 @@
         bot.send(payloads.slash_command("RATE_LIMITED", response_url=bot.api.response_url()))
         bot.api.wait_for("response_url")
 
-Requests are signed exactly as Slack signs them (`bot.slack.payloads.signed_headers`);
+Requests are signed exactly as Slack signs them (`tests.fakes.slack_payloads.signed_headers`);
 the app's WebClient points at `LocalSlackAPI`. `restart()` builds a fresh app and server
 on the same store, as a redeploy would.
 """
@@ -22,11 +22,11 @@ import httpx
 from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
 from bot.core import Core
-from bot.slack import payloads
 from bot.slack.app import build_app
 from bot.slack.http import make_server
-from bot.slack.local_api import BOT_TOKEN, LocalSlackAPI
 from bot.store import Store
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.slack_api import BOT_TOKEN, LocalSlackAPI
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the tests' Slack signing secret
 _CATALOG = load_catalog(None, strict=True)
@@ -45,7 +45,7 @@ class BotServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.store: Store | None = None
-        self.services: Core | None = None
+        self.core: Core | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> BotServer:
@@ -60,8 +60,8 @@ class BotServer:
                                 api_url=self.api.base_url, listener_threads=8),
             **self._settings)
         self.store = Store(settings.storage_path)
-        self.services = Core.load(settings, _CATALOG, self.store, env=self._env)
-        app = build_app(self.services)
+        self.core = Core.load(settings, _CATALOG, self.store, env=self._env)
+        app = build_app(self.core)
         self._server = make_server(app, host="127.0.0.1", port=0, threads=8)
         self._thread = threading.Thread(target=self._run, args=(self._server,), daemon=True)
         self._thread.start()

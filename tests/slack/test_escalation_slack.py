@@ -1,6 +1,6 @@
 """Escalation end to end: the real app over signed HTTP, threads served by the local Slack API.
 
-A recorded-style thread (tests/escalation_thread.py) is escalated by mention, shortcut,
+A recorded-style thread (tests/fakes/escalation_thread.py) is escalated by mention, shortcut,
 button and modal submission; the uploaded Markdown and JSON are read back from the
 stand-in and checked: every error and request id present, no secret, the checklist
 right, one packet per thread however it is triggered.
@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from bot.slack import payloads
-from bot.slack.escalate import ACTION_AS_IS, ACTION_COMPLETE, SHORTCUT_ESCALATE, VIEW_ESCALATE
+from bot.slack.ids import ACTION_AS_IS, ACTION_COMPLETE, SHORTCUT_ESCALATE, VIEW_ESCALATE
 from tests.fakes import escalation_thread as fx
+from tests.fakes import slack_payloads as payloads
 from tests.fakes.servers import LocalServer, Reply
 from tests.fakes.slack_bot import BotServer
 
@@ -29,9 +29,8 @@ def bot(tmp_path):
     with BotServer(tmp_path, escalation_channel=ESC_CHANNEL) as server:
         api = server.api
         api.add_file(fx.FILE_ID, "sync.log", fx.LOG_FILE.encode())
-        file_url = api.workspace.file_object(api.workspace.files[fx.FILE_ID])[
-            "url_private_download"]
-        api.add_thread(SCAI_CHANNEL, PARENT_TS, fx.scai_thread(SCAI_CHANNEL, file_url))
+        api.add_thread(SCAI_CHANNEL, PARENT_TS,
+                       fx.scai_thread(SCAI_CHANNEL, api.file_url(fx.FILE_ID)))
         api.add_thread(MAZE_CHANNEL, PARENT_TS, fx.maze_thread(MAZE_CHANNEL))
         yield server
 

@@ -1,7 +1,7 @@
 """End to end: the real bolt app over real HTTP, every request signed as Slack signs it.
 
 Each test starts errcode (waitress on 127.0.0.1, port 0) with its WebClient pointed at the
-local Slack Web API stand-in, sends Slack-shaped requests (bot.slack.payloads) and reads
+local Slack Web API stand-in, sends Slack-shaped requests (tests/fakes/slack_payloads) and reads
 back what the bot sent: chat.* calls and response_url posts, as recorded by the stand-in.
 Expected values come from the catalog, the request sent or the bot's own triage engine,
 never from copies of rendered output.
@@ -23,30 +23,28 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.slack import payloads
-from bot.slack.app import EXPIRED
-from bot.slack.blocks import (
+from bot.answers import HELP
+from bot.slack.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, escape
+from bot.slack.http import MAX_BODY_BYTES
+from bot.slack.ids import (
     ACTION_HEALTH,
     ACTION_HELPFUL,
     ACTION_NOT_HELPFUL,
     ACTION_OTHERS,
     ACTION_SHARE,
-    MAX_BLOCKS,
-    MAX_HEADER,
-    MAX_SECTION,
-    escape,
 )
-from bot.slack.http import MAX_BODY_BYTES
-from bot.slack.local_api import RecordedCall
-from bot.slack.payloads import (
+from bot.slack.listeners.buttons import EXPIRED
+from bot.slack.posting import api_error_hint
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.servers import LocalServer, Reply
+from tests.fakes.slack_api import RecordedCall
+from tests.fakes.slack_bot import SECRET, BotServer
+from tests.fakes.slack_payloads import (
     BOT_USER_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
     USER_ID,
 )
-from bot.slack.replies import HELP, api_error_hint
-from tests.fakes.servers import LocalServer, Reply
-from tests.fakes.slack_bot import SECRET, BotServer
 
 # --------------------------------------------------------------------------- pastes
 
@@ -270,7 +268,7 @@ def test_slash_with_no_text_shows_the_help(bot, text):
 
 
 def test_slash_list_shows_every_product_and_code(bot):
-    catalog = bot.services.catalog
+    catalog = bot.core.catalog
     listed = "\n".join(sections_of(out := slash(bot, "list")))
     assert len(blocks_of(out)) <= MAX_BLOCKS
     for name, product in catalog.products.items():
@@ -281,7 +279,7 @@ def test_slash_list_shows_every_product_and_code(bot):
 
 
 def test_slash_list_product_shows_only_that_product(bot):
-    catalog = bot.services.catalog
+    catalog = bot.core.catalog
     out = slash(bot, "list scaivault")
     listed = "\n".join(sections_of(out))
     assert headers_of(out) == [f"{catalog.products['scaivault'].name} "
@@ -295,7 +293,7 @@ def test_slash_list_of_an_unknown_product_names_the_known_ones(bot):
     out = slash(bot, "list nosuchproduct")
     text = "\n".join(sections_of(out))
     assert "nosuchproduct" in text
-    for name in bot.services.catalog.products:
+    for name in bot.core.catalog.products:
         assert f"`{name}`" in text
 
 
@@ -386,8 +384,8 @@ def test_the_bots_answer_echoed_back_as_an_event_starts_no_loop(bot):
     ("mazevault", "ocsp-errors"),  # a symptom entry: no HTTP status
 ])
 def test_answer_header_names_code_product_and_http_status(bot, catalog, code):
-    entry = next(e for e in bot.services.catalog.entries if (e.catalog, e.code) == (catalog, code))
-    product = bot.services.catalog.products[catalog].name
+    entry = next(e for e in bot.core.catalog.entries if (e.catalog, e.code) == (catalog, code))
+    product = bot.core.catalog.products[catalog].name
     out = slash(bot, code)
     expected = f"{code} · {product}" + (f" · HTTP {entry.http_status}" if entry.http_status
                                         else "")
@@ -425,7 +423,7 @@ def test_retry_after_without_a_date_header_counts_from_now(bot):
 
 def test_answer_has_resolution_and_diagnostic_commands_in_code_blocks(bot):
     paste = '{"error":"DATABASE_ERROR","message":"connection refused"}'
-    found = bot.services.engine.triage(paste, bot.services.hints(CHANNEL_ID)).confident[0]
+    found = bot.core.engine.triage(paste, bot.core.hints(CHANNEL_ID)).confident[0]
     assert found.commands, "pick an entry with diagnostics"
     _, post = mention(bot, paste)
     sections = sections_of(post)
@@ -454,7 +452,7 @@ def test_several_errors_in_one_paste_get_one_section_each(bot):
                       for i, (_, code) in enumerate(codes))
     _, post = mention(bot, paste)
     headers = headers_of(post)
-    names = bot.services.catalog.products
+    names = bot.core.catalog.products
     for catalog, code in codes:
         assert sum(h.startswith(f"{code} · {names[catalog].name}") for h in headers) == 1
     # one block group per error, separated by dividers
@@ -464,7 +462,7 @@ def test_several_errors_in_one_paste_get_one_section_each(bot):
 
 
 def test_huge_paste_of_200_codes_is_answered_within_slack_limits(bot):
-    codes = [e.code for e in bot.services.catalog.entries]
+    codes = [e.code for e in bot.core.catalog.entries]
     codes += [f"ERR_UNKNOWN_{i:03d}" for i in range(200 - len(codes))]
     paste = "\n".join(f'2026-04-24T08:00:00Z ERROR {{"error":"{c}","message":"{"m" * 80}",'
                       f'"request_id":"req_{i:08x}"}}' for i, c in enumerate(codes))
@@ -476,7 +474,7 @@ def test_huge_paste_of_200_codes_is_answered_within_slack_limits(bot):
 def test_one_megabyte_of_logs_is_answered_within_slack_limits(bot):
     errors = "\n".join(f'2026-04-24T08:00:{i % 60:02d}Z ERROR {{"error":"{e.code}",'
                        f'"message":"{"x" * 4000}"}}'
-                       for i, e in enumerate(bot.services.catalog.entries))
+                       for i, e in enumerate(bot.core.catalog.entries))
     filler = "2026-04-24T08:00:00Z INFO request served in 12 ms\n"
     paste = errors + "\n" + filler * ((1_000_000 - len(errors)) // len(filler))
     assert len(paste) >= 990_000

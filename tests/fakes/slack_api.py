@@ -1,14 +1,17 @@
 """A local stand-in for Slack's Web API: a real HTTP server on 127.0.0.1 that records every call.
 
-The console (`errcode shell`) and end-to-end tests point the real bolt app's WebClient at
+End-to-end tests and bench/bench_ack.py point the real bolt app's WebClient at
 `LocalSlackAPI().base_url`; the bot's outgoing calls (and its `respond()` posts to a
 response_url) land here, are answered with Slack-shaped JSON, and can be asserted on.
-Faults (`fail_next`, `rate_limit_next`) let tests drive the bot's error paths.
+Faults (`fail_next`, `rate_limit_next`) let tests drive the bot's error paths. Only the
+Web API methods the bot calls are implemented (slack_api_methods.py); any other answers
+`unknown_method`, as Slack does.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import traceback
@@ -21,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.slack.local_api_methods import LocalWorkspace, UploadedFile, json_param
+from tests.fakes.slack_api_methods import LocalWorkspace, UploadedFile, json_param
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -32,9 +35,7 @@ __all__ = ["BOT_TOKEN", "LocalSlackAPI", "RecordedCall", "UploadedFile"]
 
 BOT_TOKEN = "xoxb-local-token"
 BOT_SCOPES = ("app_mentions:read,channels:history,chat:write,commands,files:read,files:write,"
-              "groups:history,im:history,reactions:write,users:read")
-# Methods Slack answers without a token (the OAuth exchanges authenticate with client secrets).
-AUTHLESS_METHODS = frozenset({"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange"})
+              "groups:history,im:history,mpim:history")
 SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 
 
@@ -91,8 +92,11 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
 class LocalSlackAPI:
     """Slack's Web API, file hosting and response_url endpoints, on an ephemeral local port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
+                 response_delay_s: float = 0.0) -> None:
         self._address = (host, port)
+        # Slack's round trip on response_url posts (bench/bench_answers.py: 0 and 100 ms).
+        self.response_delay_s = response_delay_s
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[RecordedCall] = []
@@ -109,7 +113,7 @@ class LocalSlackAPI:
         """Bind and serve in a daemon thread; idempotent."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(self._address, _handler_for(self))
+        server = _QuietServer(self._address, _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self.workspace.root_url = self.url
@@ -165,8 +169,12 @@ class LocalSlackAPI:
         self.workspace.add_thread(channel, thread_ts, messages)
 
     def add_file(self, file_id: str, name: str, content: bytes, filetype: str = "text") -> None:
-        """Register a file for files.info and download from its url_private."""
+        """Register a file to be downloaded from its url_private (see `file_url`)."""
         self.workspace.add_file(file_id, name, content, filetype)
+
+    def file_url(self, file_id: str) -> str:
+        """Where a registered or uploaded file is served (its `url_private_download`)."""
+        return self.workspace.file_object(self.workspace.files[file_id])["url_private_download"]
 
     def uploaded_files(self) -> list[UploadedFile]:
         """Uploads that went all the way through files.completeUploadExternal."""
@@ -242,6 +250,8 @@ class LocalSlackAPI:
             return self._api_call(rest, req)
         if kind == "response" and rest:
             params = parse_params(req.query, req.content_type, req.body)
+            if self.response_delay_s:
+                time.sleep(self.response_delay_s)
             return self._endpoint("response_url", {**params, "_name": rest}, req,
                                   lambda: _Reply.json({"ok": True}))
         if kind == "upload" and rest and req.verb == "POST":
@@ -272,12 +282,11 @@ class LocalSlackAPI:
         handler = self.workspace.methods.get(method)
         if handler is None:
             return _Reply.json({"ok": False, "error": "unknown_method"})
-        if method not in AUTHLESS_METHODS:
-            token = _bearer(req.headers) or params.get("token")
-            if not token:
-                return _Reply.json({"ok": False, "error": "not_authed"})
-            if not str(token).startswith("xox"):
-                return _Reply.json({"ok": False, "error": "invalid_auth"})
+        token = _bearer(req.headers) or params.get("token")
+        if not token:
+            return _Reply.json({"ok": False, "error": "not_authed"})
+        if not str(token).startswith("xox"):
+            return _Reply.json({"ok": False, "error": "invalid_auth"})
         fault = self._take_fault(method)
         if fault is not None:
             status = 429 if fault.retry_after is not None else 200
@@ -302,6 +311,14 @@ class LocalSlackAPI:
             # Slack serves its sign-in page, not an error, to unauthenticated url_private fetches.
             return _Reply(200, "text/html; charset=utf-8", SIGN_IN_PAGE)
         return _Reply(200, hosted.mimetype, hosted.content)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a stopped bot) is no error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _bearer(headers: dict[str, str]) -> str | None:
@@ -339,6 +356,7 @@ class _Reply:
 def _handler_for(api: LocalSlackAPI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "LocalSlackAPI"
+        protocol_version = "HTTP/1.1"  # keep-alive, as Slack's servers do: pooled clients reuse
 
         def do_GET(self) -> None:
             self._serve("GET")
@@ -376,6 +394,6 @@ def _handler_for(api: LocalSlackAPI) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(headers.get("content-length") or 0))
 
         def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: tests and the console read recorded calls, not an access log."""
+            """Quiet: tests read recorded calls, not an access log."""
 
     return Handler

@@ -1,7 +1,10 @@
 """The workspace behind the local Slack Web API stand-in: state plus Slack-shaped answers.
 
-Kept apart from the HTTP plumbing in local_api.py so each Web API method reads as one small
+Kept apart from the HTTP plumbing in slack_api.py so each Web API method reads as one small
 function returning the JSON Slack would return (field names from Slack's method docs).
+Only the methods errcode calls are here: auth.test (bolt, once), chat.postMessage,
+chat.postEphemeral, chat.getPermalink, conversations.replies, views.open, views.update
+and the two steps of files_upload_v2.
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.slack.payloads import (
+from tests.fakes.slack_payloads import (
     APP_ID,
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
-    CHANNEL_NAME,
     TEAM_DOMAIN,
     TEAM_ID,
 )
@@ -112,24 +114,15 @@ class LocalWorkspace:
         self._ts = itertools.count(100, 100)
         self._ids = itertools.count(1)
         self.methods: dict[str, Callable[[Params], Answer]] = {
-            "api.test": lambda p: {"ok": True, "args": p},
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.postEphemeral": self.chat_post_ephemeral,
-            "chat.update": self.chat_update,
-            "chat.delete": self.chat_delete,
             "chat.getPermalink": self.chat_get_permalink,
             "conversations.replies": self.conversations_replies,
-            "conversations.info": self.conversations_info,
-            "users.info": self.users_info,
-            "reactions.add": lambda p: {"ok": True},
-            "reactions.remove": lambda p: {"ok": True},
             "views.open": lambda p: self._view(p, require_trigger=True),
-            "views.push": lambda p: self._view(p, require_trigger=True),
             "views.update": lambda p: self._view(p, require_trigger=False),
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
-            "files.info": self.files_info,
         }
 
     # ------------------------------------------------------------------ ids and state
@@ -212,22 +205,6 @@ class LocalWorkspace:
             return _error("no_text")
         return {"ok": True, "message_ts": self.next_ts()}
 
-    def chat_update(self, p: Params) -> Answer:
-        if not p.get("channel"):
-            return _error("channel_not_found")
-        if not p.get("ts"):
-            return _error("message_not_found")
-        msg = self._bot_message(p, p["ts"])
-        return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": msg["text"],
-                "message": msg}
-
-    def chat_delete(self, p: Params) -> Answer:
-        if not p.get("channel"):
-            return _error("channel_not_found")
-        if not p.get("ts"):
-            return _error("message_not_found")
-        return {"ok": True, "channel": p["channel"], "ts": p["ts"]}
-
     def chat_get_permalink(self, p: Params) -> Answer:
         channel, ts = p.get("channel"), p.get("message_ts")
         if not channel:
@@ -237,7 +214,7 @@ class LocalWorkspace:
         link = f"{WORKSPACE_URL}archives/{channel}/p{str(ts).replace('.', '')}"
         return {"ok": True, "channel": channel, "permalink": link}
 
-    # ------------------------------------------------------------------ conversations, users
+    # ------------------------------------------------------------------ conversations
 
     def conversations_replies(self, p: Params) -> Answer:
         key = (p.get("channel") or "", p.get("ts") or "")
@@ -268,41 +245,6 @@ class LocalWorkspace:
             "messages": page,
             "has_more": has_more,
             "response_metadata": {"next_cursor": next_cursor},
-        }
-
-    def conversations_info(self, p: Params) -> Answer:
-        channel = p.get("channel")
-        if not channel:
-            return _error("channel_not_found")
-        if channel.startswith("D"):
-            info = {"id": channel, "created": _TS_BASE, "is_im": True, "is_org_shared": False,
-                    "user": "U0USER", "is_user_deleted": False}
-        else:
-            info = {"id": channel, "name": CHANNEL_NAME, "is_channel": True, "is_group": False,
-                    "is_im": False, "is_mpim": False, "is_private": False, "created": _TS_BASE,
-                    "is_archived": False, "is_general": False, "name_normalized": CHANNEL_NAME,
-                    "is_shared": False, "is_ext_shared": False, "is_org_shared": False,
-                    "is_member": True, "topic": {"value": "", "creator": "", "last_set": 0},
-                    "purpose": {"value": "", "creator": "", "last_set": 0}}
-        return {"ok": True, "channel": info}
-
-    def users_info(self, p: Params) -> Answer:
-        user = p.get("user")
-        if not user:
-            return _error("user_not_found")
-        is_bot = user == BOT_USER_ID
-        name = BOT_NAME if is_bot else user.lower()
-        real = BOT_NAME if is_bot else f"Test User {user}"
-        return {
-            "ok": True,
-            "user": {
-                "id": user, "team_id": TEAM_ID, "name": name, "deleted": False,
-                "real_name": real, "tz": "Europe/London", "tz_label": "British Summer Time",
-                "tz_offset": 3600, "is_admin": False, "is_owner": False, "is_bot": is_bot,
-                "is_app_user": False, "updated": _TS_BASE,
-                "profile": {"real_name": real, "display_name": name, "team": TEAM_ID,
-                            "bot_id": BOT_ID if is_bot else None},
-            },
         }
 
     # ------------------------------------------------------------------ views
@@ -389,14 +331,6 @@ class LocalWorkspace:
             msg["files"] = done
             self._append_to_thread(p.get("channel_id"), p["thread_ts"], msg)
         return {"ok": True, "files": done}
-
-    def files_info(self, p: Params) -> Answer:
-        with self._lock:
-            hosted = self.files.get(p.get("file") or "")
-        if hosted is None:
-            return _error("file_not_found")
-        return {"ok": True, "file": self.file_object(hosted), "comments": [],
-                "response_metadata": {"next_cursor": ""}}
 
     def uploaded_files(self) -> list[UploadedFile]:
         with self._lock:

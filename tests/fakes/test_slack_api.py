@@ -20,8 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import payloads
-from bot.slack.local_api import BOT_TOKEN, LocalSlackAPI
+from tests.fakes import slack_payloads as payloads
+from tests.fakes.slack_api import BOT_TOKEN, LocalSlackAPI
 
 SECRET = "local-signing-secret"
 THREAD = ("C0CHAN", "1714470000.000100")
@@ -85,11 +85,14 @@ def test_call_with_a_non_slack_token_answers_invalid_auth(api: LocalSlackAPI) ->
     assert err.value.response["error"] == "invalid_auth"
 
 
-def test_unknown_method_answers_unknown_method_with_http_200(api: LocalSlackAPI) -> None:
-    reply = httpx.post(f"{api.base_url}chat.teleport", data={"channel": "C1"})
+@pytest.mark.parametrize("method", ["chat.teleport", "chat.update", "users.info"])
+def test_methods_the_bot_never_calls_answer_unknown_method_with_http_200(
+    api: LocalSlackAPI, method: str
+) -> None:
+    reply = httpx.post(f"{api.base_url}{method}", data={"channel": "C1", "token": "xoxb-t"})
     assert reply.status_code == 200
     assert reply.json() == {"ok": False, "error": "unknown_method"}
-    assert api.calls_to("chat.teleport")[0].params == {"channel": "C1"}
+    assert api.calls_to(method)[0].params == {"channel": "C1", "token": "xoxb-t"}
 
 
 def test_views_open_echoes_the_view_with_a_view_id(api: LocalSlackAPI) -> None:
@@ -152,8 +155,8 @@ def test_files_upload_v2_round_trip_keeps_content_and_completion(api: LocalSlack
     assert (upload.channel_id, upload.thread_ts) == ("C0CHAN", THREAD[1])
     assert upload.initial_comment == "Packet attached"
     assert api.uploads[upload.file_id] is upload
-    info = client.files_info(file=upload.file_id)["file"]
-    fetched = httpx.get(info["url_private"], headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+    fetched = httpx.get(done["file"]["url_private"],
+                        headers={"Authorization": f"Bearer {BOT_TOKEN}"})
     assert fetched.content == b"# Packet\nE1042"
 
 
@@ -170,12 +173,11 @@ def test_complete_upload_for_a_file_never_uploaded_answers_file_not_found(
 
 def test_registered_file_is_served_to_the_bot_token_only(api: LocalSlackAPI) -> None:
     api.add_file("F0LOG", "trace.log", b"ERR E1042 at 12:00")
-    info = api.client().files_info(file="F0LOG")["file"]
-    assert info["name"] == "trace.log" and info["size"] == 18
-    assert info["url_private"].startswith(api.url + "files/F0LOG")
+    url = api.file_url("F0LOG")
+    assert url.startswith(api.url + "files/F0LOG")
 
-    authed = httpx.get(info["url_private_download"], headers={"Authorization": "Bearer xoxb-1"})
-    anonymous = httpx.get(info["url_private"])
+    authed = httpx.get(url, headers={"Authorization": "Bearer xoxb-1"})
+    anonymous = httpx.get(url)
     assert authed.content == b"ERR E1042 at 12:00"
     assert anonymous.headers["content-type"].startswith("text/html")  # Slack's sign-in page
     assert b"E1042" not in anonymous.content
