@@ -1,6 +1,6 @@
 """The `errcode` command line: the same answers as Slack, without Slack.
 
-Slack libraries are imported only by `serve` and `shell`, so `lookup` stays fast.
+Slack libraries are imported only by `serve` (the console needs none), so `lookup` stays fast.
 Exit status: 0 done (lookup: a documented error was found), 1 nothing found /
 unhealthy, 2 bad usage, configuration or catalog.
 """
@@ -122,6 +122,14 @@ def cmd_catalog_check(ctx: Context) -> int:
     return 0
 
 
+def cmd_catalog_schema(ctx: Context) -> int:
+    """The JSON Schema of a catalog file, from the shapes the loader validates with."""
+    from bot.catalog.shapes import catalog_schema_text
+
+    sys.stdout.write(catalog_schema_text())
+    return 0
+
+
 def cmd_config_check(ctx: Context) -> int:
     services = ctx.services  # validates products and the health section against the catalog
     settings = services.settings
@@ -154,7 +162,7 @@ def cmd_health(ctx: Context) -> int:
 
 
 def cmd_shell(ctx: Context) -> int:
-    from bot.slack.console import run_console
+    from bot.console import run_console
 
     return run_console(ctx.settings, ctx.catalog)
 
@@ -333,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", help="assume this product when the paste does not say")
     p.set_defaults(func=cmd_lookup)
 
-    cat = sub.add_parser("catalog", help="list or check the catalog")
+    cat = sub.add_parser("catalog", help="list or check the catalog, or print its schema")
     cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     p = cat_sub.add_parser("list", parents=[common], help="list codes")
     p.add_argument("product", nargs="?")
@@ -341,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cat_sub.add_parser("check", parents=[common], help="validate a catalog directory")
     p.add_argument("dir", nargs="?")
     p.set_defaults(func=cmd_catalog_check)
+    p = cat_sub.add_parser("schema", help="print the JSON Schema of a catalog file "
+                           "(shipped as catalog/catalog.schema.json)")
+    p.set_defaults(func=cmd_catalog_schema)
 
     cfg = sub.add_parser("config", help="check errcode.yml and the environment")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -396,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report_feedback)
 
     p = sub.add_parser("shell", parents=[common],
-                       help="local console: the Slack bot's answers, no Slack needed")
+                       help="the console: ask and press buttons as in Slack, in your terminal")
     p.set_defaults(func=cmd_shell)
     for register in EXTENSIONS:
         register(sub, common)

@@ -1,8 +1,10 @@
 """errcode.yml + environment -> Settings; every mistake named with its key.
 
-Precedence: command-line flags > environment > errcode.yml > defaults. Secrets
-(Slack tokens, admin tokens) come only from the environment and are kept out of
-`repr`, so printing Settings never leaks them.
+Precedence: command-line flags > environment > errcode.yml > defaults. Both the file
+and the environment go through the one validation layer (`bot.validation`): the file's
+shape is `ConfigFile` (the `health:` section's is `bot.health.targets.HealthSection`),
+the environment's is `Environment`. Secrets (Slack tokens) come only from the
+environment and are held as `Secret`, so printing Settings never leaks them.
 """
 
 from __future__ import annotations
@@ -12,28 +14,123 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from msgspec import Meta, Struct
+from msgspec import field as shape_field
 
 from bot.errors import ConfigError
+from bot.health.targets import HealthSection
+from bot.validation import Invalid, Secret, Shape, convert, dotted, drop_empty, regex_problem
 
 DEFAULT_STATE_DIR = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
 DEFAULT_STORAGE = DEFAULT_STATE_DIR / "errcode" / "errcode.sqlite3"
-_TOP_KEYS = {"catalog_dir", "storage_path", "default_product", "channels", "health",
-             "escalation", "slack", "log_level", "redact_patterns"}
-_SLACK_KEYS = {"listener_threads", "api_url"}
-_ESCALATION_KEYS = {"channel"}
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+_URL = re.compile(r"https?://")
+
+Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
 
 
-@dataclass(frozen=True)
+class ChannelFile(Shape, kw_only=True):
+    product: Text
+
+
+Channel = Text | ChannelFile  # `C0123ABCD: mazevault` or `C0123ABCD: {product: mazevault}`
+
+
+class SlackFile(Shape, kw_only=True):
+    listener_threads: Annotated[int, Meta(ge=1, le=256)] = 16
+    api_url: Text | None = None
+
+
+class EscalationFile(Shape, kw_only=True):
+    channel: Text | None = None
+
+
+class ConfigFile(Shape, kw_only=True):
+    """The keys of errcode.yml."""
+
+    catalog_dir: Text | None = None
+    storage_path: Text | None = None
+    default_product: Text | None = None
+    # Values are checked one by one (msgspec names no key in a mapping's values).
+    channels: Annotated[dict[str, Any], Meta(
+        extra={"what": "a mapping of channel ids to {product: NAME}"})] = shape_field(
+        default_factory=dict)
+    health: HealthSection | None = None
+    escalation: EscalationFile | None = None
+    slack: SlackFile | None = None
+    log_level: Text | None = None
+    redact_patterns: Annotated[tuple[Text, ...], Meta(
+        extra={"what": "a list of regular expressions"})] = ()
+
+
+class Environment(Struct, kw_only=True):
+    """The environment variables errcode reads (others are ignored)."""
+
+    ERRCODE_CATALOG_DIR: Text | None = None
+    ERRCODE_STORAGE_PATH: Text | None = None
+    ERRCODE_LOG_LEVEL: Text | None = None
+    SLACK_BOT_TOKEN: Secret | None = None
+    SLACK_SIGNING_SECRET: Secret | None = None
+    SLACK_APP_TOKEN: Secret | None = None
+    SLACK_API_URL: Text | None = None
+
+
 class SlackSettings:
-    bot_token: str | None = field(default=None, repr=False)
-    signing_secret: str | None = field(default=None, repr=False)
-    app_token: str | None = field(default=None, repr=False)
-    api_url: str | None = None
-    listener_threads: int = 16
+    """Slack credentials (held as `Secret`: never in repr) and connection settings.
+
+    `bot_token`, `signing_secret` and `app_token` give the value as a plain string because
+    slack_sdk needs it so; `secret(name)` gives the `Secret` itself.
+    """
+
+    __slots__ = ("_secrets", "api_url", "listener_threads")
+    _NAMES = ("bot_token", "signing_secret", "app_token")
+
+    def __init__(self, bot_token: str | Secret | None = None,
+                 signing_secret: str | Secret | None = None,
+                 app_token: str | Secret | None = None, api_url: str | None = None,
+                 listener_threads: int = 16) -> None:
+        values = (bot_token, signing_secret, app_token)
+        self._secrets = {n: Secret(v) if isinstance(v, str) else v
+                         for n, v in zip(self._NAMES, values, strict=True) if v}
+        self.api_url = api_url
+        self.listener_threads = listener_threads
+
+    def secret(self, name: str) -> Secret | None:
+        return self._secrets.get(name)
+
+    @property
+    def bot_token(self) -> str | None:
+        return self._reveal("bot_token")
+
+    @property
+    def signing_secret(self) -> str | None:
+        return self._reveal("signing_secret")
+
+    @property
+    def app_token(self) -> str | None:
+        return self._reveal("app_token")
+
+    def _reveal(self, name: str) -> str | None:
+        secret = self._secrets.get(name)
+        return secret.reveal() if secret is not None else None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={self._secrets.get(n)!r}" for n in self._NAMES)
+        return (f"SlackSettings({shown}, api_url={self.api_url!r}, "
+                f"listener_threads={self.listener_threads!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SlackSettings) and (
+            self._secrets, self.api_url, self.listener_threads) == (
+            other._secrets, other.api_url, other.listener_threads)
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self._secrets.items())), self.api_url,
+                     self.listener_threads))
 
 
 @dataclass(frozen=True)
@@ -48,7 +145,9 @@ class Settings:
     redact_patterns: tuple[str, ...] = ()
     log_level: str = "INFO"
     slack: SlackSettings = field(default_factory=SlackSettings)
-    health_raw: Any = None  # validated by bot.health against the catalog's products
+    # The `health:` mapping, shape-checked; bot.health.targets builds targets from it
+    # once the catalog's products are known.
+    health_raw: Mapping[str, object] | None = None
     source: str | None = None  # the config file read, if any
 
     def product_for_channel(self, channel: str | None) -> str | None:
@@ -69,8 +168,19 @@ def load_settings(path: str | Path | None = None,
             raise ConfigError("--config", f"{file} does not exist or is not a file")
     elif Path("errcode.yml").is_file():
         file = Path("errcode.yml")
+    name = str(file) if file else None
     raw = _read(file) if file else {}
-    return _settings(raw, env, str(file) if file else None)
+    try:
+        data = convert(raw, ConfigFile)
+    except Invalid as err:
+        raise ConfigError(dotted(err.path) or "(file)", err.message, name) from None
+    known = {k: v for k in Environment.__struct_fields__ if (v := env.get(k, "").strip())}
+    try:
+        environment = convert(known, Environment)
+    except Invalid as err:
+        raise ConfigError(dotted(err.path), err.message, name) from None
+    health = raw.get("health")
+    return _settings(data, environment, health if isinstance(health, Mapping) else None, name)
 
 
 def _read(file: Path) -> dict:
@@ -86,98 +196,67 @@ def _read(file: Path) -> dict:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("(file)", "must be a mapping of settings", str(file))
-    return data
+    return drop_empty(data)  # type: ignore[return-value]
 
 
-def _settings(raw: dict, env: Mapping[str, str], file: str | None) -> Settings:
-    for key in raw:
-        if key not in _TOP_KEYS:
-            raise ConfigError(str(key), f"unknown setting (known: {', '.join(sorted(_TOP_KEYS))})",
-                              file)
+def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] | None,
+              file: str | None) -> Settings:
+    """What a shape cannot say: paths that exist, channel ids, regexes, URLs, levels."""
     base = Path(file).parent if file else Path.cwd()
-    catalog_dir = env.get("ERRCODE_CATALOG_DIR") or _str(raw, "catalog_dir", file)
+    catalog_dir = env.ERRCODE_CATALOG_DIR or data.catalog_dir
     catalog_path = _path(catalog_dir, base) if catalog_dir else None
     if catalog_path is not None and not catalog_path.is_dir():
-        raise ConfigError("catalog_dir", f"{catalog_path} is not a directory", file)
-    storage = env.get("ERRCODE_STORAGE_PATH") or _str(raw, "storage_path", file)
-    channels = raw.get("channels") or {}
-    if not isinstance(channels, dict):
-        raise ConfigError("channels", "must map channel ids to {product: NAME}", file)
+        raise ConfigError("ERRCODE_CATALOG_DIR" if env.ERRCODE_CATALOG_DIR else "catalog_dir",
+                          f"{catalog_path} is not a directory", file)
+    storage = env.ERRCODE_STORAGE_PATH or data.storage_path
     channel_products: dict[str, str] = {}
-    for channel, value in channels.items():
-        key = f"channels.{channel}"
-        if not re.fullmatch(r"[CGD][A-Z0-9]{2,}", str(channel)):
-            raise ConfigError(key, "is not a Slack channel id (like C0123ABCD)", file)
-        product = value.get("product") if isinstance(value, dict) else value
-        if not isinstance(product, str) or not product:
-            raise ConfigError(key, "needs a product name", file)
-        channel_products[str(channel)] = product
-    slack_raw = _section(raw, "slack", _SLACK_KEYS, file)
-    threads = slack_raw.get("listener_threads", 16)
-    if not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 256:
-        raise ConfigError("slack.listener_threads", "must be a whole number from 1 to 256", file)
-    api_url = env.get("SLACK_API_URL") or slack_raw.get("api_url")
-    if api_url and not re.match(r"https?://", str(api_url)):
-        raise ConfigError("SLACK_API_URL" if env.get("SLACK_API_URL") else "slack.api_url",
-                          f"'{api_url}' is not an http(s) URL", file)
-    if api_url and not str(api_url).endswith("/"):
-        api_url = f"{api_url}/"
-    esc = _section(raw, "escalation", _ESCALATION_KEYS, file)
-    patterns = raw.get("redact_patterns") or []
-    if not isinstance(patterns, list):
-        raise ConfigError("redact_patterns", "must be a list of regular expressions", file)
-    for i, pattern in enumerate(patterns):
+    for channel, value in data.channels.items():
+        if not _CHANNEL_ID.fullmatch(channel):
+            raise ConfigError(f"channels.{channel}", "is not a Slack channel id (like "
+                              "C0123ABCD)", file)
         try:
-            re.compile(str(pattern))
-        except re.error as err:
-            raise ConfigError(f"redact_patterns[{i}]", f"is not a valid regex: {err}",
-                              file) from err
-    level = str(env.get("ERRCODE_LOG_LEVEL") or raw.get("log_level") or "INFO").upper()
-    if level not in _LOG_LEVELS:
-        raise ConfigError("log_level", f"'{level}' is not one of {', '.join(_LOG_LEVELS)}", file)
+            chosen = convert(value, Channel, path=("channels", channel))
+        except Invalid as err:
+            raise ConfigError(dotted(err.path), err.message, file) from None
+        product = chosen if isinstance(chosen, str) else chosen.product
+        channel_products[channel] = product.strip()
+    slack = data.slack or SlackFile()
+    api_url = env.SLACK_API_URL or slack.api_url
+    if api_url and not _URL.match(api_url):
+        raise ConfigError("SLACK_API_URL" if env.SLACK_API_URL else "slack.api_url",
+                          f"must be an http(s) URL (got '{api_url}')", file)
+    if api_url and not api_url.endswith("/"):
+        api_url = f"{api_url}/"
+    for i, pattern in enumerate(data.redact_patterns):
+        if problem := regex_problem(pattern):
+            raise ConfigError(f"redact_patterns[{i}]", problem, file)
+    level = (env.ERRCODE_LOG_LEVEL or data.log_level or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("ERRCODE_LOG_LEVEL" if env.ERRCODE_LOG_LEVEL else "log_level",
+                          f"must be one of {', '.join(LOG_LEVELS)} (got '{level}')", file)
     return Settings(
         catalog_dir=catalog_path,
         storage_path=_path(storage, base) if storage else DEFAULT_STORAGE,
-        default_product=_str(raw, "default_product", file),
+        default_product=_stripped(data.default_product),
         channel_products=channel_products,
-        escalation_channel=_str(esc, "channel", file, "escalation."),
-        redact_patterns=tuple(str(p) for p in patterns),
+        escalation_channel=_stripped(data.escalation.channel if data.escalation else None),
+        redact_patterns=data.redact_patterns,
         log_level=level,
-        slack=SlackSettings(
-            bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            app_token=env.get("SLACK_APP_TOKEN") or None,
-            api_url=api_url or None,
-            listener_threads=threads,
-        ),
-        health_raw=raw.get("health"),
+        slack=SlackSettings(bot_token=env.SLACK_BOT_TOKEN,
+                            signing_secret=env.SLACK_SIGNING_SECRET,
+                            app_token=env.SLACK_APP_TOKEN, api_url=api_url,
+                            listener_threads=slack.listener_threads),
+        health_raw=health,
         source=file,
     )
 
 
-def _section(raw: dict, name: str, known: set[str], file: str | None) -> dict:
-    """A nested mapping of settings, with unknown keys named."""
-    section = raw.get(name) or {}
-    if not isinstance(section, dict):
-        raise ConfigError(name, "must be a mapping", file)
-    for key in section:
-        if key not in known:
-            raise ConfigError(f"{name}.{key}", f"unknown setting (known: "
-                              f"{', '.join(sorted(known))})", file)
-    return section
-
-
-def _str(raw: dict, key: str, file: str | None, prefix: str = "") -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(prefix + key, "must be a non-empty string", file)
-    return value.strip()
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
 
 
 def _path(value: str, base: Path) -> Path:
-    path = Path(value).expanduser()
+    path = Path(value.strip()).expanduser()
     return path if path.is_absolute() else (base / path).resolve()
 
 

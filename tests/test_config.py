@@ -6,6 +6,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.validation import Secret
 
 
 def write(tmp_path, text: str):
@@ -63,3 +64,45 @@ def test_slack_secrets_come_from_the_environment_and_stay_out_of_repr(tmp_path):
 def test_missing_explicit_config_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.yml", env={})
+
+
+def test_slack_tokens_are_secrets_that_never_print(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-2222-hidden", "SLACK_APP_TOKEN": "xapp-1-hidden"}
+    slack = load_settings(write(tmp_path, ""), env=env).slack
+    secret = slack.secret("bot_token")
+    assert isinstance(secret, Secret) and secret.reveal() == "xoxb-2222-hidden"
+    assert "hidden" not in repr(secret) + str(secret) + repr(slack) + f"{slack}"
+    assert slack.app_token == "xapp-1-hidden"  # what slack_sdk is given
+    assert slack.secret("signing_secret") is None and slack.signing_secret is None
+
+
+@pytest.mark.parametrize(("text", "key", "message"), [
+    ("storage_pth: x.db\n", "storage_pth", "unknown key, did you mean 'storage_path'?"),
+    ("health: {targets: [{name: prod, prodct: mazevault}]}\n", "health.targets[0].prodct",
+     "unknown key, did you mean 'product'?"),
+    ("health: {targets: [{name: 'prod east', product: m, base_url: 'https://x'}]}\n",
+     "health.targets[0].name", "must be a name of letters, digits, _ . - (got 'prod east')"),
+    ("slack: {listener_threads: many}\n", "slack.listener_threads",
+     "must be a whole number from 1 to 256 (got 'many')"),
+    ("channels: {C0ABC123: {product: ''}}\n", "channels.C0ABC123.product",
+     "must not be empty"),
+])
+def test_messages_say_what_the_value_must_be(tmp_path, text, key, message):
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env={})
+    expected = f"{tmp_path / 'errcode.yml'}: {key}: {message}"
+    if message.startswith("unknown key"):  # then the known keys follow
+        assert str(info.value).startswith(expected + " (known: ")
+    else:
+        assert str(info.value) == expected
+
+
+def test_environment_mistakes_name_the_variable(tmp_path):
+    cfg = write(tmp_path, "")
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, env={"ERRCODE_LOG_LEVEL": "loud"})
+    assert info.value.key == "ERRCODE_LOG_LEVEL"
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, env={"SLACK_API_URL": "slack.local"})
+    assert (info.value.key, info.value.detail) == (
+        "SLACK_API_URL", "must be an http(s) URL (got 'slack.local')")

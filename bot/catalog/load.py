@@ -1,38 +1,44 @@
-"""Catalog files -> a validated `Catalog`; broken files are named, never crash the bot."""
+"""Catalog files -> a validated `Catalog`; broken files are named, never crash the bot.
 
+Each file is read as YAML, checked against its shape (`bot.catalog.shapes`, the same
+shape `errcode catalog schema` prints), then against what a shape cannot say (codes
+unique, `related` and `health_failures` naming codes of the file, regexes that compile),
+and built into the dataclasses of `bot.catalog.model`. A broken file is refused whole,
+with a message naming the file, the entry and the key path:
 
+    catalog/mazevault.yml: entries[3] (RATE_LIMITED): retry.policy: must be one of no, ...
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from bot.catalog import shapes
 from bot.catalog.model import (
-    CODE_STYLES,
-    ENTRY_KINDS,
-    ENVELOPES,
-    RETRY_POLICIES,
-    RETRY_SOURCES,
     Catalog,
     Cause,
     ChecklistItem,
     Command,
+    Deployment,
     Entry,
     HealthCheckSpec,
+    HealthFailure,
     Product,
     RetryPolicy,
 )
 from bot.errors import CatalogError
+from bot.validation import Invalid, PathPart, convert, dotted, drop_empty, regex_problem
 
 # The top-level catalog/ folder, shipped inside the package as `bot.catalog.shipped`
 # (pyproject maps it), so an installed wheel finds it from any folder.
 DEFAULT_CATALOG_DIR = Path(str(files("bot.catalog.shipped")))
+# libyaml's loader when PyYAML has it (10x faster on big catalogs); same safe subset.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DEFAULT_RETRY = RetryPolicy("no", "Not documented as retryable.", "default")
 
 
 def load_catalog(directory: Path | str | None = None, *, strict: bool = True) -> Catalog:
@@ -45,24 +51,21 @@ def load_catalog(directory: Path | str | None = None, *, strict: bool = True) ->
     directory = Path(directory) if directory is not None else DEFAULT_CATALOG_DIR
     if not directory.is_dir():
         raise CatalogError(str(directory), "is not a directory")
-    files = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
-    if not files:
+    paths = sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
+    if not paths:
         raise CatalogError(str(directory), "contains no *.yml catalog files")
     products: dict[str, Product] = {}
     entries: list[Entry] = []
     problems: list[CatalogError] = []
-    for path in files:
+    for path in paths:
         try:
             product, file_entries = load_catalog_file(path)
+            if product.catalog in products:
+                raise CatalogError(_display(path),
+                                   f"catalog name '{product.catalog}' is used twice")
         except CatalogError as err:
             if strict:
                 raise
-            problems.append(err)
-            continue
-        if product.catalog in products:
-            err = CatalogError(_display(path), f"catalog name '{product.catalog}' is used twice")
-            if strict:
-                raise err
             problems.append(err)
             continue
         products[product.catalog] = product
@@ -70,6 +73,12 @@ def load_catalog(directory: Path | str | None = None, *, strict: bool = True) ->
     if not products:
         raise problems[0] if problems else CatalogError(str(directory), "no usable catalog")
     return Catalog(products=products, entries=tuple(entries), problems=tuple(problems))
+
+
+@cache
+def shipped_catalog() -> Catalog:
+    """The catalog shipped with errcode, loaded once: for callers given no catalog."""
+    return load_catalog(strict=False)
 
 
 def check_catalog(directory: Path | str | None = None) -> list[CatalogError]:
@@ -93,29 +102,15 @@ def load_catalog_file(path: Path) -> tuple[Product, list[Entry]]:
         raise CatalogError(name, f"is not valid YAML{where}") from err
     if not isinstance(raw, dict):
         raise CatalogError(name, "must be a mapping with 'product' and 'entries'")
-    _no_unknown_keys(raw, {"product", "entries"}, name, None, "")
+    raw = drop_empty(raw)
+    try:
+        data = convert(raw, shapes.CatalogFile)
+        _check(data)
+    except Invalid as err:
+        raise _located(name, raw, err) from None
     catalog = path.stem
-    product = _parse_product(_req(raw, "product", dict, name, None, ""), catalog, name)
-    raw_entries = _req(raw, "entries", list, name, None, "")
-    entries: list[Entry] = []
-    seen: set[str] = set()
-    for index, item in enumerate(raw_entries):
-        has_code = isinstance(item, dict) and item.get("code")
-        label = str(item.get("code")) if has_code else f"#{index + 1}"
-        if not isinstance(item, dict):
-            raise CatalogError(name, "must be a mapping", entry=label)
-        entry = _parse_entry(item, catalog, product, name, label)
-        if entry.code in seen:
-            raise CatalogError(name, "duplicate code", entry=entry.code, field="code")
-        seen.add(entry.code)
-        entries.append(entry)
-    codes = seen
-    for entry in entries:
-        for ref in entry.related:
-            if ref not in codes:
-                raise CatalogError(name, f"'{ref}' is not a code in this file",
-                                   entry=entry.code, field="related")
-    return product, entries
+    product = _product(data.product, catalog)
+    return product, [_entry(e, catalog, product.default_retry) for e in data.entries]
 
 
 def _display(path: Path) -> str:
@@ -123,203 +118,128 @@ def _display(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-_PRODUCT_KEYS = {
-    "name", "aliases", "code_style", "envelopes", "request_id", "support", "default_retry",
-    "default_host", "health_checks", "escalation_checklist", "source",
-}
-_ENTRY_KEYS = {
-    "code", "kind", "title", "meaning", "resolution", "retry", "http_status", "category",
-    "aliases", "keywords", "symptoms", "causes", "commands", "related",
-}
+def _located(file: str, raw: object, err: Invalid) -> CatalogError:
+    """Invalid (a key path) -> CatalogError naming the entry by index and code."""
+    path = err.path
+    if len(path) >= 2 and path[0] == "entries" and isinstance(path[1], int):
+        code = _code_at(raw, path[1])
+        return CatalogError(file, err.message, entry=code, index=path[1],
+                            field=dotted(path[2:]) or None)
+    return CatalogError(file, err.message, field=dotted(path) or None)
 
 
-def _parse_product(raw: dict, catalog: str, file: str) -> Product:
-    _no_unknown_keys(raw, _PRODUCT_KEYS, file, None, "product.")
-    where = "product."
-    style = _opt(raw, "code_style", str, file, None, where) or "any"
-    _one_of(style, CODE_STYLES, file, None, "product.code_style")
-    envelopes = _str_list(raw, "envelopes", file, None, where)
-    for env in envelopes:
-        _one_of(env, ENVELOPES, file, None, "product.envelopes")
-    rid = _opt(raw, "request_id", dict, file, None, where) or {}
-    _no_unknown_keys(rid, {"pattern", "header"}, file, None, "product.request_id.")
-    pattern = _opt(rid, "pattern", str, file, None, "product.request_id.")
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise CatalogError(file, f"is not a valid regex: {err}",
-                               field="product.request_id.pattern") from err
-    support = _opt(raw, "support", dict, file, None, where) or {}
-    _no_unknown_keys(support, {"email", "notes"}, file, None, "product.support.")
-    default_retry = _parse_retry(
-        _opt(raw, "default_retry", dict, file, None, where)
-        or {"policy": "no", "note": "Not documented as retryable."},
-        file, None, "product.default_retry", default_source="default",
-    )
-    checks = []
-    for i, item in enumerate(_opt(raw, "health_checks", list, file, None, where) or []):
-        fld = f"product.health_checks[{i}]"
-        if not isinstance(item, dict):
-            raise CatalogError(file, "must be a mapping with 'path'", field=fld)
-        _no_unknown_keys(item, {"path", "auth"}, file, None, fld + ".")
-        path = _req(item, "path", str, file, None, fld + ".")
-        if not path.startswith("/"):
-            raise CatalogError(file, f"'{path}' must start with /", field=fld + ".path")
-        auth = _opt(item, "auth", str, file, None, fld + ".")
-        if auth is not None:
-            _one_of(auth, ("admin",), file, None, fld + ".auth")
-        checks.append(HealthCheckSpec(path=path, auth=auth))
-    checklist = []
-    for i, item in enumerate(_opt(raw, "escalation_checklist", list, file, None, where) or []):
-        fld = f"product.escalation_checklist[{i}]"
-        if not isinstance(item, dict):
-            raise CatalogError(file, "must be a mapping with 'key' and 'label'", field=fld)
-        _no_unknown_keys(item, {"key", "label"}, file, None, fld + ".")
-        checklist.append(ChecklistItem(key=_req(item, "key", str, file, None, fld + "."),
-                                       label=_req(item, "label", str, file, None, fld + ".")))
-    return Product(
-        catalog=catalog,
-        name=_req(raw, "name", str, file, None, where),
-        aliases=tuple(_str_list(raw, "aliases", file, None, where)),
-        code_style=style,
-        envelopes=tuple(envelopes),
-        request_id_pattern=pattern,
-        request_id_header=_opt(rid, "header", str, file, None, "product.request_id."),
-        support_email=_opt(support, "email", str, file, None, "product.support."),
-        support_notes=_opt(support, "notes", str, file, None, "product.support.") or "",
-        default_retry=default_retry,
-        default_host=_opt(raw, "default_host", str, file, None, where) or "example.com",
-        health_checks=tuple(checks),
-        escalation_checklist=tuple(checklist),
-        source=_opt(raw, "source", str, file, None, where) or "",
-    )
+def _code_at(raw: object, index: int) -> str | None:
+    try:
+        code = raw["entries"][index].get("code")  # type: ignore[index]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return str(code) if code is not None else None
 
 
-def _parse_entry(raw: dict, catalog: str, product: Product, file: str, label: str) -> Entry:
-    _no_unknown_keys(raw, _ENTRY_KEYS, file, label, "")
-    code = _req(raw, "code", str, file, label, "")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", code):
-        raise CatalogError(file, f"'{code}' may hold only letters, digits, _ . -",
-                           entry=label, field="code")
-    kind = _opt(raw, "kind", str, file, label, "") or "error"
-    _one_of(kind, ENTRY_KINDS, file, label, "kind")
-    status = raw.get("http_status")
-    if status is not None and (not isinstance(status, int) or isinstance(status, bool)
-                               or not 100 <= status <= 599):
-        raise CatalogError(file, f"{status!r} is not an HTTP status (100-599)",
-                           entry=label, field="http_status")
-    if kind == "error" and status is None:
-        raise CatalogError(file, "is required for kind 'error'", entry=label, field="http_status")
-    resolution = _str_list(raw, "resolution", file, label, "")
-    if not resolution:
-        raise CatalogError(file, "is required (a list of steps)", entry=label, field="resolution")
-    retry_raw = _opt(raw, "retry", dict, file, label, "")
-    retry = (_parse_retry(retry_raw, file, label, "retry", default_source="documented")
-             if retry_raw is not None else product.default_retry)
-    causes = []
-    for i, item in enumerate(_opt(raw, "causes", list, file, label, "") or []):
-        fld = f"causes[{i}]"
-        if not isinstance(item, dict):
-            raise CatalogError(file, "must be a mapping with 'cause'", entry=label, field=fld)
-        _no_unknown_keys(item, {"cause", "fix"}, file, label, fld + ".")
-        causes.append(Cause(cause=_req(item, "cause", str, file, label, fld + "."),
-                            fix=_opt(item, "fix", str, file, label, fld + ".") or ""))
-    commands = []
-    for i, item in enumerate(_opt(raw, "commands", list, file, label, "") or []):
-        fld = f"commands[{i}]"
-        if not isinstance(item, dict):
-            raise CatalogError(file, "must be a mapping with 'label' and 'run'",
-                               entry=label, field=fld)
-        _no_unknown_keys(item, {"label", "run"}, file, label, fld + ".")
-        commands.append(Command(label=_req(item, "label", str, file, label, fld + "."),
-                                run=_req(item, "run", str, file, label, fld + ".").rstrip("\n")))
-    return Entry(
-        catalog=catalog,
-        code=code,
-        kind=kind,
-        title=_opt(raw, "title", str, file, label, "") or code,
-        meaning=_req(raw, "meaning", str, file, label, ""),
-        resolution=tuple(resolution),
-        retry=retry,
-        http_status=status,
-        category=_opt(raw, "category", str, file, label, "") or "",
-        aliases=tuple(_str_list(raw, "aliases", file, label, "")),
-        keywords=tuple(_str_list(raw, "keywords", file, label, "")),
-        symptoms=tuple(_str_list(raw, "symptoms", file, label, "")),
-        causes=tuple(causes),
-        commands=tuple(commands),
-        related=tuple(_str_list(raw, "related", file, label, "")),
-    )
+# --------------------------------------------------------------------------- beyond the shape
 
 
-def _parse_retry(raw: dict, file: str, entry: str | None, fld: str,
-                 default_source: str) -> RetryPolicy:
-    _no_unknown_keys(raw, {"policy", "note", "source"}, file, entry, fld + ".")
-    policy = raw.get("policy")
+def _check(data: shapes.CatalogFile) -> None:
+    """What the shape cannot say; raises Invalid with the key path."""
+    product = data.product
+    if product.request_id and product.request_id.pattern:
+        _regex(product.request_id.pattern, ("product", "request_id", "pattern"))
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(data.entries):
+        if entry.kind == "error" and entry.http_status is None:
+            raise Invalid(("entries", i, "http_status"), "is required for kind 'error'")
+        if entry.code in seen:
+            raise Invalid(("entries", i, "code"),
+                          f"'{entry.code}' is used twice (also entries[{seen[entry.code]}])")
+        seen[entry.code] = i
+    for i, entry in enumerate(data.entries):
+        for j, ref in enumerate(entry.related):
+            if ref not in seen:
+                raise Invalid(("entries", i, "related", j), f"'{ref}' is not a code in this file")
+    for i, rule in enumerate(product.health_failures):
+        where: tuple[PathPart, ...] = ("product", "health_failures", i)
+        for key in ("component", "path"):
+            if (pattern := getattr(rule, key)) is not None:
+                _regex(pattern, (*where, key))
+        if not (rule.component or rule.path or rule.reason or rule.http_status
+                or rule.error_code or rule.admin is not None):
+            raise Invalid(where, "needs a condition: component, path, reason, http_status, "
+                          "error_code or admin")
+        if not (rule.codes or rule.says):
+            raise Invalid(where, "needs codes or says (or both)")
+        for j, code in enumerate(rule.codes):
+            if code not in seen:
+                raise Invalid((*where, "codes", j), f"'{code}' is not a code in this file")
+
+
+def _regex(pattern: str, where: tuple[PathPart, ...]) -> None:
+    if problem := regex_problem(pattern):
+        raise Invalid(where, problem)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _retry(raw: shapes.Retry, default_source: str) -> RetryPolicy:
+    policy = raw.policy
     # YAML 1.1 reads bare yes/no as booleans; accept them as the words they were.
     if isinstance(policy, bool):
         policy = "yes" if policy else "no"
-    if policy is None:
-        raise CatalogError(file, "is required", entry=entry, field=f"{fld}.policy")
-    policy = str(policy)
-    _one_of(policy, RETRY_POLICIES, file, entry, f"{fld}.policy")
-    source = _opt(raw, "source", str, file, entry, fld + ".") or default_source
-    _one_of(source, RETRY_SOURCES, file, entry, f"{fld}.source")
-    note = _opt(raw, "note", str, file, entry, fld + ".") or ""
-    return RetryPolicy(policy=policy, note=note, source=source)
+    return RetryPolicy(policy=policy, note=raw.note, source=raw.source or default_source)
 
 
-# --------------------------------------------------------------------------- field helpers
+def _product(raw: shapes.Product, catalog: str) -> Product:
+    rid = raw.request_id or shapes.RequestId()
+    support = raw.support or shapes.Support()
+    return Product(
+        catalog=catalog,
+        name=raw.name,
+        aliases=_texts(raw.aliases),
+        code_style=raw.code_style,
+        envelopes=raw.envelopes,
+        request_id_pattern=rid.pattern,
+        request_id_header=rid.header,
+        support_email=support.email,
+        support_notes=support.notes,
+        default_retry=(_retry(raw.default_retry, "default") if raw.default_retry
+                       else _DEFAULT_RETRY),
+        default_host=raw.default_host,
+        health_checks=tuple(HealthCheckSpec(path=c.path, auth=c.auth)
+                            for c in raw.health_checks),
+        health_failures=tuple(HealthFailure(
+            component=f.component, path=f.path, reasons=f.reason, http_status=f.http_status,
+            error_code=f.error_code.strip() if f.error_code else None, admin=f.admin,
+            says=f.says.strip() if f.says else None, codes=_texts(f.codes))
+            for f in raw.health_failures),
+        deployments=tuple(Deployment(name=d.name.strip(), words=_texts(d.words))
+                          for d in raw.deployments),
+        escalation_checklist=tuple(ChecklistItem(key=c.key, label=c.label)
+                                   for c in raw.escalation_checklist),
+        source=raw.source,
+    )
 
 
-def _req(raw: dict, key: str, kind: type, file: str, entry: str | None, prefix: str) -> Any:
-    if key not in raw or raw[key] is None:
-        raise CatalogError(file, "is required", entry=entry, field=prefix + key)
-    return _typed(raw[key], key, kind, file, entry, prefix)
+def _entry(raw: shapes.Entry, catalog: str, default_retry: RetryPolicy) -> Entry:
+    return Entry(
+        catalog=catalog,
+        code=raw.code,
+        kind=raw.kind,
+        title=raw.title or raw.code,
+        meaning=raw.meaning,
+        resolution=_texts(raw.resolution),
+        retry=_retry(raw.retry, "documented") if raw.retry else default_retry,
+        http_status=raw.http_status,
+        category=raw.category,
+        aliases=_texts(raw.aliases),
+        keywords=_texts(raw.keywords),
+        symptoms=_texts(raw.symptoms),
+        causes=tuple(Cause(cause=c.cause, fix=c.fix) for c in raw.causes),
+        commands=tuple(Command(label=c.label, run=c.run.rstrip("\n"))
+                       for c in raw.commands),
+        related=_texts(raw.related),
+    )
 
 
-def _opt(raw: dict, key: str, kind: type, file: str, entry: str | None, prefix: str) -> Any:
-    if raw.get(key) is None:
-        return None
-    return _typed(raw[key], key, kind, file, entry, prefix)
+def _texts(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(item.strip() for item in items)
 
-
-def _typed(value: Any, key: str, kind: type, file: str, entry: str | None, prefix: str) -> Any:
-    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, kind):
-        names = {str: "a string", dict: "a mapping", list: "a list"}
-        raise CatalogError(file, f"must be {names.get(kind, kind.__name__)}",
-                           entry=entry, field=prefix + key)
-    if kind is str and not value.strip():
-        raise CatalogError(file, "must not be empty", entry=entry, field=prefix + key)
-    return value
-
-
-def _str_list(raw: dict, key: str, file: str, entry: str | None, prefix: str) -> list[str]:
-    items = _opt(raw, key, list, file, entry, prefix) or []
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, (int, float)) and not isinstance(item, bool):
-            item = str(item)
-        if not isinstance(item, str) or not item.strip():
-            raise CatalogError(file, "must be a non-empty string",
-                               entry=entry, field=f"{prefix}{key}[{i}]")
-        out.append(item.strip())
-    return out
-
-
-def _one_of(value: str, allowed: Iterable[str], file: str, entry: str | None, fld: str) -> None:
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise CatalogError(file, f"'{value}' is not one of {', '.join(allowed)}",
-                           entry=entry, field=fld)
-
-
-def _no_unknown_keys(raw: dict, known: set[str], file: str, entry: str | None,
-                     prefix: str) -> None:
-    for key in raw:
-        if key not in known:
-            raise CatalogError(file, f"unknown key (expected one of {', '.join(sorted(known))})",
-                               entry=entry, field=f"{prefix}{key}")

@@ -1,8 +1,9 @@
-"""Load `catalog/*.yml` into frozen dataclasses and validate them.
+"""What a catalog says, as frozen dataclasses every feature reads.
 
-The catalog is data reviewed like code: a broken file is refused whole, with a
-message naming the file, the entry and the field, so the fix is obvious.
-The schema is documented in `catalog/README.md`.
+`bot.catalog.load` builds them from the YAML files (shapes in `bot.catalog.shapes`);
+the file format is documented in `catalog/README.md` and `catalog/catalog.schema.json`.
+Product knowledge (names, deployment words, what a failed health check means) lives
+here as data, so generic code never names a product.
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from dataclasses import dataclass, field
 
 from bot.errors import CatalogError
 
-RETRY_POLICIES = ("no", "rarely", "yes", "once")
-RETRY_SOURCES = ("documented", "derived", "default")
-CODE_STYLES = ("upper_snake", "lower_snake", "any")
-ENVELOPES = ("nested_error", "flat_error", "code_field", "json_log")
-ENTRY_KINDS = ("error", "issue")
+# The allowed words (retry policies, code styles, envelopes, health reasons...) are
+# spelled once, as the Literal types of bot.catalog.shapes.
 HOST_PLACEHOLDER = "{host}"
-# libyaml's loader when PyYAML has it (10x faster on big catalogs); same safe subset.
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,33 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """A deployment type support asks about ("AKS") and the words people use for it."""
+
+    name: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HealthFailure:
+    """What a failed health check of this product means: a rule matched against the check.
+
+    Every condition given must hold (none given: never matches). `says` is the phrase the
+    failure is described with for triage; `codes` are the entries shown when triage finds
+    nothing confident.
+    """
+
+    component: str | None = None  # regex (case-insensitive) on a component not healthy
+    path: str | None = None  # regex (case-insensitive) on the failed check's path
+    reasons: tuple[str, ...] = ()  # why it failed: CheckResult.reason, e.g. refused
+    http_status: int | None = None
+    error_code: str | None = None  # the code in the health response's error envelope
+    admin: bool | None = None  # the check needed the admin token
+    says: str | None = None
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Product:
     """Product-level facts: names, code spelling, envelopes, ids, support and escalation."""
 
@@ -78,8 +102,15 @@ class Product:
     default_retry: RetryPolicy = RetryPolicy("no", "Not documented as retryable.", "default")
     default_host: str = "example.com"
     health_checks: tuple[HealthCheckSpec, ...] = ()
+    health_failures: tuple[HealthFailure, ...] = ()
+    deployments: tuple[Deployment, ...] = ()
     escalation_checklist: tuple[ChecklistItem, ...] = ()
     source: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name people call the product by: catalog name, display name, aliases."""
+        return tuple(dict.fromkeys((self.catalog, self.name, *self.aliases)))
 
 
 @dataclass(frozen=True)
@@ -129,8 +160,7 @@ class Catalog:
         """A product by catalog name, display name or alias (case-insensitive)."""
         wanted = _norm_name(name)
         for product in self.products.values():
-            names = (product.catalog, product.name, *product.aliases)
-            if wanted in {_norm_name(n) for n in names}:
+            if wanted in {_norm_name(n) for n in product.names}:
                 return product
         return None
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from bot.catalog.model import Catalog, ChecklistItem, Product
 from bot.escalation.thread_facts import (
+    FactWords,
     deployment_in,
     email_in,
     health_output_in,
@@ -128,8 +129,7 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     sources: dict[str, str] = {}
     logs: list[str] = []
     log_errors = 0
-    support = frozenset(p.support_email.lower() for p in engine.catalog.products.values()
-                        if p.support_email)
+    texts: list[tuple[str, str]] = []  # (where, text): read for facts once the product is known
 
     for i, msg in enumerate(messages, 1):
         when = _iso(msg.time)
@@ -149,12 +149,10 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
             found = log_lines(plain)
             logs.extend(found.lines)
             log_errors += found.errors
-            for key, finder in _FINDERS:
-                if key not in facts and (value := finder(plain, support)):
-                    facts[key] = value
-                    sources[key] = where + (f" by {msg.user}" if msg.user else "")
+            texts.append((where + (f" by {msg.user}" if msg.user else ""), plain))
 
     product = _product(votes, product_hint, engine.catalog)
+    _find_facts(texts, engine.catalog, product, facts, sources)
     checklist = _checklist(engine.catalog.products.get(product) if product else None)
     found_errors, with_errors = _distinct(seen, product)
     if found_errors:
@@ -270,13 +268,27 @@ def _checklist(product: Product | None) -> tuple[ChecklistItem, ...]:
         GENERIC_CHECKLIST)
 
 
-_FINDERS: tuple[tuple[str, Callable[[str, frozenset[str]], str | None]], ...] = (
-    ("version", lambda text, _: version_in(text)),
-    ("deployment", lambda text, _: deployment_in(text)),
-    ("license_key", lambda text, _: license_in(text)),
-    ("contact_email", email_in),  # not the vendor's own support address
-    ("steps_to_reproduce", lambda text, _: steps_in(text)),
-    ("health_output", lambda text, _: health_output_in(text)),
-)
+def _find_facts(texts: Sequence[tuple[str, str]], catalog: Catalog, product: str | None,
+                facts: dict[str, str], sources: dict[str, str]) -> None:
+    """The first message saying each fact wins; product words come from the catalog."""
+    words = FactWords.of(catalog, product)
+    support = frozenset(p.support_email.lower() for p in catalog.products.values()
+                        if p.support_email)
+    finders: tuple[tuple[str, Callable[[str], str | None]], ...] = (
+        ("version", lambda text: version_in(text, words)),
+        ("deployment", lambda text: deployment_in(text, words)),
+        ("license_key", license_in),
+        ("contact_email", lambda text: email_in(text, support)),  # not the vendor's own
+        ("steps_to_reproduce", steps_in),
+        ("health_output", health_output_in),
+    )
+    for key, finder in finders:
+        if key in facts:
+            continue
+        for where, text in texts:
+            if value := finder(text):
+                facts[key] = value
+                sources[key] = where
+                break
 
 

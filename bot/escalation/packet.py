@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from bot.catalog.model import Catalog, ChecklistItem
+from bot.catalog.model import Catalog, ChecklistItem, Product
 from bot.escalation.draft import (
     MAX_EXCERPT_CHARS,
     MAX_EXCERPTS_CHARS,
@@ -95,8 +95,8 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
     if h_text is None and facts.get("health_output"):
         h_text = r(facts["health_output"])
         h_status = "pasted in the thread"
-    checklist = tuple(_line(item, draft, values, health, r, answered=set(answers))
-                      for item in draft.checklist)
+    checklist = tuple(_line(item, draft, values, health, r, answered=set(answers),
+                            product=product) for item in draft.checklist)
     created = (now or datetime.now(UTC)).replace(microsecond=0)
     redacted_answers = {k: r(v) for k, v in answers.items()}
     excerpts = _excerpts(messages, draft.evidence_messages, r)
@@ -167,7 +167,7 @@ def _logs_excerpt(draft: Draft, answered: str | None,
 
 def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
           health: HealthReport | None, redact: Callable[[str], str], *,
-          answered: set[str]) -> ChecklistLine:
+          answered: set[str], product: Product | None = None) -> ChecklistLine:
     """Whether the item is covered, and by what: the value and where it came from."""
     key = item.key
     if key == "health_output":
@@ -177,7 +177,7 @@ def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
             return ChecklistLine(key, item.label, True, "pasted in the thread")
         return ChecklistLine(key, item.label, False,
                              "no health target configured for this product; paste the "
-                             "output of /api/v1/health/system")
+                             f"output of {_health_paths(product)}")
     if key == "details":
         with_details = [e for e in draft.errors if e.fields or e.details]
         if with_details:
@@ -192,6 +192,14 @@ def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
                  else draft.sources.get(key, "health output"))
         return ChecklistLine(key, item.label, True, f"{_short(redact(value))} ({where})")
     return ChecklistLine(key, item.label, False, "not found in the thread")
+
+
+def _health_paths(product: Product | None) -> str:
+    """The product's fullest documented health output: its admin-only endpoints (they
+    report every component) when it has some, else every documented one."""
+    checks = product.health_checks if product else ()
+    paths = [c.path for c in checks if c.auth == "admin"] or [c.path for c in checks]
+    return " and ".join(paths) if paths else "its health endpoint"
 
 
 def _short(value: str, limit: int = 120) -> str:

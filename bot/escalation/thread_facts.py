@@ -4,40 +4,36 @@
 MV-2291-ACME", "steps to reproduce: 1. ...", log lines with an error level. Each
 finder is one compiled regex pass over a message; questions ("is this AKS?") are not
 statements, so sentences ending in `?` are skipped for the environment facts.
+
+Product words come from the catalog (`FactWords.of(catalog, product)`): the product
+names that may stand before a version ("MazeVault 3.4.1") and the deployment types
+with the words people use for them. Everything else here is plain English.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from bot.triage.extract import unescape_slack
 
-__all__ = ["LogLines", "deployment_in", "email_in", "health_output_in", "license_in",
-           "log_lines", "steps_in", "version_in"]
+if TYPE_CHECKING:
+    from bot.catalog.model import Catalog, Deployment
+
+__all__ = ["FactWords", "LogLines", "deployment_in", "email_in", "health_output_in",
+           "license_in", "log_lines", "steps_in", "version_in"]
 
 _VERSION_NUM = r"v?(?P<v>\d{1,4}\.\d{1,4}(?:\.\d{1,6}){0,2}(?:-[0-9A-Za-z][0-9A-Za-z.]{0,20})?)"
 _NOT_MORE = r"(?![.\d])"
-_VERSION_RES = (
-    # "version 3.4.1", "version: 3.4", `"version": "3.4.1"`, "release 3.4.1"
-    re.compile(r"(?i)\b(?:app_?)?version[\"']?\s{0,3}(?:is\s|:|=|of\s)?\s{0,3}[\"']?"
-               + _VERSION_NUM + _NOT_MORE),
-    # "MazeVault 3.4.1", "ScaiVault v2.1"
-    re.compile(r"(?i)\b(?:maze|scai)[ -]?vault\s{1,3}" + _VERSION_NUM + _NOT_MORE),
-    # "we run 3.4.1", "upgraded to 3.4.2", "on v3.4.1": three parts, weaker context
-    re.compile(r"(?i)\b(?:run|running|on|to|using|upgraded|deployed)\s{1,3}"
-               r"v?(?P<v>\d{1,4}\.\d{1,4}\.\d{1,6}(?:-[0-9A-Za-z][0-9A-Za-z.]{0,20})?)"
-               + _NOT_MORE),
-)
-_DEPLOYMENTS = (
-    (re.compile(r"\bAKS\b|(?i:\bazure kubernetes)"), "AKS"),
-    (re.compile(r"(?i)\bon[- ]?prem(?:ise|ises)?\b|\bself[- ]hosted\b"), "on-premise"),
-    (re.compile(r"\bEKS\b"), "EKS"),
-    (re.compile(r"\bGKE\b"), "GKE"),
-    (re.compile(r"(?i)\bopenshift\b"), "OpenShift"),
-    (re.compile(r"(?i)\bdocker[- ]compose\b"), "Docker Compose"),
-    (re.compile(r"(?i)\bkubernetes\b|\bk8s\b"), "Kubernetes"),
-)
+# "version 3.4.1", "version: 3.4", `"version": "3.4.1"`, "release 3.4.1"
+_VERSION_SAID = re.compile(r"(?i)\b(?:app_?)?version[\"']?\s{0,3}(?:is\s|:|=|of\s)?\s{0,3}"
+                           r"[\"']?" + _VERSION_NUM + _NOT_MORE)
+# "we run 3.4.1", "upgraded to 3.4.2", "on v3.4.1": three parts, weaker context
+_VERSION_RUN = re.compile(r"(?i)\b(?:run|running|on|to|using|upgraded|deployed)\s{1,3}"
+                          r"v?(?P<v>\d{1,4}\.\d{1,4}\.\d{1,6}(?:-[0-9A-Za-z][0-9A-Za-z.]{0,20})?)"
+                          + _NOT_MORE)
 _DEPLOYMENT_FIELD = re.compile(r"(?i)\"deployment(?:_type)?\"\s{0,3}:\s{0,3}\"([^\"\n]{1,40})\"")
 _LICENSE = re.compile(
     r"(?i)\blicen[cs]e(?:[ _-]?(?:key|id|ref(?:erence)?|number|no\.?))*\s{0,3}"
@@ -67,24 +63,69 @@ def _statements(text: str) -> str:
     return "".join(s for s in _SENTENCE.findall(text) if not s.rstrip().endswith("?"))
 
 
-def version_in(text: str) -> str | None:
-    """A product version stated in the text."""
+@dataclass(frozen=True)
+class FactWords:
+    """The catalog's words for facts: product names and deployment types."""
+
+    product_names: tuple[str, ...] = ()
+    deployments: tuple[Deployment, ...] = ()
+
+    @classmethod
+    def of(cls, catalog: Catalog, product: str | None = None) -> FactWords:
+        """Every product's names; the product's own deployment types, or (when it lists
+        none, or is not known) those of every product in the catalog, first listed first."""
+        products = list(catalog.products.values())
+        names = tuple(dict.fromkeys(n for p in products for n in p.names))
+        own = catalog.products[product].deployments if product in catalog.products else ()
+        every: dict[str, Deployment] = {}
+        for p in products:
+            for d in p.deployments:
+                every.setdefault(d.name, d)
+        return cls(names, own or tuple(every.values()))
+
+
+def version_in(text: str, words: FactWords = FactWords()) -> str | None:
+    """A product version stated in the text ("version 3.4", "MazeVault v3.5", "run 3.4.1")."""
     said = _statements(text)
-    for regex in _VERSION_RES:
-        if m := regex.search(said):
+    regexes = [_VERSION_SAID, _after_names(words.product_names), _VERSION_RUN]
+    for regex in regexes:
+        if regex is not None and (m := regex.search(said)):
             return m["v"]
     return None
 
 
-def deployment_in(text: str) -> str | None:
-    """The deployment type named in the text (the document's words where it has them)."""
+def deployment_in(text: str, words: FactWords = FactWords()) -> str | None:
+    """The deployment type named in the text: a `"deployment": "..."` field as written,
+    else the first of `words.deployments` whose words the text uses."""
     if m := _DEPLOYMENT_FIELD.search(text):
         return m[1]
     said = _statements(text)
-    for regex, name in _DEPLOYMENTS:
-        if regex.search(said):
-            return name
+    for deployment in words.deployments:
+        if _words_regex(deployment.words).search(said):
+            return deployment.name
     return None
+
+
+@lru_cache(maxsize=64)
+def _after_names(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A version right after a product name: "MazeVault 3.4.1", "maze-vault v3.5"."""
+    if not names:
+        return None
+    spelled = sorted({_phrase(n) for n in names}, key=len, reverse=True)
+    return re.compile(r"(?i)\b(?:" + "|".join(spelled) + r")\s{1,3}" + _VERSION_NUM + _NOT_MORE)
+
+
+@lru_cache(maxsize=256)
+def _words_regex(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words, any case; an all-capitals word (AKS) only as written."""
+    alternatives = [(r"\b" + _phrase(w) + r"\b") if w.isupper()
+                    else (r"(?i:\b" + _phrase(w) + r"\b)") for w in words]
+    return re.compile("|".join(alternatives))
+
+
+def _phrase(words: str) -> str:
+    """A phrase whose spaces and hyphens also match the other or nothing."""
+    return r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", words.strip()))
 
 
 def license_in(text: str) -> str | None:

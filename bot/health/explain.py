@@ -3,8 +3,12 @@
 - classify_error: an httpx/ssl/socket failure -> (reason, message), e.g. ("tls_unknown_ca",
   "TLS: certificate signed by unknown authority — set ca_cert for this target").
 - failure_text: a failed check -> text for the triage engine ("database unhealthy: ...").
-- default_failure_refs: the built-in mapping to catalog entries when triage has no answer.
+- default_failure_refs: the catalog entries a failure points at when triage has no answer.
 - scrub: tokens and URL credentials out of any text before it is shown or logged.
+
+What a failure means for a product (a database component down -> its database entries)
+is catalog data, `product.health_failures`; this module knows only HTTP and networks.
+Without a catalog the shipped one is used.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import httpx
@@ -21,7 +26,7 @@ import httpx
 from bot.health.body import clean, level
 
 if TYPE_CHECKING:
-    from bot.catalog.model import Catalog
+    from bot.catalog.model import Catalog, HealthFailure
     from bot.health.checks import CheckResult
 
 
@@ -39,15 +44,6 @@ _UNKNOWN_CA_CODES = frozenset({2, 18, 19, 20, 21})
 _UNKNOWN_CA_TEXT = ("unable to get local issuer certificate", "self-signed certificate",
                     "self signed certificate", "unknown authority", "unable to get issuer")
 TLS_UNKNOWN_CA = "TLS: certificate signed by unknown authority — set ca_cert for this target"
-_DB_NAMES = re.compile(r"(?i)data[ _-]?base|\bdb\b|postgres|mysql|mariadb|\bsql|mongo|^db[_-]|"
-                       r"[_-]db$")
-_OCSP_NAMES = re.compile(r"(?i)ocsp")
-_NETWORK_REASONS = frozenset({"refused", "timeout", "dns", "connect"})
-# Codes documented in the MazeVault troubleshooting guide (used when no Catalog is given).
-_KNOWN_CODES = {"mazevault": frozenset({
-    "DATABASE_ERROR", "database-connection-errors", "ocsp-errors", "agent-registration-fails",
-    "AUTH_REQUIRED", "AUTH_INVALID", "AUTH_EXPIRED", "PERMISSION_DENIED", "INTERNAL_ERROR",
-})}
 
 
 def classify_error(err: BaseException, timeout_s: float) -> tuple[str, str]:
@@ -104,19 +100,31 @@ def scrub(text: str, token: str | None = None) -> str:
                   text)
 
 
-def failure_text(check: CheckResult) -> str:
-    """A failed check in the words the catalog uses, for the triage engine to match."""
+def failure_text(check: CheckResult, product: str | None = None,
+                 catalog: Catalog | None = None) -> str:
+    """A failed check in the words the catalog uses, for the triage engine to match.
+
+    A component not healthy is described with the `says` of the product's first
+    health_failures rule naming it ("database unhealthy: health endpoint reports db as
+    down"); other rules that hold add their `says`; then the HTTP or network reason.
+    """
+    rules = _rules(product, catalog)
+    bad = _bad_components(check)
     parts: list[str] = []
-    bad = {k: v for k, v in check.components.items() if level(v) != "healthy"}
+    said: set[str] = set()
     for name, state in bad.items():
-        if _DB_NAMES.search(name):
-            parts.append(f"database unhealthy: health endpoint reports database as {state}")
-        elif _OCSP_NAMES.search(name):
-            parts.append(f"OCSP responder unhealthy: {name} reports {state}")
+        rule = next((r for r in rules if r.says and r.component
+                     and _regex(r.component).search(name)), None)
+        if rule is not None and rule.says:
+            parts.append(f"{rule.says}: health endpoint reports {name} as {state}")
+            said.add(rule.says)
         else:
             parts.append(f"{name} {state}")
-    if _is_ocsp(check) and not any("OCSP" in p for p in parts):
-        parts.append("OCSP responder unhealthy: OCSP health endpoint check failed")
+    if check.status not in ("healthy", "skipped"):
+        for rule in rules:
+            if rule.says and rule.says not in said and _holds(rule, check, bad):
+                parts.append(f"{rule.says}: health endpoint {check.path} check failed")
+                said.add(rule.says)
     reason = check.reason
     if reason == "tls_unknown_ca":
         parts.append("x509: certificate signed by unknown authority; TLS certificate "
@@ -150,50 +158,54 @@ def default_failure_refs(product: str, check: CheckResult,
                          catalog: Catalog | None = None) -> tuple[MatchRef, ...]:
     """Catalog entries a failed check points at, without the triage engine.
 
-    With a catalog, only codes that exist for `product` are returned (spelled as there);
-    without one, only the MazeVault codes this module knows to be documented.
+    The code the health answer named comes first, then the codes of every rule of the
+    product's `health_failures` that holds, in the catalog's order; only codes `product`
+    has are returned (spelled as there). Without a catalog the shipped one is used.
     """
     if check.status in ("healthy", "skipped"):
         return ()
-    wanted: list[str] = []
-    if check.error_code:
-        wanted.append(check.error_code)
-    bad = [k for k, v in check.components.items() if level(v) != "healthy"]
-    if any(_DB_NAMES.search(k) for k in bad) or check.error_code == "DATABASE_ERROR":
-        wanted += ["DATABASE_ERROR", "database-connection-errors"]
-    if _is_ocsp(check):
-        wanted.append("ocsp-errors")
-    reason = check.reason
-    if reason in ("tls_unknown_ca", "tls"):
-        wanted.append("agent-registration-fails")
-    elif reason in _NETWORK_REASONS:
-        wanted += ["agent-registration-fails", "network-diagnostics"]
-    elif reason == "auth":
-        wanted += (["AUTH_INVALID", "AUTH_EXPIRED", "AUTH_REQUIRED"] if check.admin
-                   else ["AUTH_REQUIRED"])
-    elif reason == "forbidden":
-        wanted.append("PERMISSION_DENIED")
-    elif reason == "server_error":
-        if check.http_status == 503:
-            wanted.append("SERVICE_UNAVAILABLE")
-        wanted.append("INTERNAL_ERROR")
-    return tuple(MatchRef(product, code) for code in _existing(product, wanted, catalog))
-
-
-def _existing(product: str, wanted: list[str], catalog: Catalog | None) -> list[str]:
-    if catalog is None:
-        known = _KNOWN_CODES.get(product, frozenset())
-        return list(dict.fromkeys(c for c in wanted if c in known))
+    catalog = catalog if catalog is not None else _shipped()
+    bad = _bad_components(check)
+    wanted: list[str] = [check.error_code] if check.error_code else []
+    for rule in _rules(product, catalog):
+        if _holds(rule, check, bad):
+            wanted.extend(rule.codes)
     spelled = {_norm(e.code): e.code for e in catalog.by_catalog(product)}
-    return list(dict.fromkeys(spelled[_norm(c)] for c in wanted if _norm(c) in spelled))
+    found = dict.fromkeys(spelled[_norm(c)] for c in wanted if _norm(c) in spelled)
+    return tuple(MatchRef(product, code) for code in found)
+
+
+def _rules(product: str | None, catalog: Catalog | None) -> tuple[HealthFailure, ...]:
+    if not product:
+        return ()
+    found = (catalog if catalog is not None else _shipped()).products.get(product)
+    return found.health_failures if found is not None else ()
+
+
+def _shipped() -> Catalog:
+    from bot.catalog.load import shipped_catalog  # the catalog is loaded only when needed
+
+    return shipped_catalog()
+
+
+def _holds(rule: HealthFailure, check: CheckResult, bad: dict[str, str]) -> bool:
+    """Every condition the rule gives holds for this failed check."""
+    return ((rule.component is None or any(_regex(rule.component).search(k) for k in bad))
+            and (rule.path is None or bool(_regex(rule.path).search(check.path)))
+            and (not rule.reasons or check.reason in rule.reasons)
+            and (rule.http_status is None or rule.http_status == check.http_status)
+            and (rule.error_code is None or _norm(rule.error_code) == _norm(check.error_code))
+            and (rule.admin is None or rule.admin == check.admin))
+
+
+def _bad_components(check: CheckResult) -> dict[str, str]:
+    return {k: v for k, v in check.components.items() if level(v) != "healthy"}
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _norm(code: str) -> str:
     return re.sub(r"[\s_\-.]+", "", code.lower())
-
-
-def _is_ocsp(check: CheckResult) -> bool:
-    if "ocsp" in check.path.lower() and check.status not in ("healthy", "skipped"):
-        return True
-    return any(_OCSP_NAMES.search(k) and level(v) != "healthy"
-               for k, v in check.components.items())

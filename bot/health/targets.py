@@ -19,6 +19,8 @@
 
 A target without `checks` gets its product's documented endpoints; its admin-only
 endpoints are kept only when `token_env` is set (without a token they could only fail).
+The section's shape is `HealthSection` (checked by the one validation layer, also when
+errcode.yml is read); what needs the catalog or the disk is checked here after it.
 """
 
 from __future__ import annotations
@@ -28,43 +30,62 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from msgspec import Meta
+
 from bot.catalog.model import HealthCheckSpec, Product
-from bot.errors import ConfigError, ErrcodeError
+from bot.errors import ConfigError, UnknownTargetError
+from bot.validation import Invalid, Secret, Shape, convert, dotted, drop_empty
+
+__all__ = ["DEFAULT_TIMEOUT_S", "MAX_TIMEOUT_S", "HealthSection", "HealthSettings",
+           "HealthTarget", "Secret", "UnknownTargetError", "parse_health_config"]
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_TIMEOUT_S = 60.0
-_SECTION_KEYS = {"targets", "admin_access"}
-_TARGET_KEYS = {"name", "product", "base_url", "token_env", "ca_cert", "timeout_s",
-                "follow_redirects", "checks"}
-_CHECK_KEYS = {"path", "auth"}
-_ACCESS_KEYS = {"users", "channels"}
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
-_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
+Name = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+                           extra={"what": "a name of letters, digits, _ . -"})]
+EnvName = Annotated[str, Meta(
+    pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+    extra={"what": "an environment variable name (the token itself never goes in the file)"})]
+Seconds = Annotated[float, Meta(gt=0, le=MAX_TIMEOUT_S, extra={
+    "what": f"a positive number of seconds, at most {MAX_TIMEOUT_S:g}"})]
+SlackIds = Annotated[tuple[Text, ...], Meta(extra={"what": "a list of Slack ids"})]
 
 
-class Secret:
-    """A value that never shows itself in repr/str; `reveal()` is the one way to read it."""
+class CheckFile(Shape, kw_only=True):
+    path: Text
+    auth: Literal["admin"] | None = None
 
-    __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
-        self._value = value
+Checks = Annotated[tuple[Text | CheckFile, ...], Meta(
+    min_length=1, extra={"what": "a non-empty list of {path, auth}"})]
 
-    def reveal(self) -> str:
-        return self._value
 
-    def __repr__(self) -> str:
-        return "Secret('***')"
+class TargetFile(Shape, kw_only=True):
+    name: Name
+    product: Text
+    base_url: Text
+    token_env: EnvName | None = None
+    ca_cert: Text | None = None
+    timeout_s: Seconds = DEFAULT_TIMEOUT_S
+    follow_redirects: bool = True
+    checks: Checks | None = None
 
-    __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+class AdminAccessFile(Shape, kw_only=True):
+    users: SlackIds = ()
+    channels: SlackIds = ()
 
-    def __hash__(self) -> int:
-        return hash(("Secret", self._value))
+
+class HealthSection(Shape, kw_only=True):
+    """The `health:` section of errcode.yml."""
+
+    targets: tuple[TargetFile, ...] = ()
+    admin_access: AdminAccessFile | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +128,6 @@ class HealthSettings:
         return tuple(chosen)
 
 
-class UnknownTargetError(ErrcodeError, LookupError):
-    """A health target was asked for by a name that is not configured."""
-
-
 def parse_health_config(raw: object, env: Mapping[str, str], *, file: str | None,
                         products: Mapping[str, Product]) -> HealthSettings:
     """Validate the value of the `health:` key (None: no targets) and build HealthSettings.
@@ -119,55 +136,41 @@ def parse_health_config(raw: object, env: Mapping[str, str], *, file: str | None
     """
     if raw is None:
         return HealthSettings()
-    if not isinstance(raw, Mapping):
-        raise ConfigError("health", "must be a mapping with 'targets'", file)
-    _no_unknown_keys(raw, _SECTION_KEYS, "health", file)
-    raw_targets = raw.get("targets")
-    if raw_targets is None:
-        raw_targets = []
-    if not isinstance(raw_targets, list):
-        raise ConfigError("health.targets", "must be a list of targets", file)
+    try:
+        section = convert(drop_empty(raw), HealthSection, path=("health",))
+    except Invalid as err:
+        raise ConfigError(dotted(err.path), err.message, file) from None
     targets: list[HealthTarget] = []
     seen: dict[str, int] = {}
-    for i, item in enumerate(raw_targets):
+    for i, item in enumerate(section.targets):
         key = f"health.targets[{i}]"
-        target = _parse_target(item, key, env, file, products)
+        target = _target(item, key, env, file, products)
         if target.name.lower() in seen:
             raise ConfigError(f"{key}.name", f"'{target.name}' is already used by "
                               f"health.targets[{seen[target.name.lower()]}]", file)
         seen[target.name.lower()] = i
         targets.append(target)
-    users, channels = _parse_access(raw.get("admin_access"), file)
-    return HealthSettings(targets=tuple(targets), admin_users=users, admin_channels=channels)
+    access = section.admin_access or AdminAccessFile()
+    return HealthSettings(targets=tuple(targets),
+                          admin_users=frozenset(u.strip() for u in access.users),
+                          admin_channels=frozenset(c.strip() for c in access.channels))
 
 
-def _parse_target(item: object, key: str, env: Mapping[str, str], file: str | None,
-                  products: Mapping[str, Product]) -> HealthTarget:
-    if not isinstance(item, Mapping):
-        raise ConfigError(key, "must be a mapping with name, product and base_url", file)
-    _no_unknown_keys(item, _TARGET_KEYS, key, file)
-    name = _req_str(item, "name", key, file)
-    if not _NAME_RE.fullmatch(name):
-        raise ConfigError(f"{key}.name", f"'{name}' may hold only letters, digits, _ . -", file)
-    product = _find_product(_req_str(item, "product", key, file), products, key, file)
-    base_url = _parse_base_url(_req_str(item, "base_url", key, file), f"{key}.base_url", file)
-    timeout_s = _parse_timeout(item.get("timeout_s"), f"{key}.timeout_s", file)
-    follow = item.get("follow_redirects", True)
-    if not isinstance(follow, bool):
-        raise ConfigError(f"{key}.follow_redirects", "must be true or false", file)
-    token_env = _opt_str(item, "token_env", key, file)
-    if token_env is not None and not _ENV_RE.fullmatch(token_env):
-        raise ConfigError(f"{key}.token_env", f"'{token_env}' is not an environment variable "
-                          "name (the token itself never goes in the file)", file)
-    ca_cert = _parse_ca_cert(_opt_str(item, "ca_cert", key, file), f"{key}.ca_cert", file)
-    if item.get("checks") is None:
+def _target(item: TargetFile, key: str, env: Mapping[str, str], file: str | None,
+            products: Mapping[str, Product]) -> HealthTarget:
+    """What the shape cannot say: the product exists, the URL, the CA file, the token."""
+    product = _find_product(item.product.strip(), products, key, file)
+    base_url = _base_url(item.base_url.strip(), f"{key}.base_url", file)
+    token_env = item.token_env
+    ca_cert = _ca_cert(item.ca_cert.strip() if item.ca_cert else None, f"{key}.ca_cert", file)
+    if item.checks is None:
         checks = tuple(c for c in products[product].health_checks
                        if c.auth != "admin" or token_env is not None)
         if not checks:
             raise ConfigError(f"{key}.checks", f"product '{product}' documents no health "
                               "endpoints usable here; list the checks", file)
     else:
-        checks = _parse_checks(item["checks"], f"{key}.checks", file)
+        checks = _checks(item.checks, f"{key}.checks", file)
     token: Secret | None = None
     admin_paths = [c.path for c in checks if c.auth == "admin"]
     if admin_paths:
@@ -179,9 +182,9 @@ def _parse_target(item: object, key: str, env: Mapping[str, str], file: str | No
             raise ConfigError(f"{key}.token_env", f"environment variable {token_env} is not "
                               f"set, needed by check {admin_paths[0]}", file)
         token = Secret(value.strip())
-    return HealthTarget(name=name, product=product, base_url=base_url, checks=checks,
-                        token_env=token_env, ca_cert=ca_cert, timeout_s=timeout_s,
-                        follow_redirects=follow, token=token)
+    return HealthTarget(name=item.name, product=product, base_url=base_url, checks=checks,
+                        token_env=token_env, ca_cert=ca_cert, timeout_s=float(item.timeout_s),
+                        follow_redirects=item.follow_redirects, token=token)
 
 
 def _find_product(wanted: str, products: Mapping[str, Product], key: str,
@@ -190,44 +193,33 @@ def _find_product(wanted: str, products: Mapping[str, Product], key: str,
         return wanted
     norm = re.sub(r"[\s_\-]+", "", wanted.lower())
     for catalog, product in products.items():
-        names = (catalog, product.name, *product.aliases)
-        if norm in {re.sub(r"[\s_\-]+", "", n.lower()) for n in names}:
+        if norm in {re.sub(r"[\s_\-]+", "", n.lower()) for n in product.names}:
             return catalog
     have = ", ".join(sorted(products)) or "no catalog loaded"
     raise ConfigError(f"{key}.product", f"'{wanted}' is not a product in the catalog "
                       f"(have: {have})", file)
 
 
-def _parse_base_url(value: str, key: str, file: str | None) -> str:
+def _base_url(value: str, key: str, file: str | None) -> str:
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as err:
-        raise ConfigError(key, f"'{value}' is not a valid URL ({err})", file) from err
+        raise ConfigError(key, f"must be a valid URL ({err})", file) from err
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(key, f"'{value}' is not an http(s) URL", file)
+        raise ConfigError(key, f"must be an http(s) URL (got '{value}')", file)
     if parts.username is not None or parts.password is not None:
         raise ConfigError(key, "must not carry credentials; use token_env for the admin "
                           "token", file)
     if parts.query or parts.fragment:
-        raise ConfigError(key, f"'{value}' must not have a query or fragment", file)
+        raise ConfigError(key, f"must not have a query or fragment (got '{value}')", file)
     netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     if port is not None:
         netloc += f":{port}"
     return f"{parts.scheme}://{netloc.lower()}{parts.path.rstrip('/')}"
 
 
-def _parse_timeout(value: object, key: str, file: str | None) -> float:
-    if value is None:
-        return DEFAULT_TIMEOUT_S
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigError(key, f"{value!r} is not a positive number of seconds", file)
-    if value > MAX_TIMEOUT_S:
-        raise ConfigError(key, f"{value!r} is too long (at most {MAX_TIMEOUT_S:g} s)", file)
-    return float(value)
-
-
-def _parse_ca_cert(value: str | None, key: str, file: str | None) -> str | None:
+def _ca_cert(value: str | None, key: str, file: str | None) -> str | None:
     if value is None:
         return None
     path = Path(value).expanduser()
@@ -243,68 +235,21 @@ def _parse_ca_cert(value: str | None, key: str, file: str | None) -> str | None:
     return str(path)
 
 
-def _parse_checks(raw: object, key: str, file: str | None) -> tuple[HealthCheckSpec, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(key, "must be a non-empty list of {path, auth}", file)
+def _checks(raw: tuple[str | CheckFile, ...], key: str,
+            file: str | None) -> tuple[HealthCheckSpec, ...]:
     checks: list[HealthCheckSpec] = []
     for i, item in enumerate(raw):
         ckey = f"{key}[{i}]"
-        if isinstance(item, str):
-            item = {"path": item}
-        if not isinstance(item, Mapping):
-            raise ConfigError(ckey, "must be a mapping with 'path'", file)
-        _no_unknown_keys(item, _CHECK_KEYS, ckey, file)
-        path = _req_str(item, "path", ckey, file)
+        spec = (HealthCheckSpec(path=item.strip()) if isinstance(item, str)
+                else HealthCheckSpec(path=item.path.strip(), auth=item.auth))
+        path = spec.path
         # Paths are joined to base_url: anything that could name another host is refused.
         if not path.startswith("/") or path.startswith("//") or "://" in path \
                 or any(c.isspace() for c in path):
-            raise ConfigError(f"{ckey}.path", f"'{path}' must be a path starting with a "
-                              "single / (the host comes from base_url)", file)
-        auth = _opt_str(item, "auth", ckey, file)
-        if auth is not None and auth != "admin":
-            raise ConfigError(f"{ckey}.auth", f"'{auth}' is not one of: admin", file)
-        spec = HealthCheckSpec(path=path, auth=auth)
+            raise ConfigError(f"{ckey}.path" if isinstance(item, CheckFile) else ckey,
+                              f"must be a path starting with a single / (the host comes from "
+                              f"base_url; got '{path}')", file)
         if spec in checks:
             raise ConfigError(f"{ckey}.path", f"'{path}' is listed twice", file)
         checks.append(spec)
     return tuple(checks)
-
-
-def _parse_access(raw: object, file: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    if raw is None:
-        return frozenset(), frozenset()
-    key = "health.admin_access"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(key, "must be a mapping with users and/or channels", file)
-    _no_unknown_keys(raw, _ACCESS_KEYS, key, file)
-    out: list[frozenset[str]] = []
-    for name in ("users", "channels"):
-        items = raw.get(name) or []
-        if not isinstance(items, list) or not all(isinstance(x, str) and x.strip()
-                                                  for x in items):
-            raise ConfigError(f"{key}.{name}", "must be a list of Slack ids", file)
-        out.append(frozenset(x.strip() for x in items))
-    return out[0], out[1]
-
-
-def _no_unknown_keys(raw: Mapping, known: set[str], key: str, file: str | None) -> None:
-    for k in raw:
-        if k not in known:
-            raise ConfigError(f"{key}.{k}", "unknown key (expected one of "
-                              f"{', '.join(sorted(known))})", file)
-
-
-def _req_str(raw: Mapping, name: str, key: str, file: str | None) -> str:
-    value = _opt_str(raw, name, key, file)
-    if value is None:
-        raise ConfigError(f"{key}.{name}", "is required", file)
-    return value
-
-
-def _opt_str(raw: Mapping, name: str, key: str, file: str | None) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}.{name}", "must be a non-empty string", file)
-    return value.strip()

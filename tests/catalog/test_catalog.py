@@ -392,6 +392,13 @@ def load_error(directory: Path) -> str:
     return str(info.value)
 
 
+def at(directory: Path, file: str, code: str) -> str:
+    """How a message names an entry: `entries[<index>] (<code>)`."""
+    data = yaml.safe_load((directory / file).read_text(encoding="utf-8"))
+    index = next(i for i, e in enumerate(data["entries"]) if e["code"] == code)
+    return f"entries[{index}] ({code})"
+
+
 def test_unchanged_copy_loads(catalog_copy):
     assert len(load_catalog(catalog_copy).entries) == len(load_catalog().entries)
 
@@ -400,50 +407,67 @@ def test_unknown_retry_policy_is_named_with_the_allowed_ones(catalog_copy):
     edit(catalog_copy, "scaivault.yml",
          lambda d: entry_of(d, "rate_limited")["retry"].update(policy="maybe"))
     assert load_error(catalog_copy) == (
-        "catalog/scaivault.yml: entry 'rate_limited': "
-        "retry.policy 'maybe' is not one of no, rarely, yes, once")
+        f"catalog/scaivault.yml: {at(catalog_copy, 'scaivault.yml', 'rate_limited')}: "
+        "retry.policy: must be one of no, rarely, yes, once (got 'maybe')")
 
 
 def test_duplicate_code_is_refused(catalog_copy):
     edit(catalog_copy, "scaivault.yml",
          lambda d: d["entries"].append(dict(entry_of(d, "rate_limited"))))
+    first = at(catalog_copy, "scaivault.yml", "rate_limited")
+    last = len(yaml.safe_load((catalog_copy / "scaivault.yml").read_text())["entries"]) - 1
     assert load_error(catalog_copy) == (
-        "catalog/scaivault.yml: entry 'rate_limited': code duplicate code")
+        f"catalog/scaivault.yml: entries[{last}] (rate_limited): code: 'rate_limited' is used "
+        f"twice (also {first.split(' ')[0]})")
 
 
 def test_unknown_entry_key_is_refused(catalog_copy):
     edit(catalog_copy, "mazevault.yml",
          lambda d: entry_of(d, "RATE_LIMITED").update(severity="high"))
     assert load_error(catalog_copy) == (
-        "catalog/mazevault.yml: entry 'RATE_LIMITED': severity unknown key (expected one of "
-        "aliases, category, causes, code, commands, http_status, keywords, kind, meaning, "
-        "related, resolution, retry, symptoms, title)")
+        f"catalog/mazevault.yml: {at(catalog_copy, 'mazevault.yml', 'RATE_LIMITED')}: "
+        "severity: unknown key (known: aliases, category, causes, code, commands, "
+        "http_status, keywords, kind, meaning, related, resolution, retry, symptoms, title)")
+
+
+def test_misspelt_key_is_named_with_the_nearest_known_key(catalog_copy):
+    def misspell(d: dict) -> None:
+        entry = entry_of(d, "RATE_LIMITED")
+        entry["meening"] = entry.pop("meaning")
+
+    edit(catalog_copy, "mazevault.yml", misspell)
+    assert load_error(catalog_copy).startswith(
+        f"catalog/mazevault.yml: {at(catalog_copy, 'mazevault.yml', 'RATE_LIMITED')}: "
+        "meening: unknown key, did you mean 'meaning'? (known: aliases, ")
 
 
 def test_unknown_product_key_is_refused(catalog_copy):
     edit(catalog_copy, "mazevault.yml", lambda d: d["product"].update(owner="team-vault"))
     assert load_error(catalog_copy) == (
-        "catalog/mazevault.yml: product.owner unknown key (expected one of aliases, "
-        "code_style, default_host, default_retry, envelopes, escalation_checklist, "
-        "health_checks, name, request_id, source, support)")
+        "catalog/mazevault.yml: product.owner: unknown key (known: aliases, code_style, "
+        "default_host, default_retry, deployments, envelopes, escalation_checklist, "
+        "health_checks, health_failures, name, request_id, source, support)")
 
 
 def test_missing_meaning_is_refused(catalog_copy):
     edit(catalog_copy, "scaivault.yml", lambda d: entry_of(d, "policy_in_use").pop("meaning"))
     assert load_error(catalog_copy) == (
-        "catalog/scaivault.yml: entry 'policy_in_use': meaning is required")
+        f"catalog/scaivault.yml: {at(catalog_copy, 'scaivault.yml', 'policy_in_use')}: "
+        "meaning: is required")
 
 
 def test_missing_resolution_is_refused(catalog_copy):
     edit(catalog_copy, "mazevault.yml", lambda d: entry_of(d, "ocsp-errors").pop("resolution"))
     assert load_error(catalog_copy) == (
-        "catalog/mazevault.yml: entry 'ocsp-errors': resolution is required (a list of steps)")
+        f"catalog/mazevault.yml: {at(catalog_copy, 'mazevault.yml', 'ocsp-errors')}: "
+        "resolution: is required (a list of steps)")
 
 
 def test_error_without_http_status_is_refused(catalog_copy):
     edit(catalog_copy, "mazevault.yml", lambda d: entry_of(d, "AUTH_EXPIRED").pop("http_status"))
     assert load_error(catalog_copy) == (
-        "catalog/mazevault.yml: entry 'AUTH_EXPIRED': http_status is required for kind 'error'")
+        f"catalog/mazevault.yml: {at(catalog_copy, 'mazevault.yml', 'AUTH_EXPIRED')}: "
+        "http_status: is required for kind 'error'")
 
 
 def test_issue_without_http_status_is_fine(catalog_copy):
@@ -473,16 +497,16 @@ def test_bad_request_id_regex_is_refused(catalog_copy):
     edit(catalog_copy, "scaivault.yml",
          lambda d: d["product"]["request_id"].update(pattern="req_[A-Za-z0-9+"))
     assert load_error(catalog_copy) == (
-        "catalog/scaivault.yml: product.request_id.pattern is not a valid regex: "
-        "unterminated character set at position 4")
+        "catalog/scaivault.yml: product.request_id.pattern: must be a valid regular "
+        "expression (unterminated character set at position 4)")
 
 
 def test_related_must_name_a_code_in_the_same_file(catalog_copy):
     edit(catalog_copy, "scaivault.yml",
          lambda d: entry_of(d, "rate_limited").update(related=["RATE_LIMITED"]))
     assert load_error(catalog_copy) == (
-        "catalog/scaivault.yml: entry 'rate_limited': related 'RATE_LIMITED' "
-        "is not a code in this file")
+        f"catalog/scaivault.yml: {at(catalog_copy, 'scaivault.yml', 'rate_limited')}: "
+        "related[0]: 'RATE_LIMITED' is not a code in this file")
 
 
 def test_lenient_load_keeps_the_good_file_and_lists_the_broken_one(catalog_copy):
@@ -494,3 +518,50 @@ def test_lenient_load_keeps_the_good_file_and_lists_the_broken_one(catalog_copy)
     assert len(loaded.entries) == len(load_catalog().by_catalog("mazevault"))
     assert [p.file for p in loaded.problems] == ["catalog/scaivault.yml"]
     assert [str(p) for p in check_catalog(catalog_copy)] == [str(loaded.problems[0])]
+
+
+def test_health_failure_codes_must_be_in_the_same_file(catalog_copy):
+    edit(catalog_copy, "mazevault.yml",
+         lambda d: d["product"]["health_failures"][0]["codes"].append("rate_limited"))
+    assert load_error(catalog_copy) == (
+        "catalog/mazevault.yml: product.health_failures[0].codes[2]: 'rate_limited' is not "
+        "a code in this file")
+
+
+def test_health_failure_needs_a_condition_and_something_to_say(catalog_copy):
+    edit(catalog_copy, "mazevault.yml",
+         lambda d: d["product"]["health_failures"].append({"codes": ["INTERNAL_ERROR"]}))
+    assert load_error(catalog_copy).startswith(
+        "catalog/mazevault.yml: product.health_failures[9]: needs a condition: component, ")
+    edit(catalog_copy, "mazevault.yml",
+         lambda d: d["product"]["health_failures"][-1].update(codes=[], reason=["dns"]))
+    assert load_error(catalog_copy) == (
+        "catalog/mazevault.yml: product.health_failures[9]: needs codes or says (or both)")
+
+
+def test_health_failure_regex_must_compile(catalog_copy):
+    edit(catalog_copy, "mazevault.yml",
+         lambda d: d["product"]["health_failures"][0].update(component="(db"))
+    assert load_error(catalog_copy) == (
+        "catalog/mazevault.yml: product.health_failures[0].component: must be a valid "
+        "regular expression (missing ), unterminated subpattern at position 0)")
+
+
+def test_deployment_words_are_required(catalog_copy):
+    edit(catalog_copy, "mazevault.yml", lambda d: d["product"]["deployments"][1].pop("words"))
+    assert load_error(catalog_copy) == (
+        "catalog/mazevault.yml: product.deployments[1].words: is required (a list of words)")
+
+
+def test_empty_key_means_the_default(catalog_copy):
+    edit(catalog_copy, "scaivault.yml", lambda d: entry_of(d, "rate_limited").update(
+        aliases=None, keywords=None))
+    entry = load_catalog(catalog_copy).entry("scaivault", "rate_limited")
+    assert (entry.aliases, entry.keywords) == ((), ())
+
+
+def test_mazevault_health_knowledge_is_data(catalog):
+    maze = catalog.products["mazevault"]
+    says = {rule.says for rule in maze.health_failures if rule.says}
+    assert says == {"database unhealthy", "OCSP responder unhealthy"}
+    assert [d.name for d in maze.deployments][:2] == ["AKS", "on-premise"]

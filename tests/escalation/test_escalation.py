@@ -22,6 +22,7 @@ from bot.escalation.flow import finish_escalation, prepare_escalation
 from bot.escalation.packet import assemble
 from bot.escalation.render import MAX_MAILTO, email_draft, packet_json, packet_markdown
 from bot.escalation.thread_facts import (
+    FactWords,
     deployment_in,
     email_in,
     license_in,
@@ -38,6 +39,7 @@ from tests.fakes.servers import LocalServer, Reply
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog(None)
 ENGINE = TriageEngine(CATALOG)
+WORDS = FactWords.of(CATALOG)  # product names and deployment words, from the catalog
 
 
 def as_messages(raw: list[dict], files: dict[str, str] | None = None) -> list[ThreadMessage]:
@@ -275,7 +277,7 @@ def test_email_draft_stays_within_mailto_limits_and_none_without_support():
     ("host 10.0.0.12 is down", None), ("what version are you on?", None),
     ("HTTP/1.1 500", None)])
 def test_version_in(text, version):
-    assert version_in(text) == version
+    assert version_in(text, WORDS) == version
 
 
 @pytest.mark.parametrize(("text", "deployment"), [
@@ -283,7 +285,7 @@ def test_version_in(text, version):
     ("is this AKS or on-prem?", None), ('{"deployment": "aks-westeurope"}', "aks-westeurope"),
     ("nothing about it", None)])
 def test_deployment_in(text, deployment):
-    assert deployment_in(text) == deployment
+    assert deployment_in(text, WORDS) == deployment
 
 
 def test_licence_contact_steps_and_logs():
