@@ -199,11 +199,6 @@ class Store:
                     conn.execute(statement)
             conn.execute("UPDATE schema_version SET version = ?", (len(MIGRATIONS),))
 
-    @property
-    def schema_version(self) -> int:
-        with self._tx(write=False) as conn:
-            return int(conn.execute("SELECT version FROM schema_version").fetchone()[0])
-
     @contextmanager
     def _tx(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction under the instance lock; BEGIN IMMEDIATE for writes."""

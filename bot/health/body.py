@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HEALTHY_WORDS = frozenset({"ok", "healthy", "up", "pass", "passed", "passing", "green",
                            "running", "available", "operational", "online", "ready",
@@ -249,8 +249,7 @@ def _with_summary(r: BodyReading, cap_note: str) -> BodyReading:
     if "version" in r.info:
         parts.append(f"version {r.info['version']}")
     summary = "; ".join(parts) or f"JSON body ({_size(r.size, r.truncated)})"
-    return BodyReading(r.kind, r.size, r.truncated, r.overall, r.components, r.info,
-                       r.error_code, r.error_message, summary + cap_note)
+    return replace(r, summary=summary + cap_note)
 
 
 def _size(size: int, truncated: bool) -> str:

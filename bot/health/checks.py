@@ -36,15 +36,13 @@ from bot.health.targets import HealthSettings, HealthTarget
 
 __all__ = [
     "BODY_CAP", "CheckResult", "HealthReport", "MatchRef", "TargetReport", "admin_allowed",
-    "check_targets", "default_failure_refs", "failure_text", "filter_for_viewer", "run_health",
-    "worst_status",
+    "check_targets", "default_failure_refs", "failure_text", "run_health", "worst_status",
 ]
 
 log = logging.getLogger(__name__)
 
 BODY_CAP = 256 * 1024
 MAX_REDIRECTS = 3
-STATUSES = ("healthy", "degraded", "unhealthy", "unreachable", "skipped")
 _RANK = {"healthy": 0, "degraded": 1, "unhealthy": 2, "unreachable": 3}
 RESTRICTED = "restricted: admin checks are limited to the users and channels in " \
              "health.admin_access"
@@ -341,7 +339,7 @@ def _explain(product: str, result: CheckResult, explain: Explain | None,
     refs: tuple[MatchRef, ...] = ()
     if explain is not None:
         try:
-            refs = tuple(explain(product, failure_text(result)))
+            refs = tuple(explain(product, failure_text(result, product, catalog)))
         except Exception as err:  # triage trouble must not hide the health result
             log.warning("health_explain_failed product=%s path=%s error=%s", product,
                         result.path, type(err).__name__)
@@ -360,20 +358,6 @@ def admin_allowed(settings: HealthSettings, user_id: str | None,
         return True
     return (user_id is not None and user_id in settings.admin_users) or \
         (channel_id is not None and channel_id in settings.admin_channels)
-
-
-def filter_for_viewer(report: HealthReport, allowed: bool) -> HealthReport:
-    """The report a viewer may see: without permission, admin checks are reduced to
-    "skipped" (no status, body or error of theirs shown) and target statuses recomputed."""
-    if allowed:
-        return report
-    targets = []
-    for t in report.targets:
-        checks = tuple(CheckResult(c.path, c.url, "skipped", error=RESTRICTED,
-                                   reason="restricted", admin=True) if c.admin else c
-                       for c in t.checks)
-        targets.append(replace(t, checks=checks, status=worst_status(checks)))
-    return replace(report, targets=tuple(targets))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.catalog.model import Entry
-from bot.triage.extract import Evidence
+from bot.triage.evidence import Evidence
 
 
 @dataclass(frozen=True)
 class RetryAdvice:
+    """Whether and when to retry one error, as a sentence and as the facts behind it."""
+
     policy: str  # no | rarely | yes | once
     advice: str  # one sentence a person can act on
     source: str  # documented | derived | default

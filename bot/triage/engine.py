@@ -5,8 +5,7 @@ text ──> extract ──> Evidence ──> match ──> [Match] ──> advi
 
 from __future__ import annotations
 
-import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +13,8 @@ from pathlib import Path
 from bot.catalog.load import load_catalog
 from bot.catalog.model import Catalog, Command, Entry
 from bot.triage.advice import RetryAdvice, advise
-from bot.triage.extract import CodeMention, Evidence, extract
+from bot.triage.evidence import CodeMention, Evidence
+from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
 
 MAX_FINDINGS = 20
@@ -43,10 +43,6 @@ class Finding:
     commands: tuple[Command, ...]
     mention: CodeMention | None = None
 
-    @property
-    def message(self) -> str | None:
-        return self.mention.message if self.mention else None
-
 
 @dataclass(frozen=True)
 class Triage:
@@ -62,17 +58,15 @@ class Triage:
 
     @property
     def confident(self) -> tuple[Finding, ...]:
+        """The findings to act on: documented errors the paste clearly shows."""
         return tuple(f for f in self.findings if f.confident)
 
     @property
     def others(self) -> tuple[Finding, ...]:
+        """Candidates worth a look, not certain enough to be answers."""
         return tuple(f for f in self.findings if not f.confident)
 
-    @property
-    def top(self) -> Finding | None:
-        return self.findings[0] if self.findings else None
-
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The `errcode lookup --json` shape (keys may be added, never renamed)."""
         ev = self.evidence
         return {
@@ -93,8 +87,8 @@ class Triage:
         }
 
 
-def _finding_dict(f: Finding) -> dict:
-    out = {
+def _finding_dict(f: Finding) -> dict[str, object]:
+    out: dict[str, object] = {
         "catalog": f.entry.catalog,
         "code": f.entry.code,
         "title": f.entry.title,
@@ -124,11 +118,10 @@ class TriageEngine:
         self.matcher = Matcher(catalog)
         self._rid_patterns = tuple(p.request_id_pattern for p in catalog.products.values()
                                    if p.request_id_pattern)
-        # The index lives as long as the process: keep it out of the cyclic collector's
-        # scans, or every full collection walks it and stalls a lookup (the p99 tail).
-        gc.freeze()
 
     def triage(self, text: str, hints: TriageHints | None = None) -> Triage:
+        """Answer one paste: every confident finding, plus a few candidates (or, when
+        nothing matched at all, the nearest codes for 'did you mean')."""
         hints = hints or TriageHints()
         ev = extract(text, self._rid_patterns)
         result = self.matcher.match(ev, hints.product)
@@ -146,7 +139,7 @@ class TriageEngine:
     def _finding(self, m: Match, ev: Evidence, hints: TriageHints) -> Finding:
         product = self.catalog.products.get(m.entry.catalog)
         host = hints.hosts.get(m.entry.catalog) or (product.default_host if product else "")
-        commands = tuple(Command(c.label, c.for_host(host)) for c in m.entry.commands)
+        commands = tuple(replace(c, run=c.for_host(host)) for c in m.entry.commands)
         return Finding(entry=m.entry, score=m.score, confident=m.confident, kind=m.kind,
                        evidence=m.evidence, retry=advise(m.entry, ev, hints.now),
                        commands=commands, mention=m.mention)

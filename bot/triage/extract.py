@@ -4,79 +4,30 @@ Handles what people really paste into Slack, alone or mixed: Slack's escaping an
 link markup, code fences, JSON envelopes (compact, pretty, inside log lines),
 `curl -v` transcripts, tracebacks and key=value logs. Every scan is a single
 pass of compiled regexes or a bounded JSON decode, so a 1 MB paste stays linear.
+JSON is read by `envelopes`; the result types live in `evidence`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from bot.triage.envelopes import (
+    json_objects,
+    line_of,
+    line_starts,
+    looks_like_code,
+    mentions_from_json,
+)
+from bot.triage.evidence import CodeMention, Evidence, RateLimit
+
 MAX_PASTE_CHARS = 4_000_000
-MAX_JSON_WINDOW = 65_536
-MAX_MULTILINE_JSON_ATTEMPTS = 200
 MAX_TOKENS = 5_000
 MAX_PROSE_LINES = 60
 SHORT_PASTE_CHARS = 1_500
 
-
-@dataclass(frozen=True)
-class CodeMention:
-    """A code written somewhere in the paste, with what surrounded it."""
-
-    code: str
-    source: str  # envelope | json | kv | token
-    line: int
-    message: str | None = None
-    request_id: str | None = None
-    http_status: int | None = None
-    shape: str | None = None  # nested_error | flat_error | code_field | json_log
-    fields: tuple[str, ...] = ()  # details.fields, verbatim
-    details: str | None = None  # other details, as compact JSON
-    seen_at: str | None = None  # timestamp found on the same line
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    limit: int | None = None
-    remaining: int | None = None
-    reset: int | None = None  # epoch seconds, as sent in X-RateLimit-Reset
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Everything triage can use from one paste."""
-
-    text: str  # the paste, unescaped (Slack markup removed)
-    mentions: tuple[CodeMention, ...] = ()
-    tokens: tuple[str, ...] = ()  # code-like words (UPPER_SNAKE, lower_snake, kebab-case)
-    http_statuses: tuple[int, ...] = ()
-    retry_after_s: int | None = None
-    retry_at: datetime | None = None  # Retry-After given as an HTTP date
-    response_date: datetime | None = None  # the Date header, the paste's own clock
-    rate_limit: RateLimit | None = None
-    request_ids: tuple[str, ...] = ()
-    shapes: tuple[str, ...] = ()
-    prose: tuple[str, ...] = ()  # sentences worth matching by meaning
-    truncated: bool = False
-    line_count: int = 0
-    timestamps: tuple[str, ...] = field(default=())
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Distinct codes written in the paste, first seen first."""
-        return tuple(dict.fromkeys(m.code for m in self.mentions))
-
-    @property
-    def error_status(self) -> int | None:
-        """The first 4xx/5xx status seen, else the first status."""
-        for status in self.http_statuses:
-            if status >= 400:
-                return status
-        return self.http_statuses[0] if self.http_statuses else None
 
 
 # --------------------------------------------------------------------------- Slack markup
@@ -165,16 +116,14 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
         text = text[:MAX_PASTE_CHARS]
     text = unescape_slack(text.replace("\r\n", "\n").replace("\x00", ""))
     lines = text.split("\n")
-    line_starts = _line_starts(lines)
+    starts = line_starts(lines)
 
     mentions: list[CodeMention] = []
     prose: list[str] = []
-    covered: list[tuple[int, int]] = []
-    for start, end, obj in _json_objects(text, lines, line_starts):
-        covered.append((start, end))
-        line_no = _line_of(line_starts, start)
+    for start, obj in json_objects(text, lines, starts):
+        line_no = line_of(starts, start)
         stamp = _first(_TIMESTAMP.finditer(lines[line_no])) if line_no < len(lines) else None
-        for mention, message in _mentions_from_json(obj, line_no, stamp):
+        for mention, message in mentions_from_json(obj, line_no, stamp):
             if mention is not None:
                 mentions.append(mention)
             if message:
@@ -200,14 +149,14 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
     request_ids += [m.request_id for m in mentions if m.request_id]
 
     if "=" in text:
-        mentions += _kv_mentions(text, line_starts)
+        mentions += _kv_mentions(text, starts)
         prose += [m.group(1) or m.group(2) for m in _KV_MSG.finditer(text)
                   if _word_start(text, m)]
     if any(w in text for w in ("Error", "Exception", "Fault", "Failure")):
         prose += [f"{m.group(1)}: {m.group(2)}" for m in _EXCEPTION.finditer(text)]
 
     tokens = _code_tokens(text)
-    prose = _prose(text, low, line_starts, lines, prose)
+    prose = _prose(text, low, starts, lines, prose)
     retry_after_s, retry_at = _retry_after(headers.get("retry-after"))
     return Evidence(
         text=text,
@@ -222,155 +171,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
         shapes=tuple(dict.fromkeys(m.shape for m in mentions if m.shape)),
         prose=tuple(dict.fromkeys(p.strip() for p in prose if p and p.strip())),
         truncated=truncated,
-        line_count=len(lines),
-        timestamps=tuple(dict.fromkeys(m.group(0) for m in _TIMESTAMP.finditer(text[:200_000]))),
     )
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def _line_starts(lines: list[str]) -> list[int]:
-    starts, pos = [], 0
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
-    return starts
-
-
-def _line_of(starts: list[int], offset: int) -> int:
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid] <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-_decoder = json.JSONDecoder()
-_OBJECT_START = re.compile(r"\{\s*\"")
-
-
-def _json_objects(text: str, lines: list[str],
-                  starts: list[int]) -> Iterator[tuple[int, int, object]]:
-    """JSON objects in the paste: one per log line, or pretty-printed across lines.
-
-    A decode is tried only where an object plausibly starts, within a bounded
-    window, and the scan resumes after each object found, which keeps it linear.
-    """
-    attempts = 0
-    pos = 0
-    n = len(text)
-    while pos < n:
-        m = _OBJECT_START.search(text, pos)
-        if m is None:
-            return
-        start = m.start()
-        line_no = _line_of(starts, start)
-        line_end = starts[line_no] + len(lines[line_no])
-        one_line = text.find("}", start, line_end) != -1
-        if not one_line:
-            attempts += 1
-            if attempts > MAX_MULTILINE_JSON_ATTEMPTS:
-                pos = line_end + 1
-                continue
-        window_end = min(n, start + (MAX_JSON_WINDOW if not one_line else
-                                     max(line_end - start, 1) + MAX_JSON_WINDOW // 8))
-        try:
-            obj, used = _decoder.raw_decode(text[start:window_end])
-        except ValueError:
-            pos = start + 1
-            continue
-        except RecursionError:  # absurdly deep nesting: not an error envelope
-            pos = line_end + 1
-            continue
-        yield start, start + used, obj
-        pos = start + used
-
-
-def _mentions_from_json(obj: object, line: int, stamp: str | None,
-                        depth: int = 0) -> Iterator[tuple[CodeMention | None, str | None]]:
-    """Error mentions in a decoded JSON value, whatever reasonable shape it has."""
-    if depth > 6:
-        return
-    if isinstance(obj, list):
-        for item in obj[:200]:
-            yield from _mentions_from_json(item, line, stamp, depth + 1)
-        return
-    if not isinstance(obj, dict):
-        return
-    err = obj.get("error")
-    status = _as_status(obj.get("status") or obj.get("status_code") or obj.get("http_status"))
-    rid = _as_str(obj.get("request_id") or obj.get("requestId") or obj.get("x_request_id"))
-    if isinstance(err, dict):
-        code = _as_str(err.get("code") or err.get("type") or err.get("error"))
-        message = _as_str(err.get("message") or err.get("msg"))
-        rid = _as_str(err.get("request_id")) or rid
-        fields, details = _details(err.get("details"))
-        if code:
-            yield (CodeMention(code=code, source="envelope", line=line, message=message,
-                               request_id=rid, http_status=status or _as_status(err.get("status")),
-                               shape="nested_error", fields=fields, details=details,
-                               seen_at=stamp), message)
-        elif message:
-            yield None, message
-        return
-    level = _as_str(obj.get("level") or obj.get("severity") or obj.get("lvl"))
-    is_log = bool(level) and level.lower() in {"error", "err", "fatal", "critical", "warn",
-                                                "warning"}
-    message = _as_str(obj.get("message") or obj.get("msg") or obj.get("error_message"))
-    for key in ("error", "code", "error_code", "errorCode"):
-        value = obj.get(key)
-        if isinstance(value, str) and _looks_like_code(value):
-            shape = "json_log" if is_log else ("flat_error" if key == "error" else "code_field")
-            yield (CodeMention(code=value, source="json", line=line, message=message,
-                               request_id=rid, http_status=status, shape=shape,
-                               seen_at=_as_str(obj.get("time") or obj.get("ts")
-                                               or obj.get("timestamp")) or stamp), message)
-            return
-        if isinstance(value, str) and value.strip():
-            message = f"{message} {value}" if message else value
-    if message and (is_log or "error" in obj or status):
-        yield None, message
-    for value in obj.values():
-        if isinstance(value, (dict, list)):
-            yield from _mentions_from_json(value, line, stamp, depth + 1)
-
-
-def _details(details: object) -> tuple[tuple[str, ...], str | None]:
-    if not isinstance(details, dict):
-        return (), (json.dumps(details) if details not in (None, "", [], {}) else None)
-    fields = details.get("fields")
-    lines: list[str] = []
-    if isinstance(fields, list):
-        for item in fields[:100]:
-            if isinstance(item, dict) and "field" in item:
-                lines.append(f"{item.get('field')}: {item.get('error', item.get('message', ''))}")
-            else:
-                lines.append(json.dumps(item))
-    rest = {k: v for k, v in details.items() if k != "fields"}
-    return tuple(lines), (json.dumps(rest) if rest else None)
-
-
-def _looks_like_code(value: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[_\-.][A-Za-z0-9]+)*", value)) and (
-        "_" in value or "-" in value or value.isupper()) and len(value) <= 80
-
-
-def _as_str(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _as_status(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int) and 100 <= value <= 599:
-        return value
-    if isinstance(value, str) and value.isdigit() and 100 <= int(value) <= 599:
-        return int(value)
-    return None
 
 
 # --------------------------------------------------------------------------- headers, kv, tokens
@@ -425,8 +226,8 @@ def _kv_mentions(text: str, starts: list[int]) -> list[CodeMention]:
         if not _word_start(text, m):
             continue
         code = m.group(2)
-        if _looks_like_code(code) and code.lower() not in _NOT_CODES:
-            out.append(CodeMention(code=code, source="kv", line=_line_of(starts, m.start())))
+        if looks_like_code(code) and code.lower() not in _NOT_CODES:
+            out.append(CodeMention(code=code, source="kv", line=line_of(starts, m.start())))
     return out
 
 
@@ -479,7 +280,7 @@ def _prose(text: str, low: str, starts: list[int], lines: list[str],
         while pos != -1 and hits < MAX_PROSE_LINES and len(picked) < MAX_PROSE_LINES * 4:
             hits += 1
             if pos == 0 or not low[pos - 1].isalnum():
-                line_no = _line_of(starts, pos)
+                line_no = line_of(starts, pos)
                 if len(lines[line_no]) < 2000:
                     picked[line_no] = None
             pos = low.find(word, pos + len(word))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
-from bot.triage.extract import CodeMention, Evidence
+from bot.triage.evidence import CodeMention, Evidence
+from bot.triage.product import ProductEvidence, leader
 from bot.triage.textindex import Phrase, TextIndex, terms
 
 MAX_FUZZY_CANDIDATES = 300
@@ -41,6 +43,8 @@ class Match:
 
 @dataclass(frozen=True)
 class MatchResult:
+    """Every match for one paste, best first, and the product the paste concerns."""
+
     matches: tuple[Match, ...]
     product: str | None  # catalog name the paste most likely concerns
     product_reasons: tuple[str, ...]
@@ -53,11 +57,22 @@ def normalize_code(code: str) -> str:
 
 
 def code_style(word: str) -> str | None:
+    """`upper_snake` or `lower_snake` when a word is spelled like a product's codes."""
     if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", word):
         return "upper_snake"
     if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", word):
         return "lower_snake"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """Something in the paste that may be a code: as written, normalised, and its source."""
+
+    text: str
+    norm: str
+    source: str  # mention | token | words
+    mention: CodeMention | None = None
 
 
 class Matcher:
@@ -66,25 +81,23 @@ class Matcher:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.entries = catalog.entries
-        self.by_norm: dict[str, list[int]] = defaultdict(list)
+        by_norm: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
-            self.by_norm[normalize_code(entry.code)].append(i)
+            by_norm[normalize_code(entry.code)].append(i)
             product = catalog.products.get(entry.catalog)
             for alias in entry.aliases:
                 # An alias spelled in the product's own code style is matched as a code.
                 if product and code_style(alias) == product.code_style:
-                    self.by_norm[normalize_code(alias)].append(i)
+                    by_norm[normalize_code(alias)].append(i)
+        # Tuples of ints: the cyclic garbage collector stops tracking them.
+        self.by_norm: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_norm.items()}
         self.norm_codes = list(self.by_norm)
         # The words codes are made of: a run of words is only a code typed as words
         # ("csrf invlid") when one of its words is one of these.
         self.code_words = frozenset(w for e in self.entries
                                     for w in re.split(r"[^a-z0-9]+", e.code.lower()) if w)
         self.text = TextIndex(self._phrases(), len(self.entries))
-        self.product_names = self._product_patterns()
-        self.request_id_patterns = {
-            p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
-            for p in catalog.products.values() if p.request_id_pattern
-        }
+        self.products = ProductEvidence(catalog)
 
     def _style_of(self, i: int) -> str | None:
         product = self.catalog.products.get(self.entries[i].catalog)
@@ -100,23 +113,14 @@ class Matcher:
             texts += [("keyword", k) for k in e.keywords]
             texts += [("symptom", s) for s in e.symptoms]
             texts += [("cause", c.cause) for c in e.causes]
-            for kind, text in texts:
-                out.append(Phrase(owner=i, terms=frozenset(terms(text)), kind=kind))
-        return out
-
-    def _product_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
-        out = []
-        for p in self.catalog.products.values():
-            names = sorted({p.name, p.catalog, *p.aliases}, key=len, reverse=True)
-            alt = "|".join(re.escape(n).replace(r"\ ", r"[\s_-]?") for n in names)
-            out.append((p.catalog, re.compile(rf"(?i)\b(?:{alt})\b")))
+            out += [Phrase.of(i, kind, text) for kind, text in texts]
         return out
 
     # ----------------------------------------------------------------------- public
 
     def match(self, ev: Evidence, product_hint: str | None = None) -> MatchResult:
         """Rank catalog entries for one paste. `product_hint` is e.g. a channel default."""
-        product_scores, reasons = self._product_evidence(ev, product_hint)
+        product_scores, reasons = self.products.score(ev, product_hint)
         found: dict[int, Match] = {}
         echo = self._match_codes(ev, found)
         # A paste that is nothing but a documented code needs no meaning search.
@@ -127,16 +131,8 @@ class Matcher:
         for m in found.values():
             if m.kind == "exact":
                 product_scores[m.entry.catalog] += 1.0
-        product = _leader(product_scores)
-        ranked = []
-        for m in found.values():
-            bonus = 0.0
-            if product and m.entry.catalog == product:
-                bonus = 1.5
-            elif product:
-                bonus = -4.0
-            ranked.append(_rescore(m, m.score + bonus))
-        ranked.sort(key=lambda m: (-m.score, m.line, m.entry.catalog))
+        product = leader(product_scores)
+        ranked = _rank(found.values(), product)
         return MatchResult(
             matches=tuple(ranked),
             product=product,
@@ -144,81 +140,113 @@ class Matcher:
             ambiguous=_ambiguous(ranked),
         )
 
+    def nearest(self, text: str, limit: int = 3) -> list[Entry]:
+        """Codes nearest a short paste that matched nothing, for 'did you mean'.
+
+        Only typo distance between the paste and the codes counts: small talk has no
+        nearest code, and a near-miss like `RATE_LIMTD_ERR` does.
+        """
+        query = normalize_code(text[:80])
+        if len(query) < 5:
+            return []
+        picks = process.extract(query, self.norm_codes, scorer=fuzz.ratio, limit=limit,
+                                score_cutoff=62)
+        return [self.entries[i] for code, _, _ in picks for i in self.by_norm[code]][:limit]
+
     # ----------------------------------------------------------------------- codes
 
     def _match_codes(self, ev: Evidence, found: dict[int, Match]) -> frozenset[str]:
         """Match codes; return the words of the documented codes found (their echo)."""
-        candidates: dict[str, tuple[str, CodeMention | None]] = {}
+        written = self._code_candidates(ev)
+        spelled_exactly = self._spelled_exactly(written)
+        echo = self._echo_of_codes(written)
+        fuzzy_budget = MAX_FUZZY_CANDIDATES
+        for w in written:
+            if len(w.norm) < 4:
+                continue
+            if w.norm in self.by_norm:
+                self._match_documented_code(w, ev.text, spelled_exactly, found)
+            elif fuzzy_budget > 0 and self._may_be_misspelled_code(w, echo):
+                fuzzy_budget -= 1
+                self._match_misspelled_code(w, found)
+        return echo
+
+    def _code_candidates(self, ev: Evidence) -> list[_Written]:
+        """Every written form that may be a code, once each, first seen first: codes in
+        error fields, then code-like tokens, then (in short pastes) runs of words."""
+        candidates: dict[str, _Written] = {}
         for mention in ev.mentions:
-            candidates.setdefault(mention.code, ("mention", mention))
+            candidates.setdefault(mention.code, _Written(
+                mention.code, normalize_code(mention.code), "mention", mention))
         for token in ev.tokens:
-            candidates.setdefault(token, ("token", None))
+            candidates.setdefault(token, _Written(token, normalize_code(token), "token"))
         if len(ev.text) <= NGRAM_TEXT_LIMIT:
             # Word runs find codes typed as words; a run that only re-spells a code token
             # already found (`RATE LIMTD` for `RATE_LIMTD`) would drop its spelling style.
-            written_norms = {normalize_code(w) for w in candidates}
+            written_norms = {w.norm for w in candidates.values()}
             for gram in _ngrams(ev.text):
-                if normalize_code(gram) not in written_norms:
-                    candidates.setdefault(gram, ("words", None))
-        # A code written exactly as one product spells it is that product's: the other
-        # product's same-named code is then only a candidate, not a confident answer.
-        spelled_exactly = {normalize_code(w) for w in candidates
-                           if any(self.entries[i].code == w
-                                  for i in self.by_norm.get(normalize_code(w), ()))}
-        # `secret_not_found` is also the words "secret", "found": matches on those words
-        # alone only echo the code ("not found" ~ `ca_not_found`), they are not new errors.
-        echo = frozenset(t for w in candidates if normalize_code(w) in self.by_norm
-                         for t in terms(w))
-        fuzzy_budget = MAX_FUZZY_CANDIDATES
-        for written, (source, mention) in candidates.items():
-            norm = normalize_code(written)
-            if len(norm) < 4:
-                continue
-            hits = self.by_norm.get(norm)
-            line = 0
-            if hits:
-                line = mention.line if mention else _line_of_text(ev.text, written)
-                for i in hits:
-                    entry = self.entries[i]
-                    exact = written == entry.code
-                    score = (100.0 if source == "mention" else 99.0) if exact else 96.0
-                    if not exact and code_style(written):
-                        score -= 1.0  # written in the other product's style
-                    if source == "words":
-                        score = 88.0  # plain words: a full meaning match may explain more
-                    why = (f"code `{written}` {_where(source, mention)}" if exact else
-                           f"`{written}` is `{entry.code}` with different case or separators")
-                    confident = exact or norm not in spelled_exactly
-                    _keep(found, i, Match(entry, score, confident,
-                                          "exact" if exact else "normalized", (why,), mention,
-                                          line))
-                continue
-            if fuzzy_budget <= 0 or len(norm) < 6 or (source == "words" and (
-                    " " not in written or echo.issuperset(terms(written))
-                    or self.code_words.isdisjoint(written.lower().split()))):
-                continue
-            fuzzy_budget -= 1
-            if mention is not None:
-                line = mention.line
-            style = code_style(written) or ("upper_snake" if written.isupper() else None)
-            hits = [(i, similarity) for code_norm, similarity, _ in process.extract(
-                norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
-                for i in self.by_norm[code_norm]]
-            # A misspelling written in one product's style (VERSON_CONFLICT) is that product's.
-            styled = {i for i, _ in hits if style and self._style_of(i) == style}
-            for i, similarity in hits:
-                entry = self.entries[i]
-                confident = (similarity >= FUZZY_CONFIDENT and len(norm) >= 8
-                             and (not styled or i in styled))
-                score = round(similarity * 0.95, 1) + (1.0 if i in styled else 0.0)
-                why = f"`{written}` looks like `{entry.code}` ({similarity:.0f}% similar)"
-                _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), mention, line))
-        return echo
+                norm = normalize_code(gram)
+                if norm not in written_norms:
+                    candidates.setdefault(gram, _Written(gram, norm, "words"))
+        return list(candidates.values())
+
+    def _spelled_exactly(self, written: list[_Written]) -> set[str]:
+        """Normalised codes written exactly as one product spells them. That product owns
+        the code: the other product's same-named code is a candidate, not an answer."""
+        return {w.norm for w in written
+                if any(self.entries[i].code == w.text for i in self.by_norm.get(w.norm, ()))}
+
+    def _echo_of_codes(self, written: list[_Written]) -> frozenset[str]:
+        """The words of the documented codes written in the paste. `secret_not_found` is
+        also the words "secret", "found": matches on those words alone only echo the code
+        ("not found" ~ `ca_not_found`), they are not new errors."""
+        return frozenset(t for w in written if w.norm in self.by_norm for t in terms(w.text))
+
+    def _match_documented_code(self, w: _Written, text: str, spelled_exactly: set[str],
+                               found: dict[int, Match]) -> None:
+        """A documented code, written exactly or with other case or separators."""
+        line = w.mention.line if w.mention else _line_of_text(text, w.text)
+        for i in self.by_norm[w.norm]:
+            entry = self.entries[i]
+            exact = w.text == entry.code
+            why = (f"code `{w.text}` {_where(w.mention)}" if exact else
+                   f"`{w.text}` is `{entry.code}` with different case or separators")
+            confident = exact or w.norm not in spelled_exactly
+            _keep(found, i, Match(entry, _code_score(w, exact), confident,
+                                  "exact" if exact else "normalized", (why,), w.mention, line))
+
+    def _may_be_misspelled_code(self, w: _Written, echo: frozenset[str]) -> bool:
+        """Worth a fuzzy search: long enough, and a run of words only when it has a code's
+        word in it and says more than the codes already found."""
+        if len(w.norm) < 6:
+            return False
+        if w.source != "words":
+            return True
+        return (" " in w.text and not echo.issuperset(terms(w.text))
+                and not self.code_words.isdisjoint(w.text.lower().split()))
+
+    def _match_misspelled_code(self, w: _Written, found: dict[int, Match]) -> None:
+        """The documented codes a misspelling is closest to (at most three)."""
+        line = w.mention.line if w.mention is not None else 0
+        style = code_style(w.text) or ("upper_snake" if w.text.isupper() else None)
+        hits = [(i, similarity) for code_norm, similarity, _ in process.extract(
+            w.norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
+            for i in self.by_norm[code_norm]]
+        # A misspelling written in one product's style (VERSON_CONFLICT) is that product's.
+        styled = {i for i, _ in hits if style and self._style_of(i) == style}
+        for i, similarity in hits:
+            entry = self.entries[i]
+            confident = (similarity >= FUZZY_CONFIDENT and len(w.norm) >= 8
+                         and (not styled or i in styled))
+            score = round(similarity * 0.95, 1) + (1.0 if i in styled else 0.0)
+            why = f"`{w.text}` looks like `{entry.code}` ({similarity:.0f}% similar)"
+            _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), w.mention, line))
 
     # ----------------------------------------------------------------------- text
 
     def _match_text(self, ev: Evidence, found: dict[int, Match],
                     echo: frozenset[str] = frozenset()) -> None:
+        """Entries whose words the paste's sentences share (meaning and paraphrase)."""
         statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             failing = bool(statuses) or _FAILURE.search(segment) is not None
@@ -248,6 +276,7 @@ class Matcher:
                                               "text", tuple(why), None, line))
 
     def _match_status(self, ev: Evidence, found: dict[int, Match]) -> None:
+        """The paste's error status: a weak candidate on its own, a bonus for a code."""
         status = ev.error_status
         if status is None or status < 400:
             return
@@ -255,49 +284,9 @@ class Matcher:
             if entry.http_status == status and i not in found:
                 found[i] = Match(entry, 40.0, False, "status",
                                  (f"HTTP {status} is its documented status",))
-        for m in list(found.values()):
-            if m.kind in ("exact", "normalized", "fuzzy") and m.entry.http_status == status:
-                idx = self.entries.index(m.entry)
-                found[idx] = _with_reason(m, f"HTTP {status} in the paste matches", 0.5)
-
-    # ----------------------------------------------------------------------- product
-
-    def _product_evidence(self, ev: Evidence, hint: str | None
-                          ) -> tuple[defaultdict[str, float], dict[str, list[str]]]:
-        scores: defaultdict[str, float] = defaultdict(float)
-        reasons: dict[str, list[str]] = defaultdict(list)
-        sample = ev.text[:200_000]
-        for catalog, pattern in self.product_names:
-            m = pattern.search(sample)
-            if m:
-                scores[catalog] += 3.0
-                reasons[catalog].append(f"names the product ({m.group(0)})")
-        for shape in ev.shapes:
-            owners = [p.catalog for p in self.catalog.products.values() if shape in p.envelopes]
-            for catalog in owners:
-                scores[catalog] += 2.0 / len(owners)
-                reasons[catalog].append(f"{shape.replace('_', ' ')} JSON shape")
-        for catalog, pattern in self.request_id_patterns.items():
-            if any(pattern.fullmatch(r) for r in ev.request_ids):
-                scores[catalog] += 2.0
-                reasons[catalog].append("request id format")
-        if hint and hint in self.catalog.products:
-            scores[hint] += 1.5
-            reasons[hint].append("channel default")
-        return scores, reasons
-
-    def nearest(self, text: str, limit: int = 3) -> list[Entry]:
-        """Codes nearest a short paste that matched nothing, for 'did you mean'.
-
-        Only typo distance between the paste and the codes counts: small talk has no
-        nearest code, and a near-miss like `RATE_LIMTD_ERR` does.
-        """
-        query = normalize_code(text[:80])
-        if len(query) < 5:
-            return []
-        picks = process.extract(query, self.norm_codes, scorer=fuzz.ratio, limit=limit,
-                                score_cutoff=62)
-        return [self.entries[i] for code, _, _ in picks for i in self.by_norm[code]][:limit]
+        for i, m in list(found.items()):
+            if m.kind in _CODE_KINDS and m.entry.http_status == status:
+                found[i] = _with_reason(m, f"HTTP {status} in the paste matches", 0.5)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -318,27 +307,41 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
     merged = best.evidence if same_kind else tuple(
         dict.fromkeys(best.evidence + other.evidence))[:4]
     confident = best.confident if same_kind else best.confident or other.confident
-    found[i] = Match(best.entry, best.score, confident, best.kind, merged,
-                     best.mention or other.mention, min(best.line, other.line))
+    found[i] = replace(best, confident=confident, evidence=merged,
+                       mention=best.mention or other.mention, line=min(best.line, other.line))
 
 
 def _with_reason(m: Match, reason: str, bonus: float) -> Match:
-    return Match(m.entry, m.score + bonus, m.confident, m.kind,
-                 tuple(dict.fromkeys((*m.evidence, reason))), m.mention, m.line)
+    return replace(m, score=m.score + bonus, evidence=tuple(dict.fromkeys((*m.evidence, reason))))
 
 
-def _rescore(m: Match, score: float) -> Match:
-    return Match(m.entry, round(max(0.0, min(100.0, score)), 1), m.confident, m.kind,
-                 m.evidence, m.mention, m.line)
+def _rank(found: Iterable[Match], product: str | None) -> list[Match]:
+    """Best first; the paste's product (when known) a little ahead of the others.
+
+    Ties keep the order found: codes in paste order, then meaning hits in catalog
+    order. Neither depends on hash order, so ranking is the same in every process.
+    """
+    ranked = []
+    for m in found:
+        bonus = 0.0
+        if product and m.entry.catalog == product:
+            bonus = 1.5
+        elif product:
+            bonus = -4.0
+        ranked.append(replace(m, score=round(max(0.0, min(100.0, m.score + bonus)), 1)))
+    ranked.sort(key=lambda m: (-m.score, m.line, m.entry.catalog))
+    return ranked
 
 
-def _leader(scores: dict[str, float]) -> str | None:
-    if not scores:
-        return None
-    ordered = sorted(scores.items(), key=lambda kv: -kv[1])
-    if ordered[0][1] <= 0 or (len(ordered) > 1 and ordered[1][1] == ordered[0][1]):
-        return None
-    return ordered[0][0]
+def _code_score(w: _Written, exact: bool) -> float:
+    """How sure a documented code is: spelled exactly in an error field beats spelled
+    exactly in prose, which beats other case or separators; a run of plain words scores
+    below a full meaning match, which may explain more of the paste."""
+    if w.source == "words":
+        return 88.0
+    if exact:
+        return 100.0 if w.source == "mention" else 99.0
+    return 95.0 if code_style(w.text) else 96.0  # a styled respelling is the other product's
 
 
 def _ambiguous(ranked: list[Match]) -> bool:
@@ -350,7 +353,7 @@ def _ambiguous(ranked: list[Match]) -> bool:
             and normalize_code(a.entry.code) == normalize_code(b.entry.code))
 
 
-def _where(source: str, mention: CodeMention | None) -> str:
+def _where(mention: CodeMention | None) -> str:
     if mention is None:
         return "written in the paste"
     shape = {"nested_error": "a JSON error envelope", "flat_error": "a JSON error object",
