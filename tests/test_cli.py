@@ -95,8 +95,8 @@ def test_catalog_check_ok_and_broken(tmp_path):
     path.write_text(text[:policy_at] + "policy: maybe" + text[line_end:])
     out = errcode("catalog", "check", str(broken))
     assert out.returncode == 1
-    assert ("catalog/scaivault.yml: entry 'rate_limited': retry.policy 'maybe' is not one of "
-            "no, rarely, yes, once") in out.stdout
+    assert ("catalog/scaivault.yml: entries[42] (rate_limited): retry.policy: must be one of "
+            "no, rarely, yes, once (got 'maybe')") in out.stdout
 
 
 def test_broken_catalog_file_is_skipped_with_a_warning_and_lookup_still_answers(tmp_path):
