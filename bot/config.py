@@ -33,23 +33,23 @@ _URL = re.compile(r"https?://")
 Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
 
 
-class ChannelFile(Shape, kw_only=True):
+class ChannelFile(Shape, kw_only=True, frozen=True):
     product: Text
 
 
 Channel = Text | ChannelFile  # `C0123ABCD: mazevault` or `C0123ABCD: {product: mazevault}`
 
 
-class SlackFile(Shape, kw_only=True):
+class SlackFile(Shape, kw_only=True, frozen=True):
     listener_threads: Annotated[int, Meta(ge=1, le=256)] = 16
     api_url: Text | None = None
 
 
-class EscalationFile(Shape, kw_only=True):
+class EscalationFile(Shape, kw_only=True, frozen=True):
     channel: Text | None = None
 
 
-class ConfigFile(Shape, kw_only=True):
+class ConfigFile(Shape, kw_only=True, frozen=True):
     """The keys of errcode.yml."""
 
     catalog_dir: Text | None = None
@@ -218,7 +218,7 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
             chosen = convert(value, Channel, path=("channels", channel))
         except Invalid as err:
             raise ConfigError(dotted(err.path), err.message, file) from None
-        product = chosen if isinstance(chosen, str) else chosen.product
+        product = chosen.product if isinstance(chosen, ChannelFile) else str(chosen)
         channel_products[channel] = product.strip()
     slack = data.slack or SlackFile()
     api_url = env.SLACK_API_URL or slack.api_url

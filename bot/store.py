@@ -326,7 +326,8 @@ class Store:
         sql += " ORDER BY count DESC, last_seen DESC LIMIT ?"
         with self._tx(write=False) as conn:
             rows = conn.execute(sql, (*params, limit)).fetchall()
-        return [UnmatchedRow(*row[:5], product=row[5] or None) for row in rows]
+        return [UnmatchedRow(text=row[0], count=row[1], first_seen=row[2], last_seen=row[3],
+                             nearest=row[4], product=row[5] or None) for row in rows]
 
     # -- escalation packets -------------------------------------------------------------
 

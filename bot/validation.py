@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, overload
 
 import msgspec
 
@@ -82,7 +83,11 @@ def dotted(path: Sequence[PathPart]) -> str:
     return out
 
 
-def convert(raw: object, shape: type[T], *, path: Sequence[PathPart] = ()) -> T:
+@overload
+def convert(raw: object, shape: type[T], *, path: Sequence[PathPart] = ()) -> T: ...
+@overload
+def convert(raw: object, shape: UnionType, *, path: Sequence[PathPart] = ()) -> object: ...
+def convert(raw: object, shape: type[T] | UnionType, *, path: Sequence[PathPart] = ()) -> object:
     """`raw` as `shape`, or Invalid naming the first mistake (unknown keys first)."""
     try:
         return msgspec.convert(raw, shape, dec_hook=_dec_hook)
@@ -127,7 +132,7 @@ def _dec_hook(kind: type, value: object) -> object:
 # --------------------------------------------------------------------------- the error path
 
 
-def _explain(raw: object, shape: type, text: str, prefix: tuple[PathPart, ...]) -> Invalid:
+def _explain(raw: object, shape: type | UnionType, text: str, prefix: tuple[PathPart, ...]) -> Invalid:
     info = msgspec.inspect.type_info(shape)
     unknown = next(_unknown_keys(raw, info, ()), None)
     if unknown is not None:

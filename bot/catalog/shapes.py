@@ -34,7 +34,7 @@ def _doc(text: str) -> Meta:
     return Meta(description=text)
 
 
-class Retry(Shape, kw_only=True):
+class Retry(Shape, kw_only=True, frozen=True):
     """Whether an error is worth retrying, and where that judgement comes from."""
 
     policy: Policy
@@ -43,7 +43,7 @@ class Retry(Shape, kw_only=True):
         "documented (the document says so), derived (implied by it) or default.")] | None = None
 
 
-class RequestId(Shape, kw_only=True):
+class RequestId(Shape, kw_only=True, frozen=True):
     """How the product's request ids look in pastes."""
 
     pattern: Annotated[Text, _doc("Regular expression for a request id, e.g. req_[A-Za-z0-9]+")
@@ -51,7 +51,7 @@ class RequestId(Shape, kw_only=True):
     header: Annotated[Text, _doc("Response header carrying it, e.g. X-Request-ID")] | None = None
 
 
-class Support(Shape, kw_only=True):
+class Support(Shape, kw_only=True, frozen=True):
     """Where escalations go."""
 
     email: Annotated[Text, _doc("The vendor's support address (for the email draft).")
@@ -59,7 +59,7 @@ class Support(Shape, kw_only=True):
     notes: str = ""
 
 
-class HealthCheck(Shape, kw_only=True):
+class HealthCheck(Shape, kw_only=True, frozen=True):
     """A documented health endpoint, checked when a target lists no checks of its own."""
 
     path: Annotated[str, Meta(pattern="^/", description="Path on the target's base URL.",
@@ -68,7 +68,7 @@ class HealthCheck(Shape, kw_only=True):
                     ] | None = None
 
 
-class HealthFailure(Shape, kw_only=True):
+class HealthFailure(Shape, kw_only=True, frozen=True):
     """What a failed health check means for this product. Every condition given must hold."""
 
     component: Annotated[Text, _doc(
@@ -92,7 +92,7 @@ class HealthFailure(Shape, kw_only=True):
         "Codes in this file shown for the failure when triage finds nothing confident.")] = ()
 
 
-class Deployment(Shape, kw_only=True):
+class Deployment(Shape, kw_only=True, frozen=True):
     """A deployment type support asks about, and the words people use for it."""
 
     name: Annotated[Text, _doc("What the escalation packet says, e.g. AKS or on-premise.")]
@@ -102,7 +102,7 @@ class Deployment(Shape, kw_only=True):
             "AKS only as written); a space or - in a phrase also matches the other or none."))]
 
 
-class ChecklistItem(Shape, kw_only=True):
+class ChecklistItem(Shape, kw_only=True, frozen=True):
     """One thing an escalation to the vendor must carry."""
 
     key: Annotated[Text, _doc(
@@ -112,7 +112,7 @@ class ChecklistItem(Shape, kw_only=True):
     label: Annotated[Text, _doc("The words support reads.")]
 
 
-class Product(Shape, kw_only=True):
+class Product(Shape, kw_only=True, frozen=True):
     """Product-level facts: names, code spelling, envelopes, ids, support and escalation."""
 
     name: Annotated[Text, _doc("Display name; also a word that names the product in a paste.")]
@@ -137,19 +137,19 @@ class Product(Shape, kw_only=True):
     source: Annotated[str, _doc("The document this catalog was written from.")] = ""
 
 
-class Cause(Shape, kw_only=True):
+class Cause(Shape, kw_only=True, frozen=True):
     cause: Text
     fix: str = ""
 
 
-class Command(Shape, kw_only=True):
+class Command(Shape, kw_only=True, frozen=True):
     """A diagnostic command, ready to copy; {host} is filled in."""
 
     label: Text
     run: Text
 
 
-class Entry(Shape, kw_only=True):
+class Entry(Shape, kw_only=True, frozen=True):
     """One documented error code (kind error) or troubleshooting topic (kind issue)."""
 
     code: Code
@@ -176,7 +176,7 @@ _ENTRY_RULE = {"if": {"properties": {"kind": {"const": "issue"}}, "required": ["
                "else": {"required": ["http_status"]}}
 
 
-class CatalogFile(Shape, kw_only=True):
+class CatalogFile(Shape, kw_only=True, frozen=True):
     """One catalog file: a product and its documented errors."""
 
     product: Product

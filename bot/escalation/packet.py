@@ -88,7 +88,8 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
     environment = {k: r(values[k]) for k in ENVIRONMENT_KEYS if values.get(k)}
     steps = values.get("steps_to_reproduce")
     logs = _logs_excerpt(draft, answers.get("logs"), r)
-    health_doc = _redact_tree(health_json(health), r) if health and health.targets else None
+    doc = _redact_tree(health_json(health), r) if health and health.targets else None
+    health_doc = doc if isinstance(doc, dict) else None
     h_text = r(health_text(health)) if health and health.targets else None
     h_status = worst_status(c for t in health.targets for c in t.checks) if (
         health and health.targets) else None

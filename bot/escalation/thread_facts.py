@@ -76,7 +76,8 @@ class FactWords:
         none, or is not known) those of every product in the catalog, first listed first."""
         products = list(catalog.products.values())
         names = tuple(dict.fromkeys(n for p in products for n in p.names))
-        own = catalog.products[product].deployments if product in catalog.products else ()
+        own = catalog.products[product].deployments \
+            if product is not None and product in catalog.products else ()
         every: dict[str, Deployment] = {}
         for p in products:
             for d in p.deployments:

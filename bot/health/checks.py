@@ -111,14 +111,17 @@ def run_health(targets: Sequence[HealthTarget], explain: Explain | None = None, 
                client_factory: ClientFactory | None = None) -> HealthReport:
     """Blocking wrapper around check_targets; safe from worker threads and from code that
     is already inside an event loop (it then runs on a fresh thread)."""
-    coro_args = {"explain": explain, "catalog": catalog, "include_admin": include_admin,
-                 "client_factory": client_factory}
+    def run() -> HealthReport:
+        return asyncio.run(check_targets(targets, explain=explain, catalog=catalog,
+                                         include_admin=include_admin,
+                                         client_factory=client_factory))
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(check_targets(targets, **coro_args))
+        return run()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, check_targets(targets, **coro_args)).result()
+        return pool.submit(run).result()
 
 
 async def check_targets(targets: Sequence[HealthTarget], *, explain: Explain | None = None,

@@ -56,7 +56,7 @@ Seconds = Annotated[float, Meta(gt=0, le=MAX_TIMEOUT_S, extra={
 SlackIds = Annotated[tuple[Text, ...], Meta(extra={"what": "a list of Slack ids"})]
 
 
-class CheckFile(Shape, kw_only=True):
+class CheckFile(Shape, kw_only=True, frozen=True):
     path: Text
     auth: Literal["admin"] | None = None
 
@@ -65,7 +65,7 @@ Checks = Annotated[tuple[Text | CheckFile, ...], Meta(
     min_length=1, extra={"what": "a non-empty list of {path, auth}"})]
 
 
-class TargetFile(Shape, kw_only=True):
+class TargetFile(Shape, kw_only=True, frozen=True):
     name: Name
     product: Text
     base_url: Text
@@ -76,12 +76,12 @@ class TargetFile(Shape, kw_only=True):
     checks: Checks | None = None
 
 
-class AdminAccessFile(Shape, kw_only=True):
+class AdminAccessFile(Shape, kw_only=True, frozen=True):
     users: SlackIds = ()
     channels: SlackIds = ()
 
 
-class HealthSection(Shape, kw_only=True):
+class HealthSection(Shape, kw_only=True, frozen=True):
     """The `health:` section of errcode.yml."""
 
     targets: tuple[TargetFile, ...] = ()
