@@ -21,6 +21,7 @@ from bot.health.checks import HealthReport
 from bot.health.targets import UnknownTargetError
 from bot.redact import redact
 from bot.store import Store
+from bot.text import TRUNCATED, shorten
 from bot.triage.engine import Triage
 
 log = logging.getLogger("errcode.answers")
@@ -218,7 +219,7 @@ def record_feedback(core: Core, value: str, *, helpful: bool, user: str | None) 
 def found_in_thread(draft: Draft) -> str:
     """What an escalation already knows, said before asking for the rest."""
     found = [plural(len(draft.errors), "error"), plural(len(draft.request_ids), "request id")]
-    found += [f"{key.replace('_', ' ')}: {_short(value, 60)}"
+    found += [f"{key.replace('_', ' ')}: {shorten(value, 60, TRUNCATED)}"
               for key, value in draft.facts.items() if key in ("version", "deployment")]
     return "Found in the thread: " + ", ".join(found) + "."
 
@@ -233,11 +234,6 @@ def log_triage(asked: Asked, result: Triage, query_id: str) -> None:
 def plain_word(text: str) -> str:
     """A user-typed word made safe to echo back inside markup."""
     return re.sub(r"[^\w.\-]", "", text)[:60]
-
-
-def _short(text: str, limit: int) -> str:
-    more = "… (truncated)"
-    return text if len(text) <= limit else text[: limit - len(more)] + more
 
 
 def _store(core: Core) -> Store:

@@ -132,7 +132,8 @@ def _dec_hook(kind: type, value: object) -> object:
 # --------------------------------------------------------------------------- the error path
 
 
-def _explain(raw: object, shape: type | UnionType, text: str, prefix: tuple[PathPart, ...]) -> Invalid:
+def _explain(raw: object, shape: type | UnionType, text: str,
+             prefix: tuple[PathPart, ...]) -> Invalid:
     info = msgspec.inspect.type_info(shape)
     unknown = next(_unknown_keys(raw, info, ()), None)
     if unknown is not None:

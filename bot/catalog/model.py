@@ -8,11 +8,11 @@ here as data, so generic code never names a product.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import CatalogError
+from bot.text import fold
 
 # The allowed words (retry policies, code styles, envelopes, health reasons...) are
 # spelled once, as the Literal types of bot.catalog.shapes.
@@ -158,14 +158,13 @@ class Catalog:
 
     def find_product(self, name: str) -> Product | None:
         """A product by catalog name, display name or alias (case-insensitive)."""
-        wanted = _norm_name(name)
+        wanted = fold(name)
         for product in self.products.values():
-            if wanted in {_norm_name(n) for n in product.names}:
+            if wanted in {fold(n) for n in product.names}:
                 return product
         return None
 
 
-def _norm_name(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name.lower())
+
 
 

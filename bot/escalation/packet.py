@@ -25,6 +25,7 @@ from bot.escalation.draft import (
 from bot.health.checks import HealthReport, worst_status
 from bot.health.render import health_json, health_summary, health_text
 from bot.redact import Redactor
+from bot.text import one_line
 from bot.triage.extract import unescape_slack
 
 
@@ -191,7 +192,7 @@ def _line(item: ChecklistItem, draft: Draft, values: Mapping[str, str],
     if value:
         where = ("answered when escalating" if key in answered
                  else draft.sources.get(key, "health output"))
-        return ChecklistLine(key, item.label, True, f"{_short(redact(value))} ({where})")
+        return ChecklistLine(key, item.label, True, f"{one_line(redact(value), 120)} ({where})")
     return ChecklistLine(key, item.label, False, "not found in the thread")
 
 
@@ -201,11 +202,6 @@ def _health_paths(product: Product | None) -> str:
     checks = product.health_checks if product else ()
     paths = [c.path for c in checks if c.auth == "admin"] or [c.path for c in checks]
     return " and ".join(paths) if paths else "its health endpoint"
-
-
-def _short(value: str, limit: int = 120) -> str:
-    flat = " ".join(value.split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 def _summary(errors: Sequence[ErrorSeen], draft: Draft, h_status: str | None,

@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from bot.text import one_line
+
 HEALTHY_WORDS = frozenset({"ok", "healthy", "up", "pass", "passed", "passing", "green",
                            "running", "available", "operational", "online", "ready",
                            "success", "good", "true"})
@@ -40,9 +42,7 @@ MAX_INFO = 10
 
 def clean(text: object, limit: int = 120) -> str:
     """Server text made safe to show: no control characters, single spaces, at most `limit`."""
-    s = _CONTROL_RE.sub(" ", str(text))
-    s = " ".join(s.split())
-    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+    return one_line(_CONTROL_RE.sub(" ", str(text)), limit)
 
 
 def level(word: str | None) -> str | None:

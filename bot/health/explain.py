@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from bot.health.body import clean, level
+from bot.redact import Redactor
+from bot.text import fold
 
 if TYPE_CHECKING:
     from bot.catalog.model import Catalog, HealthFailure
@@ -89,15 +91,10 @@ def _chain(err: BaseException) -> list[BaseException]:
 
 
 def scrub(text: str, token: str | None = None) -> str:
-    """Text without the token, Bearer values, URL credentials or token-like query values."""
+    """Server text with the target's own token and every other secret redacted."""
     if not text:
         return text
-    if token:
-        text = text.replace(token, "***")
-    text = re.sub(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;]+", r"\1\2***", text)
-    text = re.sub(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]+@", r"\1", text)
-    return re.sub(r"(?i)\b((?:access_)?token|api_?key|password|secret)=[^\s&\"']+", r"\1=***",
-                  text)
+    return Redactor([re.escape(token)] if token else ()).redact(text)
 
 
 def failure_text(check: CheckResult, product: str | None = None,
@@ -170,8 +167,8 @@ def default_failure_refs(product: str, check: CheckResult,
     for rule in _rules(product, catalog):
         if _holds(rule, check, bad):
             wanted.extend(rule.codes)
-    spelled = {_norm(e.code): e.code for e in catalog.by_catalog(product)}
-    found = dict.fromkeys(spelled[_norm(c)] for c in wanted if _norm(c) in spelled)
+    spelled = {fold(e.code): e.code for e in catalog.by_catalog(product)}
+    found = dict.fromkeys(spelled[fold(c)] for c in wanted if fold(c) in spelled)
     return tuple(MatchRef(product, code) for code in found)
 
 
@@ -194,7 +191,7 @@ def _holds(rule: HealthFailure, check: CheckResult, bad: dict[str, str]) -> bool
             and (rule.path is None or bool(_regex(rule.path).search(check.path)))
             and (not rule.reasons or check.reason in rule.reasons)
             and (rule.http_status is None or rule.http_status == check.http_status)
-            and (rule.error_code is None or _norm(rule.error_code) == _norm(check.error_code))
+            and (rule.error_code is None or fold(rule.error_code) == fold(check.error_code))
             and (rule.admin is None or rule.admin == check.admin))
 
 
@@ -207,5 +204,4 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-def _norm(code: str) -> str:
-    return re.sub(r"[\s_\-.]+", "", code.lower())
+

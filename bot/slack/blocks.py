@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.answers import Action, Offer
 from bot.slack.ids import ACTION_IDS
+from bot.text import TRUNCATED, shorten
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -22,7 +23,6 @@ MAX_HEADER = 150
 MAX_CONTEXT = 2000
 MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK = 3000
-TRUNCATED = "… (truncated)"
 BLOCK_ANSWER_ACTIONS = "errcode_actions"
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -54,7 +54,7 @@ def escape(text: str) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(TRUNCATED)] + TRUNCATED
+    return shorten(text, limit, TRUNCATED)
 
 
 def section(text: str) -> dict:

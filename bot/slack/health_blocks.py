@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.health.checks import HealthReport, TargetReport
 from bot.health.render import EMOJI, health_summary
 from bot.slack.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION, Reply, escape, section
+from bot.text import shorten
 
 
 def health_reply(report: HealthReport) -> Reply:
@@ -17,7 +18,7 @@ def health_blocks(report: HealthReport) -> list[dict]:
     names = ", ".join(t.name for t in report.targets) or "no targets"
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
-                                    "text": _cut(f"Health: {names}", MAX_HEADER)}},
+                                    "text": shorten(f"Health: {names}", MAX_HEADER)}},
         section(f"{EMOJI.get(_overall(report), '')} {escape(health_summary(report))}"),
     ]
     footer = {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
@@ -75,7 +76,7 @@ def _chunks(lines: list[str]) -> list[str]:
     out: list[str] = []
     current = ""
     for line in lines:
-        line = _cut(line, MAX_SECTION)
+        line = shorten(line, MAX_SECTION)
         if current and len(current) + 1 + len(line) > MAX_SECTION:
             out.append(current)
             current = line
@@ -95,5 +96,4 @@ def _code(text: str) -> str:
     return escape(text).replace("`", "'")
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
+from bot.text import fold
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.product import ProductEvidence, leader
 from bot.triage.textindex import Phrase, TextIndex, terms
@@ -51,9 +52,7 @@ class MatchResult:
     ambiguous: bool  # the best matches are the same idea in different products
 
 
-def normalize_code(code: str) -> str:
-    """`Rate-Limited`, `RATE_LIMITED` and `rate limited` all become `ratelimited`."""
-    return re.sub(r"[^a-z0-9]", "", code.lower())
+normalize_code = fold  # `Rate-Limited`, `RATE_LIMITED`, `rate limited` -> `ratelimited`
 
 
 def code_style(word: str) -> str | None:
