@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.redact import PLACEHOLDER_RE, RedactionResult, Redactor, redact, redact_for_log
@@ -180,6 +180,8 @@ def test_env_dump():
     (f"see {JWT}.", "see [REDACTED:jwt#1]."),
     ("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
      "https://hooks.slack.com/services/[REDACTED:token#1]"),
+    # a quoted key after a secret-sounding word is a key, not that word's value
+    ('PRIVATEKEY "password": "Aa00000000000000"', 'PRIVATEKEY "password": "[REDACTED:password#1]"'),
 ])
 def test_examples(text: str, expected: str):
     assert redact(text).text == expected
@@ -352,7 +354,9 @@ LOG_NOISE = st.sampled_from([
     "Traceback (most recent call last):", '  File "app.py", line 12, in <module>',
     "GET /v1/secrets/environments/production/missing HTTP/2", "",
 ])
-PROPS = settings(max_examples=200, deadline=None)
+# Derandomized: the same examples on every run, so CI cannot go red at random; the
+# examples found by wider runs are pinned with @example.
+PROPS = settings(max_examples=200, deadline=None, derandomize=True)
 
 
 def entropic(alphabet: str, min_size: int = 16, max_size: int = 40) -> st.SearchStrategy[str]:
@@ -564,6 +568,7 @@ def test_property_text_without_secrets_is_unchanged(text: str):
     ["password=", "token: ", "Authorization: Bearer ", "Cookie: ", '"secret": "', "://u:", "@",
      "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----", "eyJ", ".", "\n\n", '"', "'",
      "[REDACTED:token#1]", "--password ", "\\\""])), max_size=12).map("".join))
+@example("SECRET:\"0'[REDACTED:_#0]AUTHORIZATION:0\"")  # a second pass redacted `0'`
 def test_property_redaction_is_idempotent(text: str):
     r = Redactor()
     once = r.redact(text)
