@@ -91,6 +91,51 @@ def cmd_lookup(ctx: Context) -> int:
     return 0 if result.confident else 1
 
 
+def cmd_redact(ctx: Context) -> int:
+    """The text with its secrets replaced (bytes around them kept as they were); --json
+    lists what was found, never a value; --check exits 1 when something was redacted."""
+    from bot.redact import Redactor
+
+    source = ctx.args.file
+    name = "stdin" if source == "-" else source
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        else:
+            with Path(source).expanduser().open("rb") as f:
+                data = f.read(MAX_STDIN_BYTES + 1)
+    except OSError as err:
+        print(f"errcode: cannot read {name}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    if len(data) > MAX_STDIN_BYTES:
+        print(f"errcode: {name} is over {MAX_STDIN_BYTES // (1024 * 1024)} MB: nothing "
+              "redacted; split it (e.g. `split -b 8m`) and redact each part", file=sys.stderr)
+        return 2
+    result = Redactor(ctx.settings.redact_patterns).result(
+        data.decode("utf-8", errors="surrogateescape"))
+    findings = result.findings or ()
+    if ctx.args.json:
+        text = result.text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        doc = {"source": name, "count": result.count, "kinds": result.kinds,
+               "findings": [{"kind": f.kind, "line": f.line, "column": f.column,
+                             "placeholder": f.placeholder} for f in findings],
+               "text": text}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif ctx.args.check:
+        for f in findings:
+            print(f"{name}:{f.line}:{f.column}: {f.kind} {f.placeholder}")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.text.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
+    if not ctx.args.json:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(result.kinds.items()))
+        print(f"errcode: {name}: " + (f"{sum(result.kinds.values())} secrets redacted in "
+                                      f"{result.count} places ({kinds})" if result.count
+                                      else "nothing to redact"), file=sys.stderr)
+    return 1 if ctx.args.check and result.count else 0
+
+
 def cmd_catalog_list(ctx: Context) -> int:
     product = None
     if ctx.args.product:
@@ -137,7 +182,7 @@ def cmd_config_check(ctx: Context) -> int:
     print(f"  catalog: {len(ctx.catalog.entries)} entries in {', '.join(ctx.catalog.products)}")
     targets = services.health.targets
     print(f"  health targets: {', '.join(t.name for t in targets) or 'none'}")
-    print(f"  storage: {settings.storage_path}")
+    print(f"  storage: {settings.store_url_shown}")
     slack = settings.slack
     mode = "socket" if slack.app_token else "http" if slack.signing_secret else "not configured"
     print(f"  slack: {mode}" + ("" if slack.bot_token else " (no SLACK_BOT_TOKEN: use "
@@ -169,15 +214,19 @@ def cmd_shell(ctx: Context) -> int:
 
 def cmd_serve(ctx: Context) -> int:
     from bot.slack.run import serve
+    from bot.store import open_store
 
+    # Migrate before serving: under a lock (PostgreSQL advisory lock, SQLite BEGIN
+    # IMMEDIATE), so replicas started together migrate once and the others wait.
+    open_store(ctx.settings).close()
     return serve(ctx.settings, ctx.catalog, http=ctx.args.http, host=ctx.args.host,
                  port=ctx.args.port)
 
 
 def cmd_report_unmatched(ctx: Context) -> int:
-    from bot.store import Store
+    from bot.store import open_store
 
-    with Store(ctx.settings.storage_path) as store:
+    with open_store(ctx.settings) as store:
         rows = store.top_unmatched(ctx.args.limit)
     if ctx.args.json:
         print(json.dumps([{"count": r.count, "text": r.text, "product": r.product,
@@ -195,9 +244,9 @@ def cmd_report_unmatched(ctx: Context) -> int:
 
 
 def cmd_report_feedback(ctx: Context) -> int:
-    from bot.store import Store
+    from bot.store import open_store
 
-    with Store(ctx.settings.storage_path) as store:
+    with open_store(ctx.settings) as store:
         rows = store.feedback_summary()
     if not rows:
         print("No feedback recorded.")
@@ -255,7 +304,7 @@ def _thread_from(source: str) -> tuple[list, str]:
 def cmd_escalate(ctx: Context) -> int:
     from bot.escalation.flow import finish_escalation, prepare_escalation
     from bot.escalation.render import packet_json
-    from bot.store import Store
+    from bot.store import open_store
 
     messages, key = _thread_from(ctx.args.source)
     answers = {}
@@ -264,7 +313,7 @@ def cmd_escalate(ctx: Context) -> int:
         if not sep:
             raise ConfigError("--answer", f"'{item}' is not KEY=VALUE")
         answers[name.strip()] = value
-    with Store(ctx.settings.storage_path) as store:
+    with open_store(ctx.settings) as store:
         services = Core.load(ctx.settings, ctx.catalog, store)
         prepared = prepare_escalation(services, messages, thread_key=key, answers=answers)
         if prepared.draft.missing and sys.stdin.isatty() and ctx.args.source != "-":
@@ -290,9 +339,9 @@ def cmd_escalate(ctx: Context) -> int:
 
 
 def cmd_escalations_list(ctx: Context) -> int:
-    from bot.store import Store
+    from bot.store import open_store
 
-    with Store(ctx.settings.storage_path) as store:
+    with open_store(ctx.settings) as store:
         rows = store.list_packets(ctx.args.limit)
     if ctx.args.json:
         print(json.dumps([{"id": r.id, "version": r.latest_version, "title": r.title,
@@ -309,9 +358,9 @@ def cmd_escalations_list(ctx: Context) -> int:
 
 
 def cmd_escalations_show(ctx: Context) -> int:
-    from bot.store import Store
+    from bot.store import open_store
 
-    with Store(ctx.settings.storage_path) as store:
+    with open_store(ctx.settings) as store:
         rec = store.get_packet(ctx.args.id, ctx.args.version)
     if rec is None:
         print(f"errcode: no escalation packet {ctx.args.id}"
@@ -322,6 +371,48 @@ def cmd_escalations_show(ctx: Context) -> int:
                           "packet": json.loads(rec.data_json)}, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(rec.markdown.rstrip() + "\n")
+    return 0
+
+
+def cmd_db_check(ctx: Context) -> int:
+    """0: the schema is the latest; 1: behind (or newer than this errcode); 2: unreachable."""
+    from bot.store import LATEST, StoreError, schema_version_at
+
+    shown = ctx.settings.store_url_shown
+    try:
+        version = schema_version_at(ctx.settings.store_url)
+    except StoreError as err:
+        print(f"errcode: storage unreachable: {err}", file=sys.stderr)
+        return 2
+    if version == LATEST:
+        print(f"ok: {shown} is at schema version {version} (the latest)")
+        return 0
+    if version > LATEST:
+        print(f"newer: {shown} is at schema version {version}, newer than this errcode "
+              f"({LATEST}): upgrade errcode")
+        return 1
+    print(f"behind: {shown} is at schema version {version}, the latest is {LATEST}: "
+          "run `errcode db upgrade`")
+    return 1
+
+
+def cmd_db_upgrade(ctx: Context) -> int:
+    """Migrate to the latest schema; safe while replicas run or start (it takes a lock)."""
+    from bot.store import Store, StoreError
+
+    shown = ctx.settings.store_url_shown
+    try:
+        with Store(ctx.settings.store_url, migrate=False, create=True) as store:
+            before, after = store.migrate()
+    except StoreError as err:
+        reachable = "newer than this errcode" in err.detail
+        print(f"errcode: {'cannot upgrade' if reachable else 'storage unreachable'}: {err}",
+              file=sys.stderr)
+        return 1 if reachable else 2
+    if before == after:
+        print(f"ok: {shown} is already at schema version {after} (the latest)")
+    else:
+        print(f"upgraded: {shown} from schema version {before} to {after}")
     return 0
 
 
@@ -340,6 +431,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--product", help="assume this product when the paste does not say")
     p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("redact", help="replace the secrets in a log or paste before sharing it",
+                       description="Print FILE (or stdin) with every secret replaced by a "
+                       "placeholder such as [REDACTED:password#1]. Exit 0; with --check, 1 when "
+                       "something was redacted (for pre-commit and CI); 2 when FILE cannot be "
+                       "read or is over 8 MB.")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+                   help="the text to clean; '-' or nothing reads stdin")
+    p.add_argument("--json", action="store_true",
+                   help="what was found (kind, line, column, placeholder; never the value) "
+                   "and the redacted text")
+    p.add_argument("--check", action="store_true", help="list where secrets are instead of "
+                   "printing the text; exit 1 when there are any")
+    p.add_argument("--config", metavar="PATH", help="errcode.yml whose redact_patterns to add "
+                   "(default: $ERRCODE_CONFIG or ./errcode.yml)")
+    p.set_defaults(func=cmd_redact)
 
     cat = sub.add_parser("catalog", help="list or check the catalog, or print its schema")
     cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
@@ -391,6 +498,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_escalations_show)
+
+    db = sub.add_parser("db", help="the state store: schema version and migrations "
+                        "(storage_url / ERRCODE_STORAGE_URL)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = db_sub.add_parser("check", parents=[common], help="exit 0 when the schema is the "
+                          "latest, 1 when behind, 2 when the database is unreachable")
+    p.set_defaults(func=cmd_db_check)
+    p = db_sub.add_parser("upgrade", parents=[common],
+                          help="migrate to the latest schema (safe beside running replicas)")
+    p.set_defaults(func=cmd_db_upgrade)
 
     p = sub.add_parser("probe", help="liveness probe of a running `serve --http`")
     p.add_argument("--port", type=int, help="default $PORT or 3000")

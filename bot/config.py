@@ -4,7 +4,9 @@ Precedence: command-line flags > environment > errcode.yml > defaults. Both the 
 and the environment go through the one validation layer (`bot.validation`): the file's
 shape is `ConfigFile` (the `health:` section's is `bot.health.targets.HealthSection`),
 the environment's is `Environment`. Secrets (Slack tokens) come only from the
-environment and are held as `Secret`, so printing Settings never leaks them.
+environment and are held as `Secret`, so printing Settings never leaks them. The one
+exception to the precedence: a storage URL (ERRCODE_STORAGE_URL or storage_url) wins over
+a storage path from anywhere, and is kept out of Settings' repr (it may hold a password).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import yaml
 from msgspec import Meta, Struct
@@ -29,6 +32,7 @@ DEFAULT_STORAGE = DEFAULT_STATE_DIR / "errcode" / "errcode.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 _URL = re.compile(r"https?://")
+SQLITE_PREFIX = "sqlite:///"
 
 Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
 
@@ -53,6 +57,7 @@ class ConfigFile(Shape, kw_only=True, frozen=True):
     """The keys of errcode.yml."""
 
     catalog_dir: Text | None = None
+    storage_url: Text | None = None
     storage_path: Text | None = None
     default_product: Text | None = None
     # Values are checked one by one (msgspec names no key in a mapping's values).
@@ -71,6 +76,7 @@ class Environment(Struct, kw_only=True):
     """The environment variables errcode reads (others are ignored)."""
 
     ERRCODE_CATALOG_DIR: Text | None = None
+    ERRCODE_STORAGE_URL: Text | None = None
     ERRCODE_STORAGE_PATH: Text | None = None
     ERRCODE_LOG_LEVEL: Text | None = None
     SLACK_BOT_TOKEN: Secret | None = None
@@ -139,6 +145,9 @@ class Settings:
 
     catalog_dir: Path | None = None
     storage_path: Path = DEFAULT_STORAGE
+    # sqlite:///PATH or postgresql://...; None: SQLite at storage_path. Out of repr: it may
+    # hold a password (`store_url_shown` masks it).
+    storage_url: str | None = field(default=None, repr=False)
     default_product: str | None = None
     channel_products: Mapping[str, str] = field(default_factory=dict)
     escalation_channel: str | None = None
@@ -149,6 +158,16 @@ class Settings:
     # once the catalog's products are known.
     health_raw: Mapping[str, object] | None = None
     source: str | None = None  # the config file read, if any
+
+    @property
+    def store_url(self) -> str:
+        """The store's URL: storage_url, else the SQLite file at storage_path."""
+        return self.storage_url or SQLITE_PREFIX + str(self.storage_path)
+
+    @property
+    def store_url_shown(self) -> str:
+        """store_url with any password masked, for messages and logs."""
+        return _mask_url(self.store_url)
 
     def product_for_channel(self, channel: str | None) -> str | None:
         if channel and channel in self.channel_products:
@@ -208,7 +227,7 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
     if catalog_path is not None and not catalog_path.is_dir():
         raise ConfigError("ERRCODE_CATALOG_DIR" if env.ERRCODE_CATALOG_DIR else "catalog_dir",
                           f"{catalog_path} is not a directory", file)
-    storage = env.ERRCODE_STORAGE_PATH or data.storage_path
+    storage_url, storage = _storage(data, env, base, file)
     channel_products: dict[str, str] = {}
     for channel, value in data.channels.items():
         if not _CHANNEL_ID.fullmatch(channel):
@@ -236,7 +255,8 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
                           f"must be one of {', '.join(LOG_LEVELS)} (got '{level}')", file)
     return Settings(
         catalog_dir=catalog_path,
-        storage_path=_path(storage, base) if storage else DEFAULT_STORAGE,
+        storage_path=storage,
+        storage_url=storage_url,
         default_product=_stripped(data.default_product),
         channel_products=channel_products,
         escalation_channel=_stripped(data.escalation.channel if data.escalation else None),
@@ -249,6 +269,53 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
         health_raw=health,
         source=file,
     )
+
+
+def _storage(data: ConfigFile, env: Environment, base: Path,
+             file: str | None) -> tuple[str | None, Path]:
+    """(storage_url, SQLite path). A URL, from the environment or the file, wins over a
+    path: the image sets ERRCODE_STORAGE_PATH, and a storage_url in errcode.yml must not
+    be silently replaced by it. A sqlite:/// URL also sets the path, resolved like
+    storage_path (relative to the config file's folder)."""
+    if data.storage_url and data.storage_path:
+        raise ConfigError("storage_url", "give storage_url or storage_path, not both "
+                          "(storage_path is the older spelling of a sqlite:/// URL)", file)
+    key = "ERRCODE_STORAGE_URL" if env.ERRCODE_STORAGE_URL else "storage_url"
+    url = (env.ERRCODE_STORAGE_URL or data.storage_url or "").strip()
+    if not url:
+        path = env.ERRCODE_STORAGE_PATH or data.storage_path
+        return None, _path(path, base) if path else DEFAULT_STORAGE
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "sqlite":
+        rest = url[len(SQLITE_PREFIX):] if url.startswith(SQLITE_PREFIX) else ""
+        if not rest.strip():
+            raise ConfigError(key, "a SQLite URL is sqlite:///PATH: three slashes, then the "
+                              "path (a fourth slash starts an absolute one)", file)
+        if rest == ":memory:":
+            return url, DEFAULT_STORAGE
+        file_path = _path(rest, base)
+        return SQLITE_PREFIX + str(file_path), file_path
+    if scheme in ("postgresql", "postgres"):
+        parts = urlsplit(url)
+        try:
+            _ = parts.port  # raises on a port that is not a number
+        except ValueError:
+            raise ConfigError(key, f"has an invalid port ({_mask_url(url)})", file) from None
+        if not parts.hostname and "host=" not in parts.query:
+            raise ConfigError(key, f"names no host ({_mask_url(url)}); expected "
+                              "postgresql://USER@HOST:PORT/DB", file)
+        if not parts.path.strip("/"):
+            raise ConfigError(key, f"names no database ({_mask_url(url)}); expected "
+                              "postgresql://USER@HOST:PORT/DB", file)
+        return url, DEFAULT_STORAGE
+    raise ConfigError(key, f"must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+                      f"(got '{_mask_url(url)}')", file)
+
+
+def _mask_url(url: str) -> str:
+    from bot.store.location import mask_url  # no driver: location imports only records
+
+    return mask_url(url)
 
 
 def _stripped(value: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """The configured core every surface holds: settings, catalog, store, health targets, engine.
 
-CLI, Slack and console all hold one `Core`; none of this imports Slack.
+CLI, Slack and console all hold one `Core`; none of this imports Slack. The store and
+the health checks (httpx) load only when used, so `errcode lookup` imports neither.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.catalog.model import Catalog
 from bot.config import Settings, check_products
-from bot.health.checks import HealthReport, MatchRef, admin_allowed, run_health
 from bot.health.targets import HealthSettings, HealthTarget, parse_health_config
-from bot.store import Store
 from bot.triage.engine import TriageEngine, TriageHints
+
+if TYPE_CHECKING:
+    from bot.health.checks import HealthReport, MatchRef
+    from bot.store import Store
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Core:
 
     def explain(self, product: str, failure: str) -> Sequence[MatchRef]:
         """A health failure explained by the catalog, as triage would explain a paste."""
+        from bot.health.checks import MatchRef
+
         result = self.engine.triage(failure, self.hints(product=product))
         return [MatchRef(f.entry.catalog, f.entry.code) for f in result.confident
                 if f.entry.catalog == product][:3]
@@ -64,6 +70,8 @@ class Core:
     def check_health(self, names: Sequence[str] = (), *, product: str | None = None,
                      user: str | None = None, channel: str | None = None) -> HealthReport:
         """Run the named targets (all, or a product's); admin checks only where allowed."""
+        from bot.health.checks import admin_allowed, run_health
+
         targets: tuple[HealthTarget, ...] = self.health.select(names)
         if product:
             targets = tuple(t for t in targets if t.product == product)

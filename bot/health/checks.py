@@ -6,9 +6,9 @@ Only configured base URLs are fetched; a redirect is followed only when it stays
 base URL's scheme, host and port. The admin token goes only to checks marked
 `auth: admin` and is scrubbed from everything a check reports or logs.
 
-Statuses: healthy < degraded < unhealthy < unreachable (a target is its worst check);
-"skipped" marks an admin check not run for a viewer outside `health.admin_access`, and
-does not count towards its target's status.
+What a run produces and how check statuses make a target's (healthy < degraded <
+unhealthy < unreachable; unreachable only when no check could connect) is in
+bot.health.report; its names are re-exported here.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import json
 import logging
 import os
 import ssl
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
@@ -32,75 +32,31 @@ import httpx
 from bot.catalog.model import Catalog, HealthCheckSpec
 from bot.health.body import BodyReading, clean, read_body
 from bot.health.explain import MatchRef, classify_error, default_failure_refs, failure_text, scrub
+from bot.health.report import (
+    CheckResult,
+    HealthReport,
+    TargetReport,
+    target_status,
+    worst_status,
+)
 from bot.health.targets import HealthSettings, HealthTarget
 
 __all__ = [
     "BODY_CAP", "CheckResult", "HealthReport", "MatchRef", "TargetReport", "admin_allowed",
-    "check_targets", "default_failure_refs", "failure_text", "run_health", "worst_status",
+    "check_targets", "default_failure_refs", "failure_text", "run_health", "target_status",
+    "worst_status",
 ]
 
 log = logging.getLogger(__name__)
 
 BODY_CAP = 256 * 1024
 MAX_REDIRECTS = 3
-_RANK = {"healthy": 0, "degraded": 1, "unhealthy": 2, "unreachable": 3}
 RESTRICTED = "restricted: admin checks are limited to the users and channels in " \
              "health.admin_access"
 USER_AGENT = "errcode-health/0.1"
 
 Explain = Callable[[str, str], Sequence[MatchRef]]
 ClientFactory = Callable[[HealthTarget], httpx.AsyncClient]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One endpoint's outcome. `url` never carries credentials; nothing here holds the token.
-
-    reason: a short machine word for why (ok, components, status, body, auth, forbidden,
-    not_found, http_error, server_error, redirect, timeout, refused, dns, tls_unknown_ca,
-    tls, connect, restricted); `hint` is the advice to show beside `error`.
-    """
-
-    path: str
-    url: str
-    status: str
-    http_status: int | None = None
-    latency_ms: int | None = None
-    components: dict[str, str] = field(default_factory=dict)
-    info: dict[str, str] = field(default_factory=dict)
-    error: str = ""
-    summary: str = ""
-    matches: tuple[MatchRef, ...] = ()
-    hint: str = ""
-    reason: str = "ok"
-    admin: bool = False
-    error_code: str = ""
-
-
-@dataclass(frozen=True)
-class TargetReport:
-    name: str
-    product: str
-    status: str
-    checks: tuple[CheckResult, ...]
-
-
-@dataclass(frozen=True)
-class HealthReport:
-    targets: tuple[TargetReport, ...]
-    started_at: datetime
-    elapsed_ms: int
-
-    @property
-    def ok(self) -> bool:
-        """True only when every target is healthy (the CLI's exit status 0)."""
-        return all(t.status == "healthy" for t in self.targets)
-
-
-def worst_status(checks: Iterable[CheckResult]) -> str:
-    """The worst status among checks that ran; "skipped" when none ran."""
-    ran = [c.status for c in checks if c.status in _RANK]
-    return max(ran, key=_RANK.__getitem__) if ran else "skipped"
 
 
 # --------------------------------------------------------------------------- running
@@ -141,8 +97,8 @@ async def check_targets(targets: Sequence[HealthTarget], *, explain: Explain | N
     reports = []
     for target, results in zip(targets, per_target, strict=True):
         explained = tuple(_explain(target.product, r, explain, catalog) for r in results)
-        reports.append(TargetReport(target.name, target.product, worst_status(explained),
-                                    explained))
+        status, cause = target_status(explained)
+        reports.append(TargetReport(target.name, target.product, status, explained, cause))
     return HealthReport(tuple(reports), started, round((perf_counter() - t0) * 1000))
 
 

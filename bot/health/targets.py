@@ -16,6 +16,9 @@
       admin_access:                        # empty or absent: admin checks for everyone
         users: [U012ABC]
         channels: [C0SUPPORT]
+      watch:                               # optional: one replica checks on a schedule
+        interval_s: 60                     # default 60, from 5 to 86400
+        channel: C0OPSALERT                # where status changes are posted
 
 A target without `checks` gets its product's documented endpoints; its admin-only
 endpoints are kept only when `token_env` is set (without a token they could only fail).
@@ -39,11 +42,13 @@ from bot.catalog.model import HealthCheckSpec, Product
 from bot.errors import ConfigError, UnknownTargetError
 from bot.validation import Invalid, Secret, Shape, convert, dotted, drop_empty
 
-__all__ = ["DEFAULT_TIMEOUT_S", "MAX_TIMEOUT_S", "HealthSection", "HealthSettings",
-           "HealthTarget", "Secret", "UnknownTargetError", "parse_health_config"]
+__all__ = ["DEFAULT_TIMEOUT_S", "DEFAULT_WATCH_INTERVAL_S", "MAX_TIMEOUT_S", "HealthSection",
+           "HealthSettings", "HealthTarget", "Secret", "UnknownTargetError", "WatchSettings",
+           "parse_health_config"]
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_TIMEOUT_S = 60.0
+DEFAULT_WATCH_INTERVAL_S = 60.0
 
 Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
 Name = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
@@ -54,6 +59,10 @@ EnvName = Annotated[str, Meta(
 Seconds = Annotated[float, Meta(gt=0, le=MAX_TIMEOUT_S, extra={
     "what": f"a positive number of seconds, at most {MAX_TIMEOUT_S:g}"})]
 SlackIds = Annotated[tuple[Text, ...], Meta(extra={"what": "a list of Slack ids"})]
+ChannelId = Annotated[str, Meta(pattern=r"^[CG][A-Z0-9]{2,}$",
+                                extra={"what": "a Slack channel id (like C0123ABCD)"})]
+WatchSeconds = Annotated[float, Meta(ge=5, le=86400, extra={
+    "what": "a number of seconds from 5 to 86400"})]
 
 
 class CheckFile(Shape, kw_only=True, frozen=True):
@@ -81,11 +90,17 @@ class AdminAccessFile(Shape, kw_only=True, frozen=True):
     channels: SlackIds = ()
 
 
+class WatchFile(Shape, kw_only=True, frozen=True):
+    interval_s: WatchSeconds = DEFAULT_WATCH_INTERVAL_S
+    channel: ChannelId
+
+
 class HealthSection(Shape, kw_only=True, frozen=True):
     """The `health:` section of errcode.yml."""
 
     targets: tuple[TargetFile, ...] = ()
     admin_access: AdminAccessFile | None = None
+    watch: WatchFile | None = None
 
 
 @dataclass(frozen=True)
@@ -104,12 +119,22 @@ class HealthTarget:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """`health.watch`: run every target's checks each interval; post changes to channel."""
+
+    channel: str
+    interval_s: float = DEFAULT_WATCH_INTERVAL_S
+
+
+@dataclass(frozen=True)
 class HealthSettings:
-    """Every configured target, and who may run admin checks (empty sets: everyone)."""
+    """Every configured target, who may run admin checks (empty sets: everyone), and the
+    scheduled watch (None: not configured)."""
 
     targets: tuple[HealthTarget, ...] = ()
     admin_users: frozenset[str] = frozenset()
     admin_channels: frozenset[str] = frozenset()
+    watch: WatchSettings | None = None
 
     def select(self, names: Sequence[str] = ()) -> tuple[HealthTarget, ...]:
         """The targets named (case-insensitive), in the order given; all when none named."""
@@ -151,9 +176,17 @@ def parse_health_config(raw: object, env: Mapping[str, str], *, file: str | None
         seen[target.name.lower()] = i
         targets.append(target)
     access = section.admin_access or AdminAccessFile()
+    watch = None
+    if section.watch is not None:
+        if not targets:
+            raise ConfigError("health.watch", "has nothing to watch: list health.targets",
+                              file)
+        watch = WatchSettings(channel=section.watch.channel,
+                              interval_s=float(section.watch.interval_s))
     return HealthSettings(targets=tuple(targets),
                           admin_users=frozenset(u.strip() for u in access.users),
-                          admin_channels=frozenset(c.strip() for c in access.channels))
+                          admin_channels=frozenset(c.strip() for c in access.channels),
+                          watch=watch)
 
 
 def _target(item: TargetFile, key: str, env: Mapping[str, str], file: str | None,

@@ -1,37 +1,19 @@
+"""The store's behaviour, the same on SQLite and PostgreSQL (see conftest: one run each)."""
+
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
 
-from bot.errors import ErrcodeError
-from bot.store import (
-    MIGRATIONS,
-    QUERY_TTL_S,
-    PacketRecord,
-    Store,
-    StoreError,
-    unmatched_key,
-)
+from bot.store import LATEST, QUERY_TTL_S, PacketRecord, Store, StoreError, unmatched_key
 
 T = TypeVar("T")
 THREAD = "C0CHAN123:1714478400.000100"
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with Store(":memory:") as s:
-        yield s
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "errcode.db"
+OpenStore = Callable[..., Store]
 
 
 def run_in_threads(n: int, fn: Callable[[int], T]) -> list[T]:
@@ -51,64 +33,49 @@ def run_in_threads(n: int, fn: Callable[[int], T]) -> list[T]:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=60)
     if errors:
         raise errors[0]
     return results  # type: ignore[return-value]
 
 
+def rows(store: Store, sql: str) -> list[tuple]:
+    with store._backend.transaction(write=False) as tx:
+        return [tuple(r) for r in tx.execute(sql).fetchall()]
+
+
 # -- opening, schema, errors ------------------------------------------------------------
 
 
-def test_file_store_creates_parent_dirs_and_uses_wal(db_path: Path) -> None:
-    Store(db_path).close()
-    assert db_path.exists()
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(len(MIGRATIONS),)]
-    conn.close()
+def test_new_database_is_migrated_to_the_latest_version(store: Store) -> None:
+    assert store.schema_version() == LATEST
+    assert rows(store, "SELECT version FROM schema_version") == [(LATEST,)]
 
 
-def test_reopen_does_not_rerun_migrations(db_path: Path) -> None:
-    Store(db_path).close()
-    Store(db_path).close()  # a second run of the migrations would fail on CREATE TABLE
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(len(MIGRATIONS),)]
-    conn.close()
+def test_reopen_does_not_rerun_migrations(store: Store, open_store: OpenStore) -> None:
+    open_store().close()  # a second run of the migrations would fail on CREATE TABLE
+    assert rows(store, "SELECT version FROM schema_version") == [(LATEST,)]
 
 
-def test_newer_schema_version_raises_store_error(db_path: Path) -> None:
-    Store(db_path).close()
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE schema_version SET version = 999")
-    conn.commit()
-    conn.close()
+def test_newer_schema_version_raises_store_error(store: Store, open_store: OpenStore) -> None:
+    with store._backend.transaction() as tx:
+        tx.execute("UPDATE schema_version SET version = 999")
     with pytest.raises(StoreError, match="upgrade errcode"):
-        Store(db_path)
+        open_store()
 
 
-def test_corrupt_file_raises_store_error(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
-    db_path.write_bytes(b"this is not sqlite \x00\xff\xfe" * 200)
-    with pytest.raises(StoreError) as info:
-        Store(db_path)
-    assert isinstance(info.value, ErrcodeError)
-    assert info.value.path == str(db_path)
-    assert str(db_path) in str(info.value)
+def test_migrate_false_leaves_an_empty_database_alone(open_store: OpenStore) -> None:
+    bare = open_store(migrate=False, create=True)
+    assert bare.schema_version() == 0
+    assert bare.migrate() == (0, LATEST)
+    assert bare.migrate() == (LATEST, LATEST)
 
 
-def test_unopenable_path_raises_store_error(tmp_path: Path) -> None:
-    (tmp_path / "a_directory").mkdir()
-    with pytest.raises(StoreError, match="a_directory"):
-        Store(tmp_path / "a_directory")
-
-
-def test_closed_store_raises_store_error(db_path: Path) -> None:
-    s = Store(db_path)
-    s.close()
-    s.close()  # idempotent
-    with pytest.raises(StoreError, match="closed"):
-        s.mark_event_seen("Ev1")
+def test_closed_store_raises_store_error(store: Store) -> None:
+    store.close()
+    store.close()  # idempotent
+    with pytest.raises(StoreError):
+        store.mark_event_seen("Ev1")
 
 
 def test_results_are_frozen(store: Store) -> None:
@@ -127,11 +94,10 @@ def test_event_seen_twice_is_not_new(store: Store) -> None:
     assert store.mark_event_seen("Ev0OTHER") is True
 
 
-def test_seen_events_survive_reopen(db_path: Path) -> None:
-    with Store(db_path) as s:
-        assert s.mark_event_seen("Ev0A1B2C3D")
-    with Store(db_path) as s:
-        assert s.mark_event_seen("Ev0A1B2C3D") is False
+def test_seen_events_survive_reopen(store: Store, open_store: OpenStore) -> None:
+    assert store.mark_event_seen("Ev0A1B2C3D")
+    store.close()
+    assert open_store().mark_event_seen("Ev0A1B2C3D") is False
 
 
 def test_seen_event_expires_after_ttl(store: Store) -> None:
@@ -140,14 +106,11 @@ def test_seen_event_expires_after_ttl(store: Store) -> None:
     assert store.mark_event_seen("Ev1", now=1060.0, ttl_s=60) is True
 
 
-def test_expired_events_are_pruned(db_path: Path) -> None:
-    with Store(db_path) as s:
-        for i in range(5):
-            s.mark_event_seen(f"Ev{i}", now=1000.0, ttl_s=10)
-        s.mark_event_seen("EvLate", now=2000.0, ttl_s=10)
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT id FROM seen_events").fetchall() == [("EvLate",)]
-    conn.close()
+def test_expired_events_are_pruned(store: Store) -> None:
+    for i in range(5):
+        store.mark_event_seen(f"Ev{i}", now=1000.0, ttl_s=10)
+    store.mark_event_seen("EvLate", now=2000.0, ttl_s=10)
+    assert rows(store, "SELECT id FROM seen_events") == [("EvLate",)]
 
 
 def test_concurrent_marks_one_winner(store: Store) -> None:
@@ -155,11 +118,12 @@ def test_concurrent_marks_one_winner(store: Store) -> None:
     assert results.count(True) == 1
 
 
-def test_concurrent_marks_across_two_stores_one_winner(db_path: Path) -> None:
-    with Store(db_path) as a, Store(db_path) as b:
-        results = run_in_threads(
-            20, lambda i: (a if i % 2 else b).mark_event_seen(f"Ev{i // 4}"))
-    # Five distinct ids, four attempts each, from two connections: one winner per id.
+def test_concurrent_marks_across_two_stores_one_winner(store: Store,
+                                                       open_store: OpenStore) -> None:
+    other = open_store()
+    results = run_in_threads(
+        20, lambda i: (store if i % 2 else other).mark_event_seen(f"Ev{i // 4}"))
+    # Five distinct ids, four attempts each, from two replicas: one winner per id.
     assert results.count(True) == 5
 
 
@@ -191,8 +155,10 @@ def test_claims_and_events_are_separate_namespaces(store: Store) -> None:
     assert store.claim("same-key")
 
 
-def test_concurrent_claims_one_winner(store: Store) -> None:
-    assert run_in_threads(20, lambda i: store.claim("escalate:x")).count(True) == 1
+def test_concurrent_claims_one_winner(store: Store, open_store: OpenStore) -> None:
+    other = open_store()
+    results = run_in_threads(20, lambda i: (store if i % 2 else other).claim("escalate:x"))
+    assert results.count(True) == 1
 
 
 # -- saved queries ----------------------------------------------------------------------
@@ -209,6 +175,12 @@ def test_saved_query_round_trips(store: Store) -> None:
         query_id, "MV-1042 vault sealed", "mazevault", "C0CHAN123", "U024BE7LH", 5000.0)
 
 
+def test_times_keep_sub_second_precision(store: Store) -> None:
+    query_id = store.save_query("x", now=1714478400.123456)
+    query = store.get_query(query_id, now=1714478401.0)
+    assert query is not None and query.created_at == 1714478400.123456
+
+
 def test_saved_query_ids_are_unique(store: Store) -> None:
     assert len({store.save_query("same text") for _ in range(100)}) == 100
 
@@ -217,15 +189,12 @@ def test_unknown_query_is_none(store: Store) -> None:
     assert store.get_query("q_doesnotexist") is None
 
 
-def test_old_queries_expire_and_are_pruned(db_path: Path) -> None:
-    with Store(db_path) as s:
-        old = s.save_query("old", now=0.0)
-        assert s.get_query(old, now=QUERY_TTL_S) is not None
-        assert s.get_query(old, now=QUERY_TTL_S + 1) is None
-        new = s.save_query("new", now=QUERY_TTL_S + 1)
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT id FROM queries").fetchall() == [(new,)]
-    conn.close()
+def test_old_queries_expire_and_are_pruned(store: Store) -> None:
+    old = store.save_query("old", now=0.0)
+    assert store.get_query(old, now=QUERY_TTL_S) is not None
+    assert store.get_query(old, now=QUERY_TTL_S + 1) is None
+    new = store.save_query("new", now=QUERY_TTL_S + 1)
+    assert rows(store, "SELECT id FROM queries") == [(new,)]
 
 
 # -- feedback ---------------------------------------------------------------------------
@@ -252,8 +221,9 @@ def test_feedback_summary_lists_most_not_helpful_first(store: Store) -> None:
     store.record_feedback("q_2", helpful=False, user="U1", catalog="scaivault", code="SV-9")
     store.record_feedback("q_3", helpful=False, user="U2", catalog="scaivault", code="SV-9")
     store.record_feedback("q_4", helpful=False, user="U1", catalog=None, code=None)
+    store.record_feedback("q_5", helpful=True, user="U1", catalog="aaa", code="A-1")
     assert [(r.catalog, r.code, r.not_helpful) for r in store.feedback_summary()] == [
-        ("scaivault", "SV-9", 2), (None, None, 1), ("mazevault", "MV-1", 0)]
+        ("scaivault", "SV-9", 2), (None, None, 1), ("aaa", "A-1", 0), ("mazevault", "MV-1", 0)]
 
 
 def test_anonymous_votes_on_one_query_share_a_slot(store: Store) -> None:
@@ -270,11 +240,19 @@ def test_unmatched_counts_similar_texts_together(store: Store) -> None:
     store.record_unmatched("error   at 12:02 for req_77aa00ff1", product="mazevault", now=20.0,
                            nearest="MV-1042")
     store.record_unmatched("something else entirely", product="mazevault", now=15.0)
+    store.record_unmatched("error at 12:03 for req_00aa00ff1", product="mazevault", now=5.0)
     top = store.top_unmatched()
     assert [(r.text, r.count) for r in top] == [
-        ("Error at 12:01 for req_8f3a2b91c", 2), ("something else entirely", 1)]
-    assert (top[0].first_seen, top[0].last_seen, top[0].nearest) == (10.0, 20.0, "MV-1042")
+        ("Error at 12:01 for req_8f3a2b91c", 3), ("something else entirely", 1)]
+    assert (top[0].first_seen, top[0].last_seen, top[0].nearest) == (5.0, 20.0, "MV-1042")
     assert top[0].product == "mazevault"
+
+
+def test_concurrent_unmatched_counts_every_query(store: Store, open_store: OpenStore) -> None:
+    other = open_store()
+    run_in_threads(12, lambda i: (store if i % 2 else other).record_unmatched("mystery 42"))
+    [row] = store.top_unmatched()
+    assert row.count == 12
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -346,7 +324,7 @@ def test_packet_versions_same_thread(store: Store) -> None:
     assert (v1.version, v2.version, v3.version) == (1, 2, 3)
     assert store.get_packet("ESC-0001") == v3
     assert store.get_packet("ESC-0001", version=1) == v1
-    assert store.get_packet("ESC-0001", version=2).markdown == "# v2"
+    assert store.get_packet("ESC-0001", version=2).markdown == "# v2"  # type: ignore[union-attr]
     assert store.get_packet("ESC-0001", version=4) is None
     assert store.get_packet("ESC-9999") is None
     assert store.packet_for_thread(THREAD) == v3
@@ -385,21 +363,39 @@ def test_concurrent_packet_saves_one_packet(store: Store) -> None:
     assert len(store.list_packets()) == 1
 
 
-def test_concurrent_packet_saves_across_two_stores_one_packet(db_path: Path) -> None:
-    with Store(db_path) as a, Store(db_path) as b:
-        records = run_in_threads(
-            20, lambda i: save(a if i % 2 else b, markdown=f"# edit {i % 3}"))
-        assert {r.id for r in records} == {"ESC-0001"}
-        versions = [r.version for r in records]
-        # Every distinct version number handed out is a real stored version.
-        for v in set(versions):
-            assert a.get_packet("ESC-0001", version=v) is not None
-        assert len(a.list_packets()) == 1
+def test_concurrent_packet_saves_across_two_stores_one_packet(store: Store,
+                                                              open_store: OpenStore) -> None:
+    other = open_store()
+    records = run_in_threads(20, lambda i: save(store if i % 2 else other,
+                                                markdown=f"# edit {i % 3}"))
+    assert {r.id for r in records} == {"ESC-0001"}
+    # Every distinct version number handed out is a real stored version.
+    for v in {r.version for r in records}:
+        assert store.get_packet("ESC-0001", version=v) is not None
+    assert len(store.list_packets()) == 1
 
 
-def test_packets_survive_reopen(db_path: Path) -> None:
-    with Store(db_path) as s:
-        save(s, markdown="# v1")
-    with Store(db_path) as s:
-        assert save(s, markdown="# v2").version == 2
-        assert save(s, thread="file:/tmp/x").id == "ESC-0002"
+def test_concurrent_new_packets_get_distinct_numbers(store: Store,
+                                                     open_store: OpenStore) -> None:
+    other = open_store()
+    records = run_in_threads(16, lambda i: save(store if i % 2 else other, thread=f"C0X:{i}.1"))
+    assert sorted(r.id for r in records) == [f"ESC-{n:04d}" for n in range(1, 17)]
+
+
+def test_packets_survive_reopen(store: Store, open_store: OpenStore) -> None:
+    save(store, markdown="# v1")
+    store.close()
+    again = open_store()
+    assert save(again, markdown="# v2").version == 2
+    assert save(again, thread="file:/tmp/x").id == "ESC-0002"
+
+
+# -- the health watch's memory ----------------------------------------------------------
+
+
+def test_health_statuses_are_remembered_per_target(store: Store) -> None:
+    assert store.health_statuses() == {}
+    store.record_health_status("prod", "healthy", now=1.0)
+    store.record_health_status("prod", "unhealthy", now=2.0)
+    store.record_health_status("staging", "degraded", now=2.0)
+    assert store.health_statuses() == {"prod": "unhealthy", "staging": "degraded"}

@@ -1,0 +1,353 @@
+"""errcode's persistence behind one interface, on SQLite (one replica) or PostgreSQL (several).
+
+What several replicas share is decided by the database, never by a read-then-write in
+Python: a Slack event or a claim is taken by one `INSERT ... ON CONFLICT` (first writer
+wins, expired rows are taken over in the same statement), packet numbers are handed out
+under a per-database lock, and a lease (`acquire_lease`) lets one replica at a time run a
+job: the TTL clean-up here, the health watch, later the pending work.
+
+The store keeps exactly the text it is given: callers redact (bot.redact) before
+storing. Every database failure surfaces as StoreError, with one log line naming what
+could not be read or recorded (ids, never pasted text).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+from bot.store import packets, schema
+from bot.store.backends import Tx, open_backend
+from bot.store.location import parse_location
+from bot.store.records import (
+    UNMATCHED_MAX_CHARS,
+    FeedbackRow,
+    PacketRecord,
+    PacketSummary,
+    SavedQuery,
+    StoreError,
+    UnmatchedRow,
+    unmatched_key,
+)
+
+__all__ = ["CLEANUP_EVERY_S", "CLEANUP_LEASE", "QUERY_TTL_S", "Store", "default_holder"]
+
+log = logging.getLogger("errcode.store")
+
+QUERY_TTL_S = 30 * 24 * 3600
+CLEANUP_EVERY_S = 60.0
+CLEANUP_LEASE = "store-cleanup"
+
+
+def default_holder() -> str:
+    """A lease holder name unique to this process: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Store:
+    """Shared state for every surface; safe to share between threads. A context manager.
+
+    `target` is a storage URL (sqlite:///PATH, postgresql://...) or a SQLite path. The
+    schema is migrated on open unless `migrate=False`; `create` (default: migrate) lets a
+    new SQLite file be made. `timeout_s` bounds the wait for a pooled connection.
+    """
+
+    def __init__(self, target: str | Path, *, migrate: bool = True,
+                 create: bool | None = None, pool_size: int = 10,
+                 timeout_s: float = 5.0) -> None:
+        self.location = parse_location(target)
+        self.path = self.location.shown  # safe to print: a path, or the URL masked
+        self.dialect = self.location.dialect
+        self.holder = default_holder()
+        self._cleanup_lock = threading.Lock()
+        self._last_cleanup = float("-inf")
+        create = migrate if create is None else create
+        self._backend = open_backend(self.location, create=create, pool_size=pool_size,
+                                     timeout_s=timeout_s)
+        if migrate:
+            try:
+                schema.migrate(self._backend)
+            except BaseException:
+                self.close()
+                raise
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r})"
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self, op: str, item: str = "", *, write: bool = True) -> Iterator[Tx]:
+        try:
+            with self._backend.transaction(write=write) as tx:
+                yield tx
+        except StoreError as err:
+            what = f" item={_kv(item)}" if item else ""
+            log.warning("event=store_failed op=%s%s store=%s error=%s", op, what,
+                        _kv(self.path), _kv(err.detail))
+            raise
+
+    def schema_version(self) -> int:
+        """The database's schema version (schema.LATEST once migrated)."""
+        with self._tx("schema_version", write=False) as tx:
+            return schema.read_version(self._backend, tx)
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date; (before, after). Safe from several processes."""
+        return schema.migrate(self._backend)
+
+    # -- seen events and claims: first writer wins, entries expire ---------------------
+
+    def _first_within_ttl(self, table: str, column: str, key: str, now: float | None,
+                          ttl_s: float) -> bool:
+        if not key:
+            raise ValueError(f"{table}: key must be a non-empty string")
+        if ttl_s <= 0:
+            raise ValueError(f"{table}: ttl_s must be positive, got {ttl_s}")
+        now = time.time() if now is None else now
+        with self._tx(f"record_{table}", key) as tx:
+            cur = tx.execute(
+                f"INSERT INTO {table} ({column}, expires_at) VALUES (?, ?)"
+                f" ON CONFLICT ({column}) DO UPDATE SET expires_at = excluded.expires_at"
+                f" WHERE {table}.expires_at <= ?", (key, now + ttl_s, now))
+            first = cur.rowcount == 1
+        self._maybe_clean_up(now)
+        return first
+
+    def mark_event_seen(self, event_id: str, *, now: float | None = None,
+                        ttl_s: float = 3600) -> bool:
+        """Record a Slack event id; True only the first time within ttl_s (dedupes retries)."""
+        return self._first_within_ttl("seen_events", "id", event_id, now, ttl_s)
+
+    def claim(self, key: str, *, ttl_s: float = 30, now: float | None = None) -> bool:
+        """Take a short-lived claim (e.g. one escalate click); True if nobody holds it."""
+        return self._first_within_ttl("claims", "key", key, now, ttl_s)
+
+    def release(self, key: str) -> None:
+        """Give a claim back (see `release_lease` for leases)."""
+        with self._tx("release_claim", key) as tx:
+            tx.execute("DELETE FROM claims WHERE key = ?", (key,))
+
+    # -- leases: one holder at a time, taken over once expired --------------------------
+
+    def acquire_lease(self, name: str, holder: str, ttl_s: float, *,
+                      now: float | None = None) -> bool:
+        """Take `name` for ttl_s if it is free or expired, or extend it if `holder` has it."""
+        if not name or not holder or ttl_s <= 0:
+            raise ValueError("acquire_lease: name, holder and a positive ttl_s are needed")
+        now = time.time() if now is None else now
+        with self._tx("acquire_lease", name) as tx:
+            return tx.execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                " expires_at = excluded.expires_at"
+                " WHERE leases.expires_at <= ? OR leases.holder = excluded.holder",
+                (name, holder, now + ttl_s, now)).rowcount == 1
+
+    def renew_lease(self, name: str, holder: str, ttl_s: float, *,
+                    now: float | None = None) -> bool:
+        """Extend a lease `holder` still holds; False when it expired or changed hands."""
+        now = time.time() if now is None else now
+        with self._tx("renew_lease", name) as tx:
+            return tx.execute(
+                "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?"
+                " AND expires_at > ?", (now + ttl_s, name, holder, now)).rowcount == 1
+
+    def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up (only its holder can), so another replica need not wait."""
+        with self._tx("release_lease", name) as tx:
+            return tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?",
+                              (name, holder)).rowcount == 1
+
+    def lease_holder(self, name: str, *, now: float | None = None) -> str | None:
+        """Who holds `name` now, or None when it is free."""
+        now = time.time() if now is None else now
+        with self._tx("lease_holder", name, write=False) as tx:
+            row = tx.execute("SELECT holder FROM leases WHERE name = ? AND expires_at > ?",
+                             (name, now)).fetchone()
+        return row[0] if row else None
+
+    # -- TTL clean-up, by one replica at a time -------------------------------------
+
+    def _maybe_clean_up(self, now: float) -> None:
+        """At most once a minute per process, and only under the clean-up lease, so
+        replicas do not all delete the same rows at once."""
+        if abs(now - self._last_cleanup) < CLEANUP_EVERY_S:
+            return
+        if not self._cleanup_lock.acquire(blocking=False):
+            return
+        try:
+            self._last_cleanup = now
+            if self.acquire_lease(CLEANUP_LEASE, self.holder, CLEANUP_EVERY_S, now=now):
+                self.purge_expired(now=now)
+        except StoreError:
+            pass  # logged by _tx; the caller's own write went through
+        finally:
+            self._cleanup_lock.release()
+
+    def purge_expired(self, *, now: float | None = None) -> int:
+        """Delete expired events, claims and leases and queries past 30 days; rows deleted."""
+        now = time.time() if now is None else now
+        deleted = 0
+        with self._tx("purge_expired") as tx:
+            for sql, cutoff in (("DELETE FROM seen_events WHERE expires_at <= ?", now),
+                                ("DELETE FROM claims WHERE expires_at <= ?", now),
+                                ("DELETE FROM leases WHERE expires_at <= ?", now),
+                                ("DELETE FROM queries WHERE created_at < ?", now - QUERY_TTL_S)):
+                deleted += max(tx.execute(sql, (cutoff,)).rowcount, 0)
+        if deleted:
+            log.debug("event=store_purged rows=%d", deleted)
+        return deleted
+
+    # -- saved queries ------------------------------------------------------------------
+
+    def save_query(self, text: str, *, product: str | None = None, channel: str | None = None,
+                   user: str | None = None, now: float | None = None) -> str:
+        """Keep a query for later buttons; returns an opaque id short enough for a button value."""
+        now = time.time() if now is None else now
+        query_id = "q_" + secrets.token_urlsafe(9)
+        with self._tx("save_query", f"query in {channel or '-'} by {user or '-'}") as tx:
+            tx.execute('INSERT INTO queries (id, text, product, channel, "user", created_at)'
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       (query_id, text, product, channel, user, now))
+        self._maybe_clean_up(now)
+        return query_id
+
+    def get_query(self, query_id: str, *, now: float | None = None) -> SavedQuery | None:
+        """The saved query, or None when unknown or older than 30 days."""
+        now = time.time() if now is None else now
+        with self._tx("get_query", query_id, write=False) as tx:
+            row = tx.execute('SELECT id, text, product, channel, "user", created_at'
+                             " FROM queries WHERE id = ? AND created_at >= ?",
+                             (query_id, now - QUERY_TTL_S)).fetchone()
+        return SavedQuery(*row) if row else None
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def record_feedback(self, query_id: str, *, helpful: bool, user: str | None,
+                        catalog: str | None, code: str | None,
+                        now: float | None = None) -> None:
+        """One vote per (query_id, user): a later vote replaces the earlier one."""
+        now = time.time() if now is None else now
+        with self._tx("record_feedback", f"vote on {query_id}") as tx:
+            tx.execute(
+                'INSERT INTO feedback (query_id, voter, "user", helpful, catalog, code,'
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ' ON CONFLICT (query_id, voter) DO UPDATE SET "user" = excluded."user",'
+                " helpful = excluded.helpful, catalog = excluded.catalog,"
+                " code = excluded.code, created_at = excluded.created_at",
+                (query_id, user or "", user, int(helpful), catalog, code, now))
+
+    def feedback_summary(self) -> list[FeedbackRow]:
+        """Votes per (catalog, code), most not-helpful first."""
+        with self._tx("feedback_summary", write=False) as tx:
+            rows = tx.execute(
+                "SELECT catalog, code, SUM(helpful), SUM(1 - helpful) FROM feedback"
+                " GROUP BY catalog, code ORDER BY SUM(1 - helpful) DESC, SUM(helpful) ASC,"
+                " catalog NULLS FIRST, code NULLS FIRST").fetchall()
+        return [FeedbackRow(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+
+    # -- unmatched queries --------------------------------------------------------------
+
+    def record_unmatched(self, text: str, *, product: str | None = None,
+                         nearest: str | None = None, now: float | None = None) -> None:
+        """Count a query nothing matched confidently, grouped by unmatched_key(text)."""
+        key = unmatched_key(text)
+        if not key:
+            return
+        now = time.time() if now is None else now
+        example = text.strip()[:UNMATCHED_MAX_CHARS]
+        with self._tx("record_unmatched", f"unmatched query for {product or '-'}") as tx:
+            tx.execute(
+                "INSERT INTO unmatched (product, key, example, count, first_seen, last_seen,"
+                " nearest) VALUES (?, ?, ?, 1, ?, ?, ?)"
+                " ON CONFLICT (product, key) DO UPDATE SET count = unmatched.count + 1,"
+                " last_seen = CASE WHEN excluded.last_seen > unmatched.last_seen"
+                " THEN excluded.last_seen ELSE unmatched.last_seen END,"
+                " first_seen = CASE WHEN excluded.first_seen < unmatched.first_seen"
+                " THEN excluded.first_seen ELSE unmatched.first_seen END,"
+                " nearest = COALESCE(excluded.nearest, unmatched.nearest)",
+                (product or "", key, example, now, now, nearest))
+
+    def top_unmatched(self, limit: int = 20, *, product: str | None = None) -> list[UnmatchedRow]:
+        """Most frequent unmatched queries first (optionally for one product)."""
+        sql = "SELECT example, count, first_seen, last_seen, nearest, product FROM unmatched"
+        params: tuple[object, ...] = ()
+        if product is not None:
+            sql, params = sql + " WHERE product = ?", (product,)
+        sql += " ORDER BY count DESC, last_seen DESC LIMIT ?"
+        with self._tx("top_unmatched", write=False) as tx:
+            rows = tx.execute(sql, (*params, limit)).fetchall()
+        return [UnmatchedRow(text=row[0], count=row[1], first_seen=row[2], last_seen=row[3],
+                             nearest=row[4], product=row[5] or None) for row in rows]
+
+    # -- the health watch's last statuses, shared so a new holder goes on from them -----
+
+    def health_statuses(self) -> dict[str, str]:
+        """Target name -> the status last announced."""
+        with self._tx("health_statuses", write=False) as tx:
+            rows = tx.execute("SELECT target, status FROM health_status").fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def record_health_status(self, target: str, status: str, *,
+                             now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        with self._tx("record_health_status", target) as tx:
+            tx.execute("INSERT INTO health_status (target, status, changed_at) VALUES (?, ?, ?)"
+                       " ON CONFLICT (target) DO UPDATE SET status = excluded.status,"
+                       " changed_at = excluded.changed_at", (target, status, now))
+
+    # -- escalation packets (SQL in bot.store.packets) ---------------------------------
+
+    def save_packet(self, thread_key: str, *, product: str | None, author: str | None,
+                    title: str, markdown: str, data_json: str,
+                    now: float | None = None) -> PacketRecord:
+        """Save a packet for a thread: first save makes ESC-NNNN v1, later saves add versions.
+
+        Content identical to the latest version (a double click) returns that version.
+        Saves are serialised per database, so numbers never collide across replicas.
+        """
+        if not thread_key:
+            raise ValueError("save_packet: thread_key must be a non-empty string")
+        now = time.time() if now is None else now
+        with self._tx("save_packet", f"packet for {thread_key}") as tx:
+            return packets.save_packet(self._backend, tx, thread_key, product=product,
+                                       author=author, title=title, markdown=markdown,
+                                       data_json=data_json, now=now)
+
+    def get_packet(self, packet_id: str, version: int | None = None) -> PacketRecord | None:
+        """A packet's given version, or its latest when version is None."""
+        with self._tx("get_packet", packet_id, write=False) as tx:
+            return packets.packet(tx, packet_id, version)
+
+    def packet_for_thread(self, thread_key: str) -> PacketRecord | None:
+        """The latest version of the thread's packet, if it has one."""
+        with self._tx("packet_for_thread", thread_key, write=False) as tx:
+            return packets.packet_for_thread(tx, thread_key)
+
+    def list_packets(self, limit: int = 50) -> list[PacketSummary]:
+        """Packets, most recently updated first."""
+        with self._tx("list_packets", write=False) as tx:
+            return packets.list_packets(tx, limit)
+
+
+def _kv(value: object) -> str:
+    text = str(value)
+    return '"' + text.replace('"', "'") + '"' if (not text or any(c in text for c in ' "=')) \
+        else text
