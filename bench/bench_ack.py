@@ -5,6 +5,10 @@ Slack stand-in (in this process) takes its Web API calls and response_url posts.
 request is timed from send to HTTP response (Slack's 3 s deadline is on that response).
 The pastes mix a code, a curl transcript, a symptom and a 20 kB log.
 Target: p99 under 100 ms on our 2-core machine.
+
+This Python client tops out near 700 requests/s, below what the server takes, so it never
+sees overload or the answers falling behind: bench_answers (wrk, against a minimal bolt
+app in the same run) does.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from bot.slack.workers import BUSY
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.escalation_thread import CURL_RATE_LIMITED, LOG_SNIPPET
 from tests.fakes.slack_api import BOT_TOKEN, LocalSlackAPI
@@ -50,13 +55,14 @@ def main() -> None:
             _wait_until_up(url)
             started = time.perf_counter()
             results, wall = _load(url + "/slack/events", api)
-            answered = len(api.wait_for("response_url", WARMUP + REQUESTS, timeout=120))
+            busy = sum(1 for r in results if r[2])
+            answered = len(api.wait_for("response_url", WARMUP + REQUESTS - busy, timeout=120))
             drained = time.perf_counter() - started
         finally:
             server.terminate()
             server.wait(10)
     ms = sorted(r[0] for r in results)
-    bad = sum(1 for _, status in results if status != 200)
+    bad = sum(1 for _, status, _ in results if status != 200)
 
     def pct(p: float) -> float:
         return ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))]
@@ -64,17 +70,17 @@ def main() -> None:
     verdict = "OK" if pct(99) < TARGET_P99_MS and not bad else "MISSED"
     print(f"signed slash commands: {REQUESTS} ({IN_FLIGHT} in flight, after {WARMUP} warm-up), "
           f"{REQUESTS / wall:.0f} req/s, non-200: {bad}")
-    print(f"answers posted:        {answered} of {WARMUP + REQUESTS}, the last {drained:.2f} s "
-          "after the burst began (answers queue behind the acks, by design)")
+    print(f"answers posted:        {answered} of {WARMUP + REQUESTS} ({busy} told busy in the "
+          f"ack), the last {drained:.2f} s after the burst began")
     print(f"ack latency ms:        p50 {pct(50):.1f}  p95 {pct(95):.1f}  p99 {pct(99):.1f}  "
           f"max {ms[-1]:.1f}  (mean {statistics.fmean(ms):.1f})")
     print(f"target:                p99 < {TARGET_P99_MS:.0f} ms: {verdict}")
 
 
-def _load(url: str, api: LocalSlackAPI) -> tuple[list[tuple[float, int]], float]:
+def _load(url: str, api: LocalSlackAPI) -> tuple[list[tuple[float, int, bool]], float]:
     local = threading.local()
 
-    def send(i: int) -> tuple[float, int]:
+    def send(i: int) -> tuple[float, int, bool]:
         client = getattr(local, "client", None)
         if client is None:
             client = local.client = httpx.Client(timeout=10)
@@ -82,8 +88,8 @@ def _load(url: str, api: LocalSlackAPI) -> tuple[list[tuple[float, int]], float]
                                      response_url=api.response_url(f"b{i}"))
         headers = payloads.signed_headers(SECRET, req)
         t0 = time.perf_counter()
-        status = client.post(url, content=req.body.encode(), headers=headers).status_code
-        return (time.perf_counter() - t0) * 1000, status
+        resp = client.post(url, content=req.body.encode(), headers=headers)
+        return (time.perf_counter() - t0) * 1000, resp.status_code, BUSY in resp.text
 
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
         list(pool.map(send, range(WARMUP)))

@@ -8,6 +8,7 @@ it and the manifest asks for no scope the code does not use.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,8 +23,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.core import Core
 from bot.slack import ids
-from bot.slack.listeners import buttons, escalation, mention, shortcuts, slash_command
-from bot.slack.middleware import Runtime, on_error, once_per_event, with_runtime
+from bot.slack.connections import PooledWebClient, SlackConnections
+from bot.slack.listeners import buttons, escalation, events, mention, shortcuts, slash_command
+from bot.slack.middleware import Shared, WithRuntime, on_error
 from bot.slack.workers import Workers
 
 # Each registered feature and the bot scopes it needs, so manifest.yml asks for no more.
@@ -31,8 +33,9 @@ SCOPES = {
     ("commands", ids.COMMAND): {"commands", "chat:write"},
     ("message_shortcuts", ids.SHORTCUT_TRIAGE): {"commands", "chat:write"},
     ("message_shortcuts", ids.SHORTCUT_ESCALATE): {"commands"},
-    ("bot_events", "app_mention"): {"app_mentions:read", "chat:write"},
-    ("bot_events", "message.im"): {"im:history", "chat:write"},
+    # Files shared with a mention or a DM are read (text files and snippets).
+    ("bot_events", "app_mention"): {"app_mentions:read", "chat:write", "files:read"},
+    ("bot_events", "message.im"): {"im:history", "chat:write", "files:read"},
     # Escalation reads whole threads (replies) and their text files, uploads the packet.
     ("features", "escalation"): {"channels:history", "groups:history", "im:history",
                                  "mpim:history", "files:read", "files:write", "chat:write"},
@@ -41,13 +44,16 @@ SCOPES = {
 _REGISTRY: weakref.WeakKeyDictionary[App, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
 
-def build_app(core: Core, client: WebClient | None = None) -> App:
+def build_app(core: Core, workers: Workers | None = None) -> App:
     """The real bolt app, for HTTP mode and Socket Mode alike."""
     if core.store is None:
         raise ValueError("the Slack app needs a Store (seen events, queries, feedback)")
     slack = core.settings.slack
+    workers = workers or Workers(slack.listener_threads)
+    connections = SlackConnections()
+    client = web_client(slack.bot_token, slack.api_url, connections, workers)
     app = App(
-        client=client or web_client(slack.bot_token, slack.api_url),
+        client=client,
         signing_secret=slack.signing_secret or "",
         token_verification_enabled=False,  # startup must not depend on Slack answering
         request_verification_enabled=True,
@@ -55,9 +61,11 @@ def build_app(core: Core, client: WebClient | None = None) -> App:
         # HTTP answer leaves as soon as they return: no executor hop, no polling for ack().
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        # Not an event_callback, so no listener can take it; answered before authorization
+        # (it needs none), right after the signature check.
+        before_authorize=events.AppRateLimited(),
     )
-    app.middleware(with_runtime(Runtime(core, Workers(slack.listener_threads))))
-    app.middleware(once_per_event)
+    app.middleware(WithRuntime(Shared(core, workers, connections, client)))
     app.error(on_error)
     _register_listeners(_Recorder(app))
     return app
@@ -81,16 +89,23 @@ def _register_listeners(on: _Recorder) -> None:
     on.action(ids.ACTION_AS_IS, escalation.on_prompt_button)
     on.action(ids.ACTION_EMAIL, escalation.on_email_link)
     on.view(ids.VIEW_ESCALATE, escalation.on_form_submitted)
+    on.app.event(re.compile(".*"))(events.on_other_event)  # last: any other event gets a 200
 
 
-def web_client(token: str | None, api_url: str | None) -> WebClient:
-    """A WebClient that waits out Slack's 429s (Retry-After) and retries dropped connections."""
+def web_client(token: str | None, api_url: str | None,
+               connections: SlackConnections | None = None,
+               workers: Workers | None = None) -> WebClient:
+    """A WebClient that waits out Slack's 429s (Retry-After) and retries dropped connections;
+    over `connections` (kept alive, shared) when given, posting from `workers`' deliveries."""
     kwargs: dict[str, Any] = {"token": token, "timeout": 15, "retry_handlers": [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
     ]}
     if api_url:
         kwargs["base_url"] = api_url
+    if connections is not None:
+        return PooledWebClient(connections=connections,
+                               deliveries=workers.deliveries if workers else None, **kwargs)
     return WebClient(**kwargs)
 
 

@@ -1,22 +1,28 @@
 """Sending replies to Slack, and saying clearly when building or sending one fails.
 
-A refused post (not in the channel, archived, rate limited) becomes a private hint
-the person can act on; an unexpected failure becomes a message with a reference
-that is also in the log.
+Posts go over the shared kept-alive connections (`bot.slack.connections`) and, when the
+app has a delivery pool, leave the CPU worker at once (`bot.slack.workers.Deliveries`):
+`respond()` and `post()` return before Slack has answered. A refused post (not in the
+channel, archived, rate limited) becomes a private hint the person can act on; an
+unexpected failure becomes a message with a reference that is also in the log.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookResponse
 
 from bot.answers import plain_word
 from bot.slack.blocks import Reply, text_reply
+from bot.slack.connections import PooledWebClient, SlackConnections
+from bot.slack.workers import Deliveries
 
 log = logging.getLogger("errcode.slack")
 
@@ -38,9 +44,38 @@ def api_error_hint(error: str) -> str:
                              "was logged.")
 
 
+class Delivery:
+    """A post on its way to Slack. Truthy once Slack took it; reading that waits for it
+    (only the Share button does: it removes the private answer after a public one)."""
+
+    def __init__(self, outcome: Future[bool]) -> None:
+        self.outcome = outcome
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self.outcome.result(timeout=60))
+        except Exception:
+            return False
+
+
 def post(client: WebClient, respond: Respond | None, channel: str | None, reply: Reply, *,
-         thread_ts: str | None = None, user: str | None = None) -> bool:
-    """Post a reply; on a Slack API error tell the user privately what to do, and log it."""
+         thread_ts: str | None = None, user: str | None = None) -> Delivery:
+    """Post a reply; on a Slack API error tell the user privately what to do, and log it.
+    Sent from the delivery pool when `client` has one, so the caller does not wait."""
+
+    def deliver() -> bool:
+        return _post_now(client, respond, channel, reply, thread_ts=thread_ts, user=user)
+
+    deliveries = getattr(client, "deliveries", None)
+    if isinstance(deliveries, Deliveries):
+        return Delivery(deliveries.send(deliver))
+    done: Future[bool] = Future()
+    done.set_result(deliver())
+    return Delivery(done)
+
+
+def _post_now(client: WebClient, respond: Respond | None, channel: str | None, reply: Reply,
+              *, thread_ts: str | None, user: str | None) -> bool:
     try:
         client.chat_postMessage(channel=channel or "", text=reply.text, blocks=reply.blocks,
                                 thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
@@ -70,3 +105,50 @@ def safe(build: Callable[[], Reply]) -> Reply:
         log.exception("event=reply_failed ref=%s", ref)
         return text_reply(f":warning: Something went wrong on our side (ref `{ref}`). The error "
                           "was logged; please try again or use `errcode lookup`.")
+
+
+class PooledRespond(Respond):
+    """bolt's `respond()` for one response_url, over the shared connections. With a
+    delivery pool it returns at once (a Future of the WebhookResponse); one reply's posts
+    still reach Slack in the order they were made."""
+
+    def __init__(self, response_url: str | None, connections: SlackConnections,
+                 deliveries: Deliveries | None = None) -> None:
+        super().__init__(response_url=response_url)
+        self._connections = connections
+        self._deliveries = deliveries
+        self._last: Future | None = None
+
+    def __call__(self, text: str | dict = "", blocks: Sequence[dict] | None = None,
+                 attachments: Sequence[dict] | None = None, response_type: str | None = None,
+                 replace_original: bool | None = None, delete_original: bool | None = None,
+                 unfurl_links: bool | None = None, unfurl_media: bool | None = None,
+                 thread_ts: str | None = None, metadata: dict | None = None
+                 ) -> WebhookResponse | Future[WebhookResponse]:  # type: ignore[override]
+        url = self.response_url
+        if url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        message = dict(text) if isinstance(text, dict) else {
+            "text": text, "blocks": list(blocks) if blocks else None,
+            "attachments": list(attachments) if attachments else None,
+            "response_type": response_type, "replace_original": replace_original,
+            "delete_original": delete_original, "unfurl_links": unfurl_links,
+            "unfurl_media": unfurl_media, "thread_ts": thread_ts, "metadata": metadata}
+        message = {k: v for k, v in message.items() if v is not None}
+
+        def deliver() -> WebhookResponse:
+            resp = self._connections.post_json(url, message)
+            if resp.status >= 300:
+                log.warning("event=respond_failed status=%s", resp.status)
+            return WebhookResponse(url=url, status_code=resp.status,
+                                   body=resp.body.decode("utf-8", "replace"),
+                                   headers=dict(resp.headers.items()))
+
+        if self._deliveries is None:
+            return deliver()
+        self._last = self._deliveries.send(deliver, after=self._last)
+        return self._last
+
+
+__all__ = ["Delivery", "PooledRespond", "PooledWebClient", "SlackConnections", "api_error_hint",
+           "post", "safe"]

@@ -10,30 +10,31 @@ Web API methods the bot calls are implemented (slack_api_methods.py); any other 
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
 import time
-import traceback
-import uuid
 from collections import deque
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes.slack_api_methods import LocalWorkspace, UploadedFile, json_param
+from tests.fakes.slack_http import (
+    QuietServer,
+    Reply,
+    Request,
+    handler_for,
+    multipart_fields,
+    parse_params,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from slack_sdk import WebClient
 
-__all__ = ["BOT_TOKEN", "LocalSlackAPI", "RecordedCall", "UploadedFile"]
+__all__ = ["APP_TOKEN", "BOT_TOKEN", "LocalSlackAPI", "RecordedCall", "UploadedFile"]
 
 BOT_TOKEN = "xoxb-local-token"
+APP_TOKEN = "xapp-1-A0APP-1-local"  # the one app-level token apps.connections.open accepts
 BOT_SCOPES = ("app_mentions:read,channels:history,chat:write,commands,files:read,files:write,"
               "groups:history,im:history,mpim:history")
 SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
@@ -48,6 +49,7 @@ class RecordedCall:
     headers: dict[str, str]
     body: bytes
     at: float
+    peer: str = ""  # the client's host:port: one per connection, so reuse shows
 
     def param_json(self, name: str, default: Any = None) -> Any:
         """A parameter with JSON-string values (form-encoded blocks, files, view) decoded."""
@@ -60,35 +62,6 @@ class _Fault:
     retry_after: int | None  # None: an ok:false answer; a number: HTTP 429
 
 
-def parse_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
-    """Merge query string, form, multipart and JSON bodies the way Slack reads arguments."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype == "application/json" and body:
-        decoded = json.loads(body)
-        if isinstance(decoded, dict):
-            params.update(decoded)
-    elif ctype == "application/x-www-form-urlencoded" and body:
-        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    elif ctype == "multipart/form-data":
-        params.update(_multipart_fields(content_type, body))
-    return params
-
-
-def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
-    """Form fields of a multipart body: text fields as str, file fields as bytes."""
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
-        if name:
-            fields[str(name)] = payload if part.get_filename() else payload.decode("utf-8")
-    return fields
-
-
 class LocalSlackAPI:
     """Slack's Web API, file hosting and response_url endpoints, on an ephemeral local port."""
 
@@ -97,7 +70,8 @@ class LocalSlackAPI:
         self._address = (host, port)
         # Slack's round trip on response_url posts (bench/bench_answers.py: 0 and 100 ms).
         self.response_delay_s = response_delay_s
-        self._server: ThreadingHTTPServer | None = None
+        self._holds: dict[str, threading.Event] = {}
+        self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[RecordedCall] = []
         self._arrived = threading.Condition()
@@ -113,7 +87,8 @@ class LocalSlackAPI:
         """Bind and serve in a daemon thread; idempotent."""
         if self._server is not None:
             return self
-        server = _QuietServer(self._address, _handler_for(self))
+        server = QuietServer(self._address, handler_for(self._handle, self.errors,
+                                                         "LocalSlackAPI", BOT_SCOPES))
         server.daemon_threads = True
         self._server = server
         self.workspace.root_url = self.url
@@ -124,6 +99,7 @@ class LocalSlackAPI:
 
     def stop(self) -> None:
         """Stop serving and release the port; idempotent."""
+        self.release()
         server, self._server = self._server, None
         if server is None:
             return
@@ -158,6 +134,16 @@ class LocalSlackAPI:
 
         return WebClient(token=token, base_url=self.base_url, **kwargs)
 
+    def hold(self, name: str) -> None:
+        """Posts to response_url `name` get no answer until `release()`: Slack being slow."""
+        self._holds[name] = threading.Event()
+
+    def release(self, name: str | None = None) -> None:
+        """Answer the held posts to `name` (all held names when None)."""
+        for held_name, event in list(self._holds.items()):
+            if name in (None, held_name):
+                event.set()
+
     def response_url(self, name: str = "r1") -> str:
         """A response_url whose POSTs are recorded as method "response_url" with params["_name"]."""
         return f"{self.url}response/{name}"
@@ -171,6 +157,10 @@ class LocalSlackAPI:
     def add_file(self, file_id: str, name: str, content: bytes, filetype: str = "text") -> None:
         """Register a file to be downloaded from its url_private (see `file_url`)."""
         self.workspace.add_file(file_id, name, content, filetype)
+
+    def file_object(self, file_id: str) -> dict[str, Any]:
+        """A registered file as Slack puts it in events and files.info (url_private here)."""
+        return self.workspace.file_object(self.workspace.files[file_id])
 
     def file_url(self, file_id: str) -> str:
         """Where a registered or uploaded file is served (its `url_private_download`)."""
@@ -243,157 +233,84 @@ class LocalSlackAPI:
 
     # ------------------------------------------------------------------ request handling
 
-    def _handle(self, req: _Request) -> _Reply:
+    def _handle(self, req: Request) -> Reply:
         """Route one request; every request is recorded before it is answered."""
         kind, _, rest = req.path.lstrip("/").partition("/")
         if kind == "api" and rest:
             return self._api_call(rest, req)
         if kind == "response" and rest:
             params = parse_params(req.query, req.content_type, req.body)
-            if self.response_delay_s:
-                time.sleep(self.response_delay_s)
             return self._endpoint("response_url", {**params, "_name": rest}, req,
-                                  lambda: _Reply.json({"ok": True}))
+                                  lambda: self._answer_response_url(rest))
         if kind == "upload" and rest and req.verb == "POST":
             return self._endpoint("upload", {"file_id": rest}, req, lambda: self._upload(rest, req))
         if kind == "files" and rest and req.verb == "GET":
             file_id = rest.split("/")[0]
             return self._endpoint("download", {"file_id": file_id}, req,
                                   lambda: self._download(file_id, req))
-        return _Reply(404, "text/plain", b"not found")
+        return Reply(404, "text/plain", b"not found")
 
-    def _endpoint(self, method: str, params: dict[str, Any], req: _Request,
-                  answer: Any) -> _Reply:
-        self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
+    def _endpoint(self, method: str, params: dict[str, Any], req: Request,
+                  answer: Any) -> Reply:
+        self._record(RecordedCall(method, params, req.headers, req.body, time.time(), req.peer))
         fault = self._take_fault(method)
         if fault is not None:
             status = 429 if fault.retry_after is not None else 404
-            return _Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
+            return Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
         return answer()
 
-    def _api_call(self, method: str, req: _Request) -> _Reply:
+    def _api_call(self, method: str, req: Request) -> Reply:
         try:
             params = parse_params(req.query, req.content_type, req.body)
         except (ValueError, UnicodeDecodeError):
             params = {}
-            self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
-            return _Reply.json({"ok": False, "error": "invalid_json"})
-        self._record(RecordedCall(method, params, req.headers, req.body, time.time()))
+            self._record(RecordedCall(method, params, req.headers, req.body, time.time(), req.peer))
+            return Reply.json({"ok": False, "error": "invalid_json"})
+        self._record(RecordedCall(method, params, req.headers, req.body, time.time(), req.peer))
         handler = self.workspace.methods.get(method)
         if handler is None:
-            return _Reply.json({"ok": False, "error": "unknown_method"})
+            return Reply.json({"ok": False, "error": "unknown_method"})
         token = _bearer(req.headers) or params.get("token")
         if not token:
-            return _Reply.json({"ok": False, "error": "not_authed"})
-        if not str(token).startswith("xox"):
-            return _Reply.json({"ok": False, "error": "invalid_auth"})
+            return Reply.json({"ok": False, "error": "not_authed"})
+        app_level = method.startswith("apps.connections.")  # only app-level tokens, xapp-
+        if (token != APP_TOKEN) if app_level else not str(token).startswith("xox"):
+            return Reply.json({"ok": False, "error": "invalid_auth"})
         fault = self._take_fault(method)
         if fault is not None:
             status = 429 if fault.retry_after is not None else 200
-            return _Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
-        return _Reply.json(handler(params))
+            return Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
+        return Reply.json(handler(params))
 
-    def _upload(self, file_id: str, req: _Request) -> _Reply:
+    def _answer_response_url(self, name: str) -> Reply:
+        """Slack's round trip, after the post was recorded (`at` is when it reached Slack)."""
+        if self.response_delay_s:
+            time.sleep(self.response_delay_s)
+        held = self._holds.get(name)
+        if held is not None:
+            held.wait(30)
+        return Reply.json({"ok": True})
+
+    def _upload(self, file_id: str, req: Request) -> Reply:
         content = req.body
         if req.content_type.lower().startswith("multipart/form-data"):
-            files = [v for v in _multipart_fields(req.content_type, req.body).values()
+            files = [v for v in multipart_fields(req.content_type, req.body).values()
                      if isinstance(v, bytes)]
             content = files[0] if files else b""
         if not self.workspace.receive_upload(file_id, content):
-            return _Reply(404, "text/plain", b"upload URL not found")
-        return _Reply(200, "text/plain; charset=utf-8", f"OK - {len(content)}".encode())
+            return Reply(404, "text/plain", b"upload URL not found")
+        return Reply(200, "text/plain; charset=utf-8", f"OK - {len(content)}".encode())
 
-    def _download(self, file_id: str, req: _Request) -> _Reply:
+    def _download(self, file_id: str, req: Request) -> Reply:
         hosted = self.workspace.files.get(file_id)
         if hosted is None:
-            return _Reply(404, "text/plain", b"file not found")
+            return Reply(404, "text/plain", b"file not found")
         if not (_bearer(req.headers) or "").startswith("xox"):
             # Slack serves its sign-in page, not an error, to unauthenticated url_private fetches.
-            return _Reply(200, "text/html; charset=utf-8", SIGN_IN_PAGE)
-        return _Reply(200, hosted.mimetype, hosted.content)
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up mid-answer (a stopped bot) is no error worth a traceback."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+            return Reply(200, "text/html; charset=utf-8", SIGN_IN_PAGE)
+        return Reply(200, hosted.mimetype, hosted.content)
 
 
 def _bearer(headers: dict[str, str]) -> str | None:
     value = headers.get("authorization", "")
     return value[7:].strip() if value[:7].lower() == "bearer " else None
-
-
-@dataclass(frozen=True)
-class _Request:
-    verb: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    content_type: str
-    body: bytes
-    retry_after: int | None = None
-
-    @classmethod
-    def json(cls, data: dict[str, Any], status: int = 200,
-             retry_after: int | None = None) -> _Reply:
-        body = json.dumps(data).encode()
-        return cls(status, "application/json; charset=utf-8", body, retry_after)
-
-
-def _handler_for(api: LocalSlackAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "LocalSlackAPI"
-        protocol_version = "HTTP/1.1"  # keep-alive, as Slack's servers do: pooled clients reuse
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def _serve(self, verb: str) -> None:
-            parts = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            request = _Request(verb, parts.path, parts.query, headers, self._read_body(headers))
-            try:
-                reply = api._handle(request)
-            except Exception:
-                api.errors.append(traceback.format_exc())
-                reply = _Reply.json({"ok": False, "error": "internal_error"}, 500)
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.send_header("x-slack-req-id", uuid.uuid4().hex)
-            self.send_header("x-oauth-scopes", BOT_SCOPES)
-            if reply.retry_after is not None:
-                self.send_header("Retry-After", str(reply.retry_after))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def _read_body(self, headers: dict[str, str]) -> bytes:
-            if headers.get("transfer-encoding", "").lower() == "chunked":
-                chunks = []
-                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-                self.rfile.readline()
-                return b"".join(chunks)
-            return self.rfile.read(int(headers.get("content-length") or 0))
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: tests read recorded calls, not an access log."""
-
-    return Handler

@@ -3,8 +3,8 @@
 Kept apart from the HTTP plumbing in slack_api.py so each Web API method reads as one small
 function returning the JSON Slack would return (field names from Slack's method docs).
 Only the methods errcode calls are here: auth.test (bolt, once), chat.postMessage,
-chat.postEphemeral, chat.getPermalink, conversations.replies, views.open, views.update
-and the two steps of files_upload_v2.
+chat.postEphemeral, chat.getPermalink, conversations.replies, views.open, views.update,
+files.info and the two steps of files_upload_v2 (apps.connections.open: slack_socket.py).
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ class LocalWorkspace:
             "conversations.replies": self.conversations_replies,
             "views.open": lambda p: self._view(p, require_trigger=True),
             "views.update": lambda p: self._view(p, require_trigger=False),
+            "files.info": self.files_info,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
         }
@@ -284,6 +285,13 @@ class LocalWorkspace:
             "permalink": f"{WORKSPACE_URL}files/{BOT_USER_ID}/{f.file_id}/{f.name}",
             "comments_count": 0, "shares": {}, "channels": [], "groups": [], "ims": [],
         }
+
+    def files_info(self, p: Params) -> Answer:
+        hosted = self.files.get(str(p.get("file") or ""))
+        if hosted is None:
+            return _error("file_not_found")
+        return {"ok": True, "file": self.file_object(hosted), "comments": [],
+                "response_metadata": {"next_cursor": ""}}
 
     def files_get_upload_url_external(self, p: Params) -> Answer:
         if not p.get("filename"):

@@ -24,6 +24,7 @@ from bot.config import Settings, SlackSettings
 from bot.core import Core
 from bot.slack.app import build_app
 from bot.slack.http import make_server
+from bot.slack.workers import Workers
 from bot.store import Store
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.slack_api import BOT_TOKEN, LocalSlackAPI
@@ -36,9 +37,12 @@ class BotServer:
     """errcode serving Slack over real HTTP, with everything it sends recorded."""
 
     def __init__(self, tmp: Path, *, health: Any = None, escalation_channel: str | None = None,
-                 env: dict[str, str] | None = None, **settings: Any) -> None:
+                 env: dict[str, str] | None = None, workers: dict[str, Any] | None = None,
+                 **settings: Any) -> None:
         self.tmp = tmp
         self.api = LocalSlackAPI()
+        self._workers_kw = workers or {}  # Workers(...) sizes: answer_queue, cpu_slots...
+        self.workers: Workers | None = None
         self._health = health
         self._env = env or {}
         self._settings = dict(settings, escalation_channel=escalation_channel)
@@ -61,7 +65,8 @@ class BotServer:
             **self._settings)
         self.store = Store(settings.storage_path)
         self.core = Core.load(settings, _CATALOG, self.store, env=self._env)
-        app = build_app(self.core)
+        self.workers = Workers(settings.slack.listener_threads, **self._workers_kw)
+        app = build_app(self.core, self.workers)
         self._server = make_server(app, host="127.0.0.1", port=0, threads=8)
         self._thread = threading.Thread(target=self._run, args=(self._server,), daemon=True)
         self._thread.start()
@@ -76,6 +81,9 @@ class BotServer:
             self._server.close()
             self._thread and self._thread.join(5)
             self._server = None
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -86,6 +94,7 @@ class BotServer:
         self._start_app()
 
     def stop(self) -> None:
+        self.api.release()  # answers held at Slack finish before the app goes
         self._stop_app()
         self.api.stop()
 

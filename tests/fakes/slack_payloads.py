@@ -251,6 +251,30 @@ def bot_message_event(
     return event
 
 
+def with_files(event: dict[str, Any], files: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same message with files shared on it. A `message` becomes subtype `file_share`
+    (and, as Slack sends it, loses `team`); an `app_mention` keeps its type, gains `files`."""
+    shared = {**event, "files": files, "upload": False, "display_as_bot": False}
+    if event.get("type") == "message":
+        shared["subtype"] = "file_share"
+        shared.pop("team", None)
+    return shared
+
+
+def file_by_id(file_id: str) -> dict[str, Any]:
+    """A file as some events carry it: the id only, to be looked up with files.info."""
+    return {"id": file_id, "mode": "file_access", "file_access": "check_file_info",
+            "created": int(time.time()), "timestamp": int(time.time()), "user": USER_ID}
+
+
+def app_rate_limited(minute_rate_limited: int | None = None) -> SlackRequest:
+    """Slack's notice that it drops this app's events for a minute (not an event_callback)."""
+    minute = minute_rate_limited if minute_rate_limited is not None else int(time.time()) // 60 * 60
+    body = {"token": VERIFICATION_TOKEN, "type": "app_rate_limited", "team_id": TEAM_ID,
+            "minute_rate_limited": minute, "api_app_id": APP_ID}
+    return SlackRequest(json.dumps(body), JSON)
+
+
 def url_verification(challenge: str) -> SlackRequest:
     """The handshake Slack sends when the Events API request URL is saved."""
     body = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
