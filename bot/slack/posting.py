@@ -17,6 +17,8 @@ from concurrent.futures import Future
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
 from slack_sdk.webhook import WebhookResponse
 
 from bot.answers import plain_word
@@ -119,12 +121,15 @@ class PooledRespond(Respond):
         self._deliveries = deliveries
         self._last: Future | None = None
 
-    def __call__(self, text: str | dict = "", blocks: Sequence[dict] | None = None,
-                 attachments: Sequence[dict] | None = None, response_type: str | None = None,
+    # Returns a Future when deliveries are pooled: callers that must know the outcome wait.
+    def __call__(  # type: ignore[override]
+                 self, text: str | dict = "", blocks: Sequence[dict | Block] | None = None,
+                 attachments: Sequence[dict | Attachment] | None = None,
+                 response_type: str | None = None,
                  replace_original: bool | None = None, delete_original: bool | None = None,
                  unfurl_links: bool | None = None, unfurl_media: bool | None = None,
                  thread_ts: str | None = None, metadata: dict | None = None
-                 ) -> WebhookResponse | Future[WebhookResponse]:  # type: ignore[override]
+                 ) -> WebhookResponse | Future[WebhookResponse]:
         url = self.response_url
         if url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
