@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.redact import Redactor
-
 __all__ = ["LOG_FORMATS", "QUIET_LOGGERS", "RedactingFilter", "configure_logging"]
 
 LOG_FORMATS = ("text", "json")
@@ -40,6 +38,8 @@ class RedactingFilter(logging.Filter):
         self._patterns = tuple(extra_patterns)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from bot.redact import Redactor  # loaded with the first record: CLI start stays quick
+
         redactor = Redactor(self._patterns)
         try:
             message = record.getMessage()
@@ -77,11 +77,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text", *, stream: TextIO | None = None,
-                      extra_patterns: Sequence[str] = ()) -> logging.Handler:
+                      extra_patterns: Sequence[str] = (),
+                      text_format: str = TEXT_FORMAT) -> logging.Handler:
     """Route every logger to one redacting handler on `stream` (stderr); returns it."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(RedactingFilter(extra_patterns))
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(text_format))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

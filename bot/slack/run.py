@@ -11,7 +11,6 @@ import gc
 import logging
 import os
 import signal
-import sys
 
 from slack_sdk.errors import SlackApiError
 
@@ -19,12 +18,14 @@ from bot.catalog.model import Catalog
 from bot.config import Settings
 from bot.core import Core
 from bot.errors import ConfigError
+from bot.health.watch import HealthWatch
+from bot.logs import LOG_FORMATS, configure_logging
 from bot.slack.app import build_app, web_client
+from bot.slack.blocks import escape
 from bot.slack.workers import ANSWER_QUEUE, Workers
-from bot.store import Store
+from bot.store import open_store
 
 log = logging.getLogger("errcode.serve")
-LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
 
 def check_slack_settings(settings: Settings, http: bool) -> None:
@@ -51,18 +52,19 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
           port: int | None = None) -> int:
     """Run the bot until stopped: HTTP mode when asked (or without an app token), else
     Socket Mode. Settings are checked first, so a bad token stops it with its name."""
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT, stream=sys.stderr,
-                        force=True)
+    configure_logging(settings.log_level, _log_format(),
+                      extra_patterns=settings.redact_patterns)
     http = http or not settings.slack.app_token
     check_slack_settings(settings, http)
     for problem in catalog.problems:
         log.error("event=catalog_file_skipped problem=%r", str(problem))
     core = Core.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
-    store = core.store = Store(settings.storage_path)
+    store = core.store = open_store(settings)
     workers = Workers(settings.slack.listener_threads,
                       answer_queue=_env_int("ERRCODE_ANSWER_QUEUE", ANSWER_QUEUE))
     app = build_app(core, workers)
+    watch = _start_health_watch(core, settings)
     # The catalog, its index and the app live as long as the process: kept out of the
     # collector's full passes, which then take ~1 ms under load instead of ~40 ms.
     gc.freeze()
@@ -79,6 +81,7 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         except (KeyboardInterrupt, OSError):
             pass
         finally:
+            _stop(watch)
             workers.close()
             store.close()
         return 0
@@ -93,9 +96,36 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         pass
     finally:
         socket_mode.close()
+        _stop(watch)
         workers.close()
         store.close()
     return 0
+
+
+def _log_format() -> str:
+    fmt = os.environ.get("ERRCODE_LOG_FORMAT", "text").strip().lower() or "text"
+    if fmt not in LOG_FORMATS:
+        raise ConfigError("ERRCODE_LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}, "
+                          f"not {fmt!r}")
+    return fmt
+
+
+def _start_health_watch(core: Core, settings: Settings) -> HealthWatch | None:
+    """The scheduled health watch, when configured: it posts status changes to its channel
+    (only the replica holding the watch lease runs the checks)."""
+    if core.health.watch is None:
+        return None
+    client = web_client(settings.slack.bot_token, settings.slack.api_url)
+
+    def post(channel: str, text: str) -> None:
+        client.chat_postMessage(channel=channel, text=escape(text))
+
+    return HealthWatch(core, post).start()
+
+
+def _stop(watch: HealthWatch | None) -> None:
+    if watch is not None:
+        watch.stop()
 
 
 def _env_int(name: str, default: int) -> int:
