@@ -24,6 +24,7 @@ from bot.catalog.render import catalog_text
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.errors import ConfigError, ErrcodeError
+from bot.logs import configure_logging
 from bot.triage.engine import TriageEngine, TriageHints
 from bot.triage.render import triage_text
 
@@ -102,8 +103,8 @@ def cmd_redact(ctx: Context) -> int:
         if source == "-":
             data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
         else:
-            with Path(source).expanduser().open("rb") as f:
-                data = f.read(MAX_STDIN_BYTES + 1)
+            with Path(source).expanduser().open("rb") as stream:
+                data = stream.read(MAX_STDIN_BYTES + 1)
     except OSError as err:
         print(f"errcode: cannot read {name}: {err.strerror or err}", file=sys.stderr)
         return 2
@@ -129,10 +130,12 @@ def cmd_redact(ctx: Context) -> int:
         sys.stdout.buffer.write(result.text.encode("utf-8", "surrogateescape"))
         sys.stdout.buffer.flush()
     if not ctx.args.json:
+        secrets, places = sum(result.kinds.values()), result.count
         kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(result.kinds.items()))
-        print(f"errcode: {name}: " + (f"{sum(result.kinds.values())} secrets redacted in "
-                                      f"{result.count} places ({kinds})" if result.count
-                                      else "nothing to redact"), file=sys.stderr)
+        print(f"errcode: {name}: " + (
+            f"{secrets} secret{'s' * (secrets != 1)} redacted in {places} "
+            f"place{'s' * (places != 1)} ({kinds})" if places else "nothing to redact"),
+            file=sys.stderr)
     return 1 if ctx.args.check and result.count else 0
 
 
@@ -539,8 +542,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # The CLI prints its answers; logs are for the server, so only errors show here.
-    logging.basicConfig(level=os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper(),
-                        format="%(levelname)s %(name)s %(message)s")
+    level = os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper()
+    configure_logging(level if level in logging.getLevelNamesMapping() else "ERROR",
+                      text_format="%(levelname)s %(name)s %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

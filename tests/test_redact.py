@@ -338,6 +338,26 @@ def test_one_megabyte_adversarial_input_is_linear(name: str):
     assert time.perf_counter() - start < 5  # a guard against blowup, not a benchmark
 
 
+# Keys glued in one run share their values' end, and a Secret document holds many `data:`:
+# each took quadratic time (100 kB of `key=` took 70 s, 400 kB of `data:` lines 23 s).
+GLUED = {
+    "keys": "key=" * 50_000,
+    "weak_keys_then_path": ("key=" * 1_500 + "/a.pdf ") * 30,
+    "vendor_keys": "api_key=x" * 22_000,
+    "flags": "--key=x" * 28_000,
+    "pwd_paths": "pwd=/" * 40_000,
+    "secret_data_lines": "data:\n" * 33_000 + "kind: Secret",
+    "secret_json_data": '"data": {' * 22_000 + " kind: secret",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GLUED))
+def test_glued_keys_and_secret_documents_are_linear(name: str):
+    start = time.perf_counter()
+    redact(GLUED[name])
+    assert time.perf_counter() - start < 5  # a guard against blowup; ~0.1-0.6 s measured
+
+
 def test_long_secret_is_redacted_whole():
     assert redact("password=" + "y7" * 20_000).text == "password=[REDACTED:password#1]"
 
@@ -575,3 +595,59 @@ def test_property_redaction_is_idempotent(text: str):
     count = r.count
     assert r.redact(once) == once
     assert r.count == count
+
+
+# ------------------------------------------------------------------- findings ----
+def _rebuilt(text: str, findings) -> str:
+    """`text` with each finding's span replaced by its placeholder."""
+    out, pos = [], 0
+    for f in findings:
+        assert f.start >= pos, "findings overlap or are out of order"
+        out += [text[pos:f.start], f.placeholder]
+        pos = f.end
+    return "".join(out) + text[pos:]
+
+
+def test_findings_say_kind_line_column_placeholder_and_never_the_value():
+    text = "a\npassword=hunter2 x\n  token: \"abc123XYZ\"\n password=hunter2"
+    result = redact(text, findings=True)
+    assert [(f.kind, f.line, f.column, f.placeholder) for f in result.findings] == [
+        ("password", 2, 10, "[REDACTED:password#1]"), ("token", 3, 11, "[REDACTED:token#1]"),
+        ("password", 4, 11, "[REDACTED:password#1]")]
+    assert [text[f.start:f.end] for f in result.findings] == ["hunter2", "abc123XYZ", "hunter2"]
+    assert "hunter2" not in repr(result.findings)
+    assert (result.count, result.kinds) == (3, {"password": 1, "token": 1})
+    assert redact(text).findings is None  # only collected when asked for
+
+
+def test_findings_of_later_passes_point_into_the_text_given():
+    # the second pass redacts `0'`, uncovered by the first (see the idempotence example)
+    text = "xx\nSECRET:\"0'[REDACTED:_#0]AUTHORIZATION:0\""
+    result = redact(text, findings=True)
+    assert result.count == len(result.findings) == 2
+    assert _rebuilt(text, result.findings) == result.text
+
+
+def test_redactor_result_counts_this_call_and_numbers_across_calls():
+    r = Redactor()
+    r.redact("password=hunter2")
+    second = r.result("token=abc123XYZ password=hunter2")
+    assert second.text == "token=[REDACTED:token#1] password=[REDACTED:password#1]"
+    assert (second.count, second.kinds) == (2, {"token": 1, "password": 1})
+    assert (r.count, r.kinds) == (3, {"password": 1, "token": 1})
+
+
+@PROPS
+@given(st.lists(st.one_of(NOISE, st.sampled_from(
+    ["password=", "token: ", "Authorization: Bearer ", "Cookie: ", '"secret": "', "://u:", "@",
+     "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----", "eyJ", ".", "\n\n", '"', "'",
+     "[REDACTED:token#1]", "--password ", "\\\"", "hunter2", "xoxb-1234567890-AbCdEfGh"])),
+    max_size=12).map("".join))
+@example("SECRET:\"0'[REDACTED:_#0]AUTHORIZATION:0\"")
+def test_property_findings_rebuild_the_redacted_text(text: str):
+    result = redact(text, findings=True)
+    assert result.findings is not None and len(result.findings) == result.count
+    assert _rebuilt(text, result.findings) == result.text
+    for f in result.findings:
+        assert f.line == text.count("\n", 0, f.start) + 1
+        assert f.column == f.start - (text.rfind("\n", 0, f.start) + 1) + 1

@@ -104,3 +104,18 @@ def test_one_megabyte_of_all_formats_and_clean_pastes():
     for clean in CORPUS.clean:
         assert clean in out
     assert len({m[0] for m in PLACEHOLDER_RE.finditer(out)}) == sum(r.kinds.values())
+
+
+@pytest.mark.parametrize("fmt", CORPUS.formats, ids=lambda f: f.id)
+def test_findings_locate_every_redaction_of_a_format(fmt: Format):
+    """What `errcode redact --json` reports: each replacement, at its place in the paste."""
+    s = _samples(fmt)[0]
+    paste = CORPUS.contexts[-1].text.replace("{paste}", s.text)
+    result = redact(paste, findings=True)
+    assert result.findings and len(result.findings) == result.count
+    out, pos = [], 0
+    for f in result.findings:
+        assert f.start >= pos and f.line == paste.count("\n", 0, f.start) + 1
+        out += [paste[pos:f.start], f.placeholder]
+        pos = f.end
+    assert "".join(out) + paste[pos:] == result.text

@@ -1,0 +1,213 @@
+"""Numbering and replacing: the `Redactor`, its results and the one-shot helpers.
+
+One `Redactor` gives the same secret the same placeholder across all its calls, so a
+whole escalation packet reads consistently; placeholders already in a text keep their
+numbers (new ones count on from them), so redacting twice changes nothing. Where a
+replacement may change what another scanner sees (the placeholder is glued to a word,
+or the span held a quote, bracket or line end), the pass runs again, at most 3 more
+times, until nothing changes: `redact(redact(x)) == redact(x)`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.redact.spans import changes_context, find_hits, merge, outside_marks
+from bot.text import one_line
+
+__all__ = ["PLACEHOLDER_RE", "Finding", "RedactionResult", "Redactor", "redact",
+           "redact_for_log"]
+
+PLACEHOLDER_RE = re.compile(r"\[REDACTED:(?P<kind>[a-z_]{1,32})#(?P<n>[0-9]{1,9})\]")
+_MORE_PASSES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One secret replaced: where it sat in the text given and what replaced it, never
+    the secret itself, so a finding can be printed, logged or stored."""
+
+    kind: str
+    placeholder: str
+    start: int  # character offsets in the text given
+    end: int
+    line: int  # 1-based line and column of `start`
+    column: int
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    text: str
+    count: int  # occurrences replaced
+    kinds: dict[str, int] = field(default_factory=dict, hash=False)  # distinct secrets per kind
+    # Each occurrence replaced, in text order, when asked for (`Redactor.result`,
+    # `redact(..., findings=True)`); None when not collected (they cost time on spam).
+    findings: tuple[Finding, ...] | None = field(default=None, compare=False)
+
+
+# A replacement made by one pass: (start, end) in the pass's input, the placeholder.
+_Replacement = tuple[int, int, str]
+
+
+@dataclass
+class Redactor:
+    """Stateful: the same secret always maps to the same placeholder."""
+
+    extra_patterns: Sequence[str | re.Pattern[str]] = ()
+    _patterns: tuple[re.Pattern[str], ...] = field(default=(), init=False, repr=False)
+    _names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _kinds: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _last: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _count: int = field(default=0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
+
+    def __post_init__(self) -> None:
+        self._patterns = tuple(p if isinstance(p, re.Pattern) else re.compile(p)
+                               for p in self.extra_patterns)
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret replaced by its placeholder."""
+        return self._redact(text, None)
+
+    def result(self, text: str) -> RedactionResult:
+        """`redact(text)` with what this call replaced: how many occurrences, how many
+        distinct secrets per kind, and each occurrence as a `Finding` (no values)."""
+        passes: list[list[_Replacement]] = []
+        out = self._redact(text, passes)
+        findings = _findings(text, passes)
+        kinds: dict[str, int] = {}
+        for placeholder in {f.placeholder: f.kind for f in findings}.values():
+            kinds[placeholder] = kinds.get(placeholder, 0) + 1
+        return RedactionResult(out, len(findings), kinds, findings)
+
+    def _redact(self, text: str, passes: list[list[_Replacement]] | None) -> str:
+        out, again = self._pass(text, passes)
+        for _ in range(_MORE_PASSES):
+            # A placeholder can change what is around it (a `]` glued to a word, a quote or
+            # a line end it took): then go again until nothing changes, so that redacting
+            # the result changes nothing.
+            if not again:
+                break
+            out, again = self._pass(out, passes)
+        return out
+
+    def _pass(self, text: str, passes: list[list[_Replacement]] | None) -> tuple[str, bool]:
+        if not text:
+            return text, False
+        hits = find_hits(text, self._patterns)
+        marks = [m.span() for m in PLACEHOLDER_RE.finditer(text)] if "[REDACTED:" in text else []
+        out: list[str] = []
+        replaced: list[_Replacement] = []
+        pos = 0
+        with self._lock:
+            for start, end in marks:  # numbers already in the text are taken: no reuse
+                mark = PLACEHOLDER_RE.match(text, start, end)
+                if mark:
+                    kind, n = mark["kind"], int(mark["n"])
+                    self._last[kind] = max(self._last.get(kind, 0), n)
+            merged = merge(outside_marks(text, hits, marks)) if hits else []
+            if not merged:
+                return text, False
+            again = bool(marks)
+            for h in merged:
+                out.append(text[pos:h.start])
+                name = self._placeholder(h.kind, h.value)
+                out.append(name)
+                if passes is not None:
+                    replaced.append((h.start, h.end, name))
+                pos = h.end
+                self._count += 1
+                again = again or changes_context(text, h)
+        out.append(text[pos:])
+        if passes is not None:
+            passes.append(replaced)
+        return "".join(out), again
+
+    def _placeholder(self, kind: str, value: str) -> str:
+        name = self._names.get(value)
+        if name is None:
+            self._kinds[kind] = self._kinds.get(kind, 0) + 1
+            self._last[kind] = n = self._last.get(kind, 0) + 1
+            name = self._names[value] = f"[REDACTED:{kind}#{n}]"
+        return name
+
+    @property
+    def count(self) -> int:
+        """Occurrences replaced so far."""
+        return self._count
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """Distinct secrets seen so far, per kind."""
+        return dict(self._kinds)
+
+
+def _findings(text: str, passes: list[list[_Replacement]]) -> tuple[Finding, ...]:
+    """The replacements of every pass, as spans of the original `text`. A later pass reads
+    the earlier one's output; between two placeholders that output is the input as it was,
+    so each span maps back exactly."""
+    shifted = [_output_starts(replaced) for replaced in passes]
+    spans: list[tuple[int, int, str]] = []
+    for i, replaced in enumerate(passes):
+        for start, end, name in replaced:
+            for j in range(i - 1, -1, -1):
+                start = _back(passes[j], shifted[j], start, True)
+                end = _back(passes[j], shifted[j], end, False)
+            spans.append((start, end, name))
+    if len(passes) > 1:
+        spans.sort()
+    newlines = [m.start() for m in re.finditer("\n", text)] if spans else []
+    out = []
+    line, line_start = 0, 0
+    for start, end, name in spans:
+        if line < len(newlines) and newlines[line] < start:
+            line = bisect_left(newlines, start, line)
+            line_start = newlines[line - 1] + 1
+        kind = name[len("[REDACTED:"):name.rindex("#")]
+        out.append(Finding(kind, name, start, end, line + 1, start - line_start + 1))
+    return tuple(out)
+
+
+def _output_starts(replaced: list[_Replacement]) -> list[int]:
+    """Where each replacement's placeholder starts in the output of its pass."""
+    starts, shift = [], 0
+    for start, end, name in replaced:
+        starts.append(start + shift)
+        shift += len(name) - (end - start)
+    return starts
+
+
+def _back(replaced: list[_Replacement], starts: list[int], pos: int, is_start: bool) -> int:
+    """`pos` in the output of the pass that made `replaced`, as a position in its input
+    (an end that meets a placeholder's start maps to the start of what it replaced)."""
+    i = (bisect_right(starts, pos) if is_start else bisect_left(starts, pos)) - 1
+    if i < 0:
+        return pos
+    start, end, name = replaced[i]
+    end_out = starts[i] + len(name)
+    if pos >= end_out:
+        return end + (pos - end_out)
+    return start if is_start else end
+
+
+def redact(text: str, extra_patterns: Sequence[str | re.Pattern[str]] = (), *,
+           findings: bool = False) -> RedactionResult:
+    """One-shot redaction with a fresh `Redactor`; with `findings`, what it replaced where."""
+    redactor = Redactor(extra_patterns)
+    if findings:
+        return redactor.result(text)
+    out = redactor.redact(text)
+    return RedactionResult(out, redactor.count, redactor.kinds)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def redact_for_log(text: str, limit: int = 200) -> str:
+    """Redacted, on one line, at most `limit` characters (cut with "…"): for log lines."""
+    return one_line(_CONTROL.sub(" ", redact(text).text), limit)
