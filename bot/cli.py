@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -529,13 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("shell", parents=[common],
                        help="the console: ask and press buttons as in Slack, in your terminal")
     p.set_defaults(func=cmd_shell)
-    for register in EXTENSIONS:
-        register(sub, common)
     return parser
 
-
-# Later surfaces (serve, health, escalate, report) register their subcommands here.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
