@@ -1,0 +1,166 @@
+"""The `errcode` argument parser and `main`: exit 0 done (lookup: a documented error
+was found), 1 nothing found / unhealthy, 2 bad usage, configuration or catalog."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli.commands import (
+    cmd_catalog_check,
+    cmd_catalog_list,
+    cmd_catalog_schema,
+    cmd_config_check,
+    cmd_health,
+    cmd_lookup,
+    cmd_probe,
+    cmd_redact,
+    cmd_report_feedback,
+    cmd_report_unmatched,
+    cmd_serve,
+    cmd_shell,
+)
+from bot.cli.context import Context
+from bot.cli.db import cmd_db_check, cmd_db_upgrade
+from bot.cli.escalate import cmd_escalate, cmd_escalations_list, cmd_escalations_show
+from bot.errors import ErrcodeError
+from bot.logs import configure_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="errcode",
+                                     description="Support triage for pasted errors.")
+    parser.add_argument("--version", action="version", version=f"errcode {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="errcode.yml to read (default: $ERRCODE_CONFIG or ./errcode.yml)")
+    common.add_argument("--catalog", metavar="DIR", help="catalog directory to use")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("lookup", parents=[common], help="triage pasted text or a code")
+    p.add_argument("text", nargs="*", help="the paste; '-' or nothing reads stdin")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--product", help="assume this product when the paste does not say")
+    p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("redact", help="replace the secrets in a log or paste before sharing it",
+                       description="Print FILE (or stdin) with every secret replaced by a "
+                       "placeholder such as [REDACTED:password#1]. Exit 0; with --check, 1 when "
+                       "something was redacted (for pre-commit and CI); 2 when FILE cannot be "
+                       "read or is over 8 MB.")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE",
+                   help="the text to clean; '-' or nothing reads stdin")
+    p.add_argument("--json", action="store_true",
+                   help="what was found (kind, line, column, placeholder; never the value) "
+                   "and the redacted text")
+    p.add_argument("--check", action="store_true", help="list where secrets are instead of "
+                   "printing the text; exit 1 when there are any")
+    p.add_argument("--config", metavar="PATH", help="errcode.yml whose redact_patterns to add "
+                   "(default: $ERRCODE_CONFIG or ./errcode.yml)")
+    p.set_defaults(func=cmd_redact)
+
+    cat = sub.add_parser("catalog", help="list or check the catalog, or print its schema")
+    cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    p = cat_sub.add_parser("list", parents=[common], help="list codes")
+    p.add_argument("product", nargs="?")
+    p.set_defaults(func=cmd_catalog_list)
+    p = cat_sub.add_parser("check", parents=[common], help="validate a catalog directory")
+    p.add_argument("dir", nargs="?")
+    p.set_defaults(func=cmd_catalog_check)
+    p = cat_sub.add_parser("schema", help="print the JSON Schema of a catalog file "
+                           "(shipped as catalog/catalog.schema.json)")
+    p.set_defaults(func=cmd_catalog_schema)
+
+    cfg = sub.add_parser("config", help="check errcode.yml and the environment")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    p = cfg_sub.add_parser("check", parents=[common], help="validate settings")
+    p.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("health", parents=[common], help="check the configured deployments")
+    p.add_argument("target", nargs="*", help="target names (default: all)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_health)
+
+    p = sub.add_parser("serve", parents=[common], help="run the Slack bot (Socket Mode "
+                       "when SLACK_APP_TOKEN is set, else HTTP)")
+    p.add_argument("--http", action="store_true", help="HTTP mode on /slack/events")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("escalate", parents=[common],
+                       help="build a support-escalation packet from a saved thread or log")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE",
+                   help="Slack thread JSON, or any text/log file ('-' for stdin)")
+    p.add_argument("--answer", action="append", metavar="KEY=VALUE",
+                   help="a checklist answer, e.g. version=3.4.1 (repeatable)")
+    p.add_argument("--no-health", action="store_true", help="do not run health checks")
+    p.add_argument("--json", action="store_true", help="the packet as JSON")
+    p.set_defaults(func=cmd_escalate)
+
+    esc = sub.add_parser("escalations", help="stored escalation packets")
+    esc_sub = esc.add_subparsers(dest="escalations_command", metavar="ACTION", required=True)
+    p = esc_sub.add_parser("list", parents=[common], help="newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_escalations_list)
+    p = esc_sub.add_parser("show", parents=[common], help="one packet (latest version)")
+    p.add_argument("id")
+    p.add_argument("--version", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_escalations_show)
+
+    db = sub.add_parser("db", help="the state store: schema version and migrations "
+                        "(storage_url / ERRCODE_STORAGE_URL)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = db_sub.add_parser("check", parents=[common], help="exit 0 when the schema is the "
+                          "latest, 1 when behind, 2 when the database is unreachable")
+    p.set_defaults(func=cmd_db_check)
+    p = db_sub.add_parser("upgrade", parents=[common],
+                          help="migrate to the latest schema (safe beside running replicas)")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("probe", help="liveness probe of a running `serve --http`")
+    p.add_argument("--port", type=int, help="default $PORT or 3000")
+    p.set_defaults(func=cmd_probe)
+
+    rep = sub.add_parser("report", help="what users asked that the catalog lacks")
+    rep_sub = rep.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    p = rep_sub.add_parser("unmatched", parents=[common],
+                           help="most frequent pastes with no confident match (redacted)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report_unmatched)
+    p = rep_sub.add_parser("feedback", parents=[common], help="helpful / not helpful votes")
+    p.set_defaults(func=cmd_report_feedback)
+
+    p = sub.add_parser("shell", parents=[common],
+                       help="the console: ask and press buttons as in Slack, in your terminal")
+    p.set_defaults(func=cmd_shell)
+    return parser
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # The CLI prints its answers; logs are for the server, so only errors show here.
+    level = os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper()
+    configure_logging(level if level in logging.getLevelNamesMapping() else "ERROR",
+                      text_format="%(levelname)s %(name)s %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(Context(args))
+    except ErrcodeError as err:
+        print(f"errcode: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
