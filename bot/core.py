@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Core:
+    """Settings, catalog, store and health targets, validated together; the engine and
+    host hints built from them once."""
+
     settings: Settings
     catalog: Catalog
     store: Store | None = None
