@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.escalation.draft import Draft, plural
 from bot.health.checks import HealthReport
 from bot.health.targets import UnknownTargetError
-from bot.redact import redact
+from bot.redact import Redactor, redact
 from bot.store import Store
 from bot.text import TRUNCATED, shorten
 from bot.triage.engine import Triage
@@ -147,6 +147,8 @@ def triage_answer(core: Core, asked: Asked, *, show_others: bool = False,
     result = core.engine.triage(asked.text, core.hints(asked.channel))
     if query_id is None:
         query_id = remember(core, asked, result)
+    # The one way out for what the answer quotes: posted, shared or shown, never a secret.
+    result = result.redacted(Redactor(core.settings.redact_patterns).redact)
     log_triage(asked, result, query_id)
     # Escalation works on a thread, so only answers posted in one offer it.
     offers = offers_for(result, query_id, share=asked.ephemeral, escalate=not asked.ephemeral,

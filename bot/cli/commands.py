@@ -12,6 +12,7 @@ from bot.catalog.load import check_catalog, load_catalog
 from bot.catalog.render import catalog_text
 from bot.cli.context import MAX_STDIN_BYTES, Context, read_text
 from bot.errors import ErrcodeError
+from bot.redact import Redactor
 from bot.triage.render import triage_text
 
 
@@ -29,6 +30,7 @@ def cmd_lookup(ctx: Context) -> int:
     if product:
         product = ctx.catalog.find_product(product).catalog  # type: ignore[union-attr]
     result = ctx.engine.triage(text, ctx.hints(product))
+    result = result.redacted(Redactor(ctx.settings.redact_patterns).redact)
     if ctx.args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -39,8 +41,6 @@ def cmd_lookup(ctx: Context) -> int:
 def cmd_redact(ctx: Context) -> int:
     """The text with its secrets replaced (bytes around them kept as they were); --json
     lists what was found, never a value; --check exits 1 when something was redacted."""
-    from bot.redact import Redactor
-
     source = ctx.args.file
     name = "stdin" if source == "-" else source
     try:

@@ -5,6 +5,7 @@ text ──> extract ──> Evidence ──> match ──> [Match] ──> advi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -65,6 +66,20 @@ class Triage:
     def others(self) -> tuple[Finding, ...]:
         """Candidates worth a look, not certain enough to be answers."""
         return tuple(f for f in self.findings if not f.confident)
+
+    def redacted(self, redact: Callable[[str], str]) -> Triage:
+        """This answer with every text it quotes from the paste passed through `redact`:
+        what is shown or posted never repeats a secret the paste carried."""
+        def mention(m: CodeMention | None) -> CodeMention | None:
+            if m is None:
+                return None
+            return replace(m, message=redact(m.message) if m.message else m.message,
+                           fields=tuple(redact(f) for f in m.fields),
+                           details=redact(m.details) if m.details else m.details)
+
+        return replace(self, query=redact(self.query), findings=tuple(
+            replace(f, evidence=tuple(redact(e) for e in f.evidence), mention=mention(f.mention))
+            for f in self.findings))
 
     def to_dict(self) -> dict[str, object]:
         """The `errcode lookup --json` shape (keys may be added, never renamed)."""
