@@ -19,7 +19,7 @@ from bot.core import Core
 from bot.escalation.draft import Draft, plural
 from bot.health.checks import HealthReport
 from bot.health.targets import UnknownTargetError
-from bot.redact import Redactor, redact
+from bot.redact import Redactor
 from bot.store import Store
 from bot.text import TRUNCATED, shorten
 from bot.triage.engine import Triage
@@ -145,10 +145,13 @@ def triage_answer(core: Core, asked: Asked, *, show_others: bool = False,
                   shared_by: str | None = None, query_id: str | None = None) -> Answer:
     """Triage, remember the (redacted) query for the actions, record misses for owners."""
     result = core.engine.triage(asked.text, core.hints(asked.channel))
+    # The one way out for what the answer quotes and stores: one redactor, the paste
+    # redacted once, so stored query and shown answer read the same placeholders.
+    redactor = Redactor(core.settings.redact_patterns)
+    safe = redactor.redact(asked.text)
     if query_id is None:
-        query_id = remember(core, asked, result)
-    # The one way out for what the answer quotes: posted, shared or shown, never a secret.
-    result = result.redacted(Redactor(core.settings.redact_patterns).redact)
+        query_id = remember(core, asked, result, safe)
+    result = result.redacted(redactor.redact, query=safe)
     log_triage(asked, result, query_id)
     # Escalation works on a thread, so only answers posted in one offer it.
     offers = offers_for(result, query_id, share=asked.ephemeral, escalate=not asked.ephemeral,
@@ -180,10 +183,10 @@ def offers_for(t: Triage, query_id: str, *, share: bool, escalate: bool,
     return tuple(offers)
 
 
-def remember(core: Core, asked: Asked, result: Triage) -> str:
-    """Store the query redacted (never the raw paste); count it if nothing matched."""
+def remember(core: Core, asked: Asked, result: Triage, safe: str) -> str:
+    """Store the query as `safe`, already redacted (never the raw paste); count it if
+    nothing matched."""
     store = _store(core)
-    safe = redact(asked.text, core.settings.redact_patterns).text
     query_id = store.save_query(safe, product=result.product, channel=asked.channel,
                                 user=asked.user)
     if not result.confident:

@@ -51,7 +51,7 @@ def read_thread(client: WebClient, ref: ThreadRef, bot_user: str | None = None
         for m in list(page.get("messages") or []):
             if m.get("bot_id") and (m.get("user") in (None, bot_user)):
                 continue  # our own answers would be counted twice
-            files = tuple(f for f in (_file_text(client, f) for f in m.get("files") or []) if f)
+            files = tuple(f for f in (file_text(client, f) for f in m.get("files") or []) if f)
             out.append(ThreadMessage(ts=str(m.get("ts", "")), user=m.get("user"),
                                      text=m.get("text") or "", files=files))
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -60,7 +60,7 @@ def read_thread(client: WebClient, ref: ThreadRef, bot_user: str | None = None
     return out
 
 
-def _file_text(client: WebClient, f: dict) -> tuple[str, str] | None:
+def file_text(client: WebClient, f: dict) -> tuple[str, str] | None:
     """A shared snippet or text file's content, fetched only from Slack's own file host."""
     name = f.get("name") or f.get("title") or f.get("id") or "file"
     kind = str(f.get("filetype") or "").lower()

@@ -67,9 +67,10 @@ class Triage:
         """Candidates worth a look, not certain enough to be answers."""
         return tuple(f for f in self.findings if not f.confident)
 
-    def redacted(self, redact: Callable[[str], str]) -> Triage:
+    def redacted(self, redact: Callable[[str], str], *, query: str | None = None) -> Triage:
         """This answer with every text it quotes from the paste passed through `redact`:
-        what is shown or posted never repeats a secret the paste carried."""
+        what is shown or posted never repeats a secret the paste carried. `query`: the
+        paste already redacted by the same redactor, when the caller has it."""
         def mention(m: CodeMention | None) -> CodeMention | None:
             if m is None:
                 return None
@@ -77,7 +78,8 @@ class Triage:
                            fields=tuple(redact(f) for f in m.fields),
                            details=redact(m.details) if m.details else m.details)
 
-        return replace(self, query=redact(self.query), findings=tuple(
+        return replace(self, query=redact(self.query) if query is None else query,
+                       findings=tuple(
             replace(f, evidence=tuple(redact(e) for e in f.evidence), mention=mention(f.mention))
             for f in self.findings))
 

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import Reply, context, escape, text_reply
-from bot.slack.threads import _file_text
+from bot.slack.threads import file_text
 
 log = logging.getLogger("errcode.slack")
 
@@ -76,7 +76,7 @@ def read_files(client: WebClient, files: list[dict]) -> SharedFiles:
     unread: list[str] = []
     for f in files[:MAX_FILES]:
         f = _complete(client, f)
-        got = _file_text(client, f)
+        got = file_text(client, f)
         if got is not None:
             texts.append(got[1])
         else:
