@@ -132,7 +132,7 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     texts: list[tuple[str, str]] = []  # (where, text): read for facts once the product is known
 
     for i, msg in enumerate(messages, 1):
-        when = _iso(msg.time)
+        when = iso_time(msg.time)
         for where, text in [(f"message {i}", msg.text)] + [
                 (f"file {name} (message {i})", body) for name, body in msg.files]:
             if not text.strip():
@@ -176,7 +176,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _iso(when: datetime | None) -> str | None:
+def iso_time(when: datetime | None) -> str | None:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z") if when else None
 
 

@@ -19,7 +19,7 @@ from bot.escalation.draft import (
     Draft,
     ErrorSeen,
     ThreadMessage,
-    _iso,
+    iso_time,
     plural,
 )
 from bot.health.checks import HealthReport, worst_status
@@ -133,7 +133,7 @@ def _excerpts(messages: Sequence[ThreadMessage], indexes: Sequence[int],
             text = text[:MAX_EXCERPT_CHARS] + "\n… (cut)"
         budget -= len(text)
         who = f" by {msg.user}" if msg.user else ""
-        out.append((f"message {i}{who}" + (f" at {_iso(msg.time)}" if msg.time else ""), text))
+        out.append((f"message {i}{who}" + (f" at {iso_time(msg.time)}" if msg.time else ""), text))
     return tuple(out)
 
 
