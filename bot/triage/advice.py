@@ -30,8 +30,8 @@ def advise(entry: Entry, ev: Evidence, now: datetime | None = None) -> RetryAdvi
     """The retry advice for one entry given what the paste showed."""
     now = now or datetime.now(UTC)
     policy, note, source = entry.retry.policy, entry.retry.note, entry.retry.source
-    suffix = {"derived": " (derived from the documented resolution)",
-              "default": " (not in the retry table: generally non-retryable)"}.get(source, "")
+    # A default note already says where it comes from ("Not in ScaiVault's retry table").
+    suffix = " (derived from the documented resolution)" if source == "derived" else ""
     retry_at, wait_s, when = _when(ev, now)
     if policy == "yes":
         text = f"Retry {when}." if when else "Retry with exponential backoff."

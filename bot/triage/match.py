@@ -18,15 +18,60 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
 from bot.text import fold
+from bot.triage.confidence import Context, Model, context, decide, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
-from bot.triage.product import ProductEvidence, leader
-from bot.triage.textindex import Phrase, TextIndex, terms
+from bot.triage.negation import negated_terms
+from bot.triage.product import ProductEvidence, foreign_tool, leader
+from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
 
 MAX_FUZZY_CANDIDATES = 300
 NGRAM_TEXT_LIMIT = 400
 FUZZY_CUTOFF = 85.0
 FUZZY_CONFIDENT = 88.0
 TEXT_CONFIDENT = 0.74
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The evidence behind one match, as numbers the confidence rule reads
+    (bot.triage.confidence). Two matches of one entry merge field by field."""
+
+    code: str = ""  # exact | normalized | fuzzy: the best code evidence, if any
+    code_source: str = ""  # mention | token | words
+    similarity: float = 0.0  # fuzzy ratio of a misspelt code, 0..100
+    text: float = 0.0  # meaning score of the best phrase, 0..1
+    phrase_coverage: float = 0.0
+    query_coverage: float = 0.0
+    matched: int = 0  # distinct words shared with the best phrase
+    matched_weight: float = 0.0  # their rarity (IDF) summed
+    strong_phrase: bool = False  # a phrase of 3+ words wholly present
+    failing: bool = False  # the sentence speaks of a failure
+    negated: float = 0.0  # share of the shared words the paste negates ("not a rate limit")
+    echo: bool = False  # the shared words only repeat a documented code found in the paste
+    text_rank: int = 9  # rank among the meaning hits of its sentence (0 = best)
+    text_margin: float = 0.0  # lead over the next hit of its sentence
+    status_ok: bool = False  # its documented HTTP status is in the paste
+    contested: bool = False  # respelt code the other product spells exactly in the paste
+    rule: bool = False  # the matcher's own per-kind rule found it confident
+
+    def merge(self, other: Signals) -> Signals:
+        """The stronger reading of each signal."""
+        code_first = _CODE_RANK.get(self.code, 9) <= _CODE_RANK.get(other.code, 9)
+        code = self if code_first else other
+        text = self if (self.text, -self.text_rank) >= (other.text, -other.text_rank) else other
+        return Signals(
+            code=code.code, code_source=code.code_source,
+            similarity=max(self.similarity, other.similarity),
+            text=text.text, phrase_coverage=text.phrase_coverage,
+            query_coverage=text.query_coverage, matched=text.matched,
+            matched_weight=text.matched_weight, strong_phrase=text.strong_phrase,
+            failing=self.failing or other.failing, negated=text.negated, echo=text.echo,
+            text_rank=min(self.text_rank, other.text_rank), text_margin=text.text_margin,
+            status_ok=self.status_ok or other.status_ok,
+            contested=code.contested, rule=self.rule or other.rule)
+
+
+_CODE_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
 
 
 @dataclass(frozen=True)
@@ -40,6 +85,8 @@ class Match:
     evidence: tuple[str, ...]
     mention: CodeMention | None = None
     line: int = 0
+    signals: Signals = Signals()
+    probability: float = 0.0  # the confidence rule's estimate that this match is right
 
 
 @dataclass(frozen=True)
@@ -50,6 +97,17 @@ class MatchResult:
     product: str | None  # catalog name the paste most likely concerns
     product_reasons: tuple[str, ...]
     ambiguous: bool  # the best matches are the same idea in different products
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What the matcher found before the confidence rule: matches best first, the
+    product, and the paste-wide context the rule reads."""
+
+    matches: tuple[Match, ...]
+    product: str | None
+    product_reasons: tuple[str, ...]
+    context: Context
 
 
 normalize_code = fold  # `Rate-Limited`, `RATE_LIMITED`, `rate limited` -> `ratelimited`
@@ -77,8 +135,9 @@ class _Written:
 class Matcher:
     """The catalog indexed for matching; build once, reuse for every paste."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, model: Model | None = None) -> None:
         self.catalog = catalog
+        self.model = model or shipped_model()
         self.entries = catalog.entries
         by_norm: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
@@ -95,6 +154,11 @@ class Matcher:
         # ("csrf invlid") when one of its words is one of these.
         self.code_words = frozenset(w for e in self.entries
                                     for w in re.split(r"[^a-z0-9]+", e.code.lower()) if w)
+        # A product's name is product evidence (bot.triage.product), not meaning: "the
+        # mazevault token expired" must not match an alias for sharing "mazevault".
+        self.product_terms = frozenset(
+            t for p in catalog.products.values()
+            for name in (p.name, p.catalog, *p.aliases) for t in terms(name))
         self.text = TextIndex(self._phrases(), len(self.entries))
         self.products = ProductEvidence(catalog)
 
@@ -112,13 +176,25 @@ class Matcher:
             texts += [("keyword", k) for k in e.keywords]
             texts += [("symptom", s) for s in e.symptoms]
             texts += [("cause", c.cause) for c in e.causes]
-            out += [Phrase.of(i, kind, text) for kind, text in texts]
+            for kind, text in texts:
+                phrase = Phrase.of(i, kind, text)
+                out.append(replace(phrase, terms=tuple(
+                    t for t in phrase.terms if t not in self.product_terms)))
         return out
 
     # ----------------------------------------------------------------------- public
 
     def match(self, ev: Evidence, product_hint: str | None = None) -> MatchResult:
         """Rank catalog entries for one paste. `product_hint` is e.g. a channel default."""
+        candidates = self.candidates(ev, product_hint)
+        ranked = decide(candidates.matches, candidates.context, self.model)
+        return MatchResult(matches=tuple(ranked), product=candidates.product,
+                           product_reasons=candidates.product_reasons,
+                           ambiguous=_ambiguous(ranked))
+
+    def candidates(self, ev: Evidence, product_hint: str | None = None) -> Candidates:
+        """Every entry the paste may point at, with its evidence, before the confidence
+        rule decides (the accuracy fit reads these)."""
         product_scores, reasons = self.products.score(ev, product_hint)
         found: dict[int, Match] = {}
         echo = self._match_codes(ev, found)
@@ -132,12 +208,9 @@ class Matcher:
                 product_scores[m.entry.catalog] += 1.0
         product = leader(product_scores)
         ranked = _rank(found.values(), product)
-        return MatchResult(
-            matches=tuple(ranked),
-            product=product,
-            product_reasons=tuple(reasons.get(product, ())) if product else (),
-            ambiguous=_ambiguous(ranked),
-        )
+        return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
+                          else (), context(ranked, product, ev.http_statuses,
+                                           foreign_tool(ev.text)))
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
         """Codes nearest a short paste that matched nothing, for 'did you mean'.
@@ -198,8 +271,10 @@ class Matcher:
     def _echo_of_codes(self, written: list[_Written]) -> frozenset[str]:
         """The words of the documented codes written in the paste. `secret_not_found` is
         also the words "secret", "found": matches on those words alone only echo the code
-        ("not found" ~ `ca_not_found`), they are not new errors."""
-        return frozenset(t for w in written if w.norm in self.by_norm for t in terms(w.text))
+        ("not found" ~ `ca_not_found`), they are not new errors. Runs of plain words
+        ("token expired") are the person's sentence, not an echo of a code."""
+        return frozenset(t for w in written if w.norm in self.by_norm and w.source != "words"
+                         for t in terms(w.text))
 
     def _match_documented_code(self, w: _Written, text: str, spelled_exactly: set[str],
                                found: dict[int, Match]) -> None:
@@ -211,8 +286,11 @@ class Matcher:
             why = (f"code `{w.text}` {_where(w.mention)}" if exact else
                    f"`{w.text}` is `{entry.code}` with different case or separators")
             confident = exact or w.norm not in spelled_exactly
-            _keep(found, i, Match(entry, _code_score(w, exact), confident,
-                                  "exact" if exact else "normalized", (why,), w.mention, line))
+            kind = "exact" if exact else "normalized"
+            _keep(found, i, Match(entry, _code_score(w, exact), confident, kind, (why,),
+                                  w.mention, line, Signals(code=kind, code_source=w.source,
+                                                           contested=not confident,
+                                                           rule=confident)))
 
     def _may_be_misspelled_code(self, w: _Written, echo: frozenset[str]) -> bool:
         """Worth a fuzzy search: long enough, and a run of words only when it has a code's
@@ -239,7 +317,9 @@ class Matcher:
                          and (not styled or i in styled))
             score = round(similarity * 0.95, 1) + (1.0 if i in styled else 0.0)
             why = f"`{w.text}` looks like `{entry.code}` ({similarity:.0f}% similar)"
-            _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), w.mention, line))
+            _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), w.mention, line,
+                                  Signals(code="fuzzy", code_source=w.source,
+                                          similarity=similarity, rule=confident)))
 
     # ----------------------------------------------------------------------- text
 
@@ -249,13 +329,13 @@ class Matcher:
         statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             failing = bool(statuses) or _FAILURE.search(segment) is not None
-            seg_terms = terms(segment)
+            seg_terms = [t for t in terms(segment) if t not in self.product_terms]
             if not seg_terms:
                 continue
+            negated = negated_terms(segment)
             line: int | None = None
-            for hit in self.text.search(seg_terms, limit=8):
-                if hit.score < 0.34:
-                    continue
+            hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34]
+            for rank, hit in enumerate(hits):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
                 entry = self.entries[hit.owner]
@@ -268,11 +348,22 @@ class Matcher:
                 effective = hit.score + (0.06 if status_ok else 0.0)
                 confident = (effective >= TEXT_CONFIDENT and len(hit.matched) >= 2
                              and (failing or strong) and not echo.issuperset(hit.matched))
-                why = [f"words match its {hit.phrase_kind}: {', '.join(hit.matched)}"]
+                forms = written_forms(segment)
+                words = ", ".join(forms.get(t, t) for t in hit.matched)
+                why = [f"words match its {hit.phrase_kind}: {words}"]
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")
+                following = hits[rank + 1].score if rank + 1 < len(hits) else 0.0
+                signals = Signals(
+                    text=hit.score, phrase_coverage=hit.phrase_coverage,
+                    query_coverage=hit.query_coverage, matched=len(hit.matched),
+                    matched_weight=sum(self.text.weight(t) for t in hit.matched),
+                    strong_phrase=strong, failing=failing,
+                    negated=sum(t in negated for t in hit.matched) / len(hit.matched),
+                    echo=echo.issuperset(hit.matched), text_rank=rank,
+                    text_margin=hit.score - following, status_ok=status_ok, rule=confident)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
-                                              "text", tuple(why), None, line))
+                                              "text", tuple(why), None, line, signals))
 
     def _match_status(self, ev: Evidence, found: dict[int, Match]) -> None:
         """The paste's error status: a weak candidate on its own, a bonus for a code."""
@@ -282,10 +373,12 @@ class Matcher:
         for i, entry in enumerate(self.entries):
             if entry.http_status == status and i not in found:
                 found[i] = Match(entry, 40.0, False, "status",
-                                 (f"HTTP {status} is its documented status",))
+                                 (f"HTTP {status} is its documented status",),
+                                 signals=Signals(status_ok=True))
         for i, m in list(found.items()):
             if m.kind in _CODE_KINDS and m.entry.http_status == status:
-                found[i] = _with_reason(m, f"HTTP {status} in the paste matches", 0.5)
+                found[i] = replace(_with_reason(m, f"HTTP {status} in the paste matches", 0.5),
+                                   signals=replace(m.signals, status_ok=True))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -307,7 +400,8 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
         dict.fromkeys(best.evidence + other.evidence))[:4]
     confident = best.confident if same_kind else best.confident or other.confident
     found[i] = replace(best, confident=confident, evidence=merged,
-                       mention=best.mention or other.mention, line=min(best.line, other.line))
+                       mention=best.mention or other.mention, line=min(best.line, other.line),
+                       signals=best.signals.merge(other.signals))
 
 
 def _with_reason(m: Match, reason: str, bonus: float) -> Match:

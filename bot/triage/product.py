@@ -2,7 +2,8 @@
 
 Two products may document the same code (`RATE_LIMITED`, `rate_limited`); what settles
 which one a paste is about is the product's name in the text, the JSON envelope shape,
-the request-id format and the channel's default product. Each adds to a score; the
+the request-id format, the product's documented host and API paths, and the channel's
+default product. Each adds to a score; the
 leader is the product, and a tie leaves it open (both products are then shown).
 """
 
@@ -31,6 +32,7 @@ class ProductEvidence:
             p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
             for p in catalog.products.values() if p.request_id_pattern
         }
+        self.places = _documented_places(catalog)
 
     def score(self, ev: Evidence, hint: str | None) -> tuple[ProductScores, ProductReasons]:
         """Points and reasons per product catalog; `hint` is e.g. a channel's default."""
@@ -51,6 +53,11 @@ class ProductEvidence:
             if any(pattern.fullmatch(r) for r in ev.request_ids):
                 scores[catalog] += 2.0
                 reasons[catalog].append("request id format")
+        for catalog, (pattern, weight) in self.places.items():
+            m = pattern.search(sample)
+            if m:
+                scores[catalog] += weight
+                reasons[catalog].append(f"documented host or API path ({m.group(0)})")
         if hint and hint in self.catalog.products:
             scores[hint] += 1.5
             reasons[hint].append("channel default")
@@ -73,3 +80,48 @@ def _name_pattern(names: set[str]) -> re.Pattern[str]:
     ordered = sorted(names, key=lambda n: (-len(n), n))
     alt = "|".join(re.escape(n).replace(r"\ ", r"[\s_-]?") for n in ordered)
     return re.compile(rf"(?i)\b(?:{alt})\b")
+
+
+def _documented_places(catalog: Catalog) -> dict[str, tuple[re.Pattern[str], float]]:
+    """Per product, its documented host and the API path prefix of its health checks
+    (`/api/v1/` from `/api/v1/health`), where no other product shares them. Weaker than
+    the product's name: `/api/v1/` is common elsewhere, it only settles a tie."""
+    prefixes: dict[str, set[str]] = {}
+    for p in catalog.products.values():
+        for check in p.health_checks:
+            parts = [s for s in check.path.split("/") if s]
+            if len(parts) >= 3:
+                prefixes.setdefault("/" + "/".join(parts[:2]) + "/", set()).add(p.catalog)
+    hosts: dict[str, set[str]] = {}
+    for p in catalog.products.values():
+        if p.default_host and p.default_host != "example.com":
+            hosts.setdefault(p.default_host, set()).add(p.catalog)
+    out: dict[str, tuple[re.Pattern[str], float]] = {}
+    for p in catalog.products.values():
+        own_hosts = [h for h, owners in hosts.items() if owners == {p.catalog}]
+        own_paths = [x for x, owners in prefixes.items() if owners == {p.catalog}]
+        alts = [rf"(?<![\w.-]){re.escape(h)}\b" for h in own_hosts]
+        alts += [re.escape(x) for x in own_paths]
+        if alts:
+            out[p.catalog] = (re.compile("|".join(alts), re.IGNORECASE), 1.0)
+    return out
+
+
+# Well-known other software whose own error output is often pasted: when a paste carries
+# one of these marks and nothing of our products, a match on shared words is a coincidence
+# more often than not. A feature for the confidence rule, not a veto.
+_FOREIGN = re.compile(
+    r"(?im)^npm (?:ERR!|error)|\bnpm ERR!|\bERESOLVE\b|^\s*pip(?:3)? install\b"
+    r"|\bpip's dependency resolver\b|\bModule not found: Error\b|\bwebpack\b"
+    r"|\bError response from daemon\b|\bImagePullBackOff\b|\bCrashLoopBackOff\b"
+    r"|\bErrImagePull\b|\bterraform\b|^\s*at (?:java|javax|org|com)\.[\w.$]+\("
+    r"|\bException in thread \"|^panic: |\berror\[E\d{4}\]|\bcargo\b|\brustc\b"
+    r"|^(?:ERROR|FATAL):\s+(?:relation|duplicate key|syntax error|password authentication)"
+    r"|\bSQLSTATE\b|\bORA-\d{5}\b|\bMySQL\b|\bnginx\b|\bgoogleapis\.com\b"
+    r"|\bamazonaws\.com\b|\bapi\.github\.com\b|\bregistry\.npmjs\.org\b"
+    r"|\bopenai\b|\belasticsearch\b|\bgradle\b|\bmaven\b|\byarn (?:install|add)\b")
+
+
+def foreign_tool(text: str) -> bool:
+    """The paste shows the error output of well-known other software."""
+    return _FOREIGN.search(text[:NAME_SCAN_CHARS]) is not None

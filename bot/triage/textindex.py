@@ -71,6 +71,16 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def written_forms(text: str) -> dict[str, str]:
+    """Each term of `text` -> the word as the person wrote it (first seen), so reasons
+    quote "denied", not the stem "deni"."""
+    out: dict[str, str] = {}
+    for raw in _WORD.findall(text.replace("_", " ").replace("-", " ")):
+        for term in terms(raw):
+            out.setdefault(term, raw)
+    return out
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A phrase of an entry: title, meaning, alias, keyword, symptom or cause."""

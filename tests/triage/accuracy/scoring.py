@@ -92,8 +92,14 @@ class Tally:
         return part / whole if whole else None
 
 
+def case_files(part: str) -> list[Path]:
+    """`dev.yml` and its extensions (`dev_more.yml`, ...); the holdout is one file."""
+    return [HERE / f"{part}.yml", *sorted(HERE.glob(f"{part}_*.yml"))]
+
+
 def load_cases(part: str) -> list[Case]:
-    raw = yaml.safe_load((HERE / f"{part}.yml").read_text(encoding="utf-8"))["cases"]
+    raw = [c for path in case_files(part)
+           for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
     return [Case(id=c["id"], category=c["category"], paste=c["paste"],
                  expect=tuple(c.get("expect") or ()), also=tuple(c.get("also") or ()),
                  acceptable=tuple(c.get("acceptable") or ()),

@@ -1,0 +1,186 @@
+"""When a match is an answer: one documented decision rule for `confident`.
+
+The matcher finds candidates and the evidence behind each (`Signals`). This module turns
+that evidence into a probability with a small logistic model, fitted on the dev part of
+the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship as
+`confidence.json`), and applies four rules no weight may override:
+
+1. **Product consistency**: when the paste names or implies a product (name, envelope
+   shape, request-id format, channel default), the other product's entries are never
+   confident unless their code is written in the paste exactly as that product spells it.
+2. **Negation**: a meaning match whose shared words the paste rules out ("it's not a rate
+   limit") is never confident.
+3. **Generic words alone never decide**: with no product, no documented code and no
+   matching status, a meaning match needs distinctive words, not "not found" or "conflict".
+4. **One answer per error**: a meaning match on a sentence that already gave a confident
+   answer, or that only echoes a documented code found in the paste, is a synonym of that
+   answer, not a second error.
+
+Confident answers are then ranked by probability, the rest by score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.triage.match import Match
+
+MODEL_FILE = "confidence.json"
+GENERIC_WEIGHT = 4.0  # summed IDF below which shared words are generic (no context)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the whole paste says, beside one candidate's own evidence."""
+
+    product: str | None  # the product the paste concerns, if any
+    has_code: bool  # a documented code is written in the paste
+    statuses: frozenset[int]  # error statuses (>= 400) in the paste
+    status_peers: Mapping[str, int]  # catalog -> entries documenting the paste's status
+    top_score: float
+    foreign: bool = False  # the paste is other software's output and names no product
+
+
+def context(matches: Sequence[Match], product: str | None,
+            statuses: Sequence[int], foreign: bool = False) -> Context:
+    """The paste-wide facts the features read."""
+    errors = frozenset(s for s in statuses if s >= 400)
+    peers: dict[str, int] = {}
+    for m in matches:
+        if m.entry.http_status in errors:
+            peers[m.entry.catalog] = peers.get(m.entry.catalog, 0) + 1
+    return Context(product=product,
+                   has_code=any(m.signals.code in ("exact", "normalized") for m in matches),
+                   statuses=errors, status_peers=peers,
+                   top_score=max((m.score for m in matches), default=0.0),
+                   foreign=foreign and product is None)
+
+
+def features(m: Match, ctx: Context) -> dict[str, float]:
+    """The evidence of one candidate as named numbers (the model's inputs)."""
+    s = m.signals
+    code_written = s.code in ("exact", "normalized") and s.code_source != "words"
+    status_only = m.kind == "status"
+    peers = ctx.status_peers.get(m.entry.catalog, 0)
+    return {
+        "exact_in_field": float(s.code == "exact" and s.code_source == "mention"),
+        "exact_in_text": float(s.code == "exact" and s.code_source == "token"),
+        "respelt_code": float(s.code == "normalized" and s.code_source != "words"),
+        "code_as_words": float(s.code in ("exact", "normalized") and s.code_source == "words"),
+        "misspelt_code": max(0.0, s.similarity - 80.0) / 20.0 if s.code == "fuzzy" else 0.0,
+        "text": s.text,
+        "phrase_coverage": min(s.phrase_coverage, 1.0),
+        "query_coverage": min(s.query_coverage, 1.0),
+        "shared_words": min(s.matched, 4) / 4.0,
+        "shared_weight": min(s.matched_weight, 15.0) / 15.0,
+        "strong_phrase": float(s.strong_phrase),
+        "failing": float(s.failing),
+        "negated": s.negated,
+        "echo": float(s.echo and not code_written),
+        "best_in_sentence": float(s.text > 0 and s.text_rank == 0),
+        "sentence_margin": min(s.text_margin, 0.5) * 2.0 if s.text > 0 else 0.0,
+        "status_agrees": float(s.status_ok),
+        "status_differs": float(bool(ctx.statuses) and m.entry.http_status is not None
+                                and not s.status_ok),
+        "status_only": float(status_only),
+        "status_only_unique": float(status_only and peers == 1),
+        "status_only_share": 1.0 / peers if status_only and peers else 0.0,
+        "same_product": float(ctx.product == m.entry.catalog),
+        "other_product": float(ctx.product is not None and ctx.product != m.entry.catalog),
+        "meaning_beside_code": float(ctx.has_code and not s.code),
+        "no_context": float(ctx.product is None and not ctx.has_code and not s.status_ok
+                            and not s.code),
+        "behind_top": max(-3.0, (m.score - ctx.top_score) / 10.0),
+        "troubleshooting": float(m.entry.kind != "error"),
+        "contested": float(s.contested),
+        "foreign": float(ctx.foreign),
+        "meaning_only": float(not s.code and not status_only),
+        "meaning_only_coverage": min(s.query_coverage, 1.0) if not s.code and not status_only
+        else 0.0,
+        "kind_rule": float(s.rule),
+    }
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model over `features`, and the probability from which a match is
+    confident (both chosen on the dev part of the accuracy set)."""
+
+    weights: Mapping[str, float]
+    bias: float
+    threshold: float
+
+    def probability(self, x: Mapping[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"bias": self.bias, "threshold": self.threshold, "weights": dict(self.weights)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, object]) -> Model:
+        weights = raw.get("weights")
+        if not isinstance(weights, dict):
+            raise ValueError("confidence model: `weights` must be a mapping")
+        return cls(weights={str(k): float(v) for k, v in weights.items()},
+                   bias=float(raw.get("bias", 0.0)),  # type: ignore[arg-type]
+                   threshold=float(raw.get("threshold", 0.5)))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> Model:
+    """The model fitted on dev, shipped beside this module."""
+    text = resources.files("bot.triage").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return Model.from_dict(json.loads(text))
+
+
+def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -> list[Match]:
+    """Every match with its probability and `confident` set by the rule; confident first
+    (most probable first), then the rest by score."""
+    model = model or shipped_model()
+    scored = []
+    for m in matches:
+        p = model.probability(features(m, ctx))
+        ok = p >= model.threshold and not _ruled_out(m, ctx)
+        scored.append(replace(m, probability=round(p, 4), confident=ok))
+    scored = _one_per_sentence(scored)
+    confident = sorted((m for m in scored if m.confident),
+                       key=lambda m: (-m.probability, -m.score, m.line))
+    rest = [m for m in scored if not m.confident]
+    return confident + rest
+
+
+def _ruled_out(m: Match, ctx: Context) -> bool:
+    """Rules 1-3 of the module docstring."""
+    s = m.signals
+    if ctx.product and m.entry.catalog != ctx.product and s.code != "exact":
+        return True
+    if s.code:
+        return False
+    if s.negated >= 0.5:
+        return True
+    return (ctx.product is None and not ctx.has_code and not s.status_ok
+            and s.matched_weight < GENERIC_WEIGHT and not s.strong_phrase)
+
+
+def _one_per_sentence(matches: list[Match]) -> list[Match]:
+    """Rule 4: of the meaning-only matches on one sentence, the most probable stands;
+    beside a documented code on the same line, none does."""
+    code_lines = {m.line for m in matches if m.confident and m.signals.code}
+    kept: set[int] = set()
+    out = list(matches)
+    for i in sorted(range(len(out)), key=lambda i: -out[i].probability):
+        m = out[i]
+        if m.confident and not m.signals.code:
+            if m.line in code_lines or m.line in kept:
+                out[i] = replace(m, confident=False)
+            else:
+                kept.add(m.line)
+    return out
