@@ -11,12 +11,15 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
 2. **Negation**: a meaning match whose shared words the paste rules out ("it's not a rate
    limit") is never confident.
 3. **Generic words alone never decide**: with no product, no documented code and no
-   matching status, a meaning match needs distinctive words, not "not found" or "conflict".
+   matching status, a meaning match needs distinctive words, not "not found" or "conflict";
+   and a meaning match needs a sentence that speaks of a failure (or a matching status, or
+   a whole documented phrase): a licensing question sharing "multi-dc" is not an error.
 4. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error.
 
-Confident answers are then ranked by probability, the rest by score.
+Confident answers come in the order their codes are written, then by probability;
+the rest by score.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ def shipped_model() -> Model:
 
 def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -> list[Match]:
     """Every match with its probability and `confident` set by the rule; confident first
-    (most probable first), then the rest by score."""
+    (`_answer_order`), then the rest by score."""
     model = model or shipped_model()
     scored = []
     for m in matches:
@@ -151,10 +154,17 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
         ok = p >= model.threshold and not _ruled_out(m, ctx)
         scored.append(replace(m, probability=round(p, 4), confident=ok))
     scored = _one_per_sentence(scored)
-    confident = sorted((m for m in scored if m.confident),
-                       key=lambda m: (-m.probability, -m.score, m.line))
+    confident = sorted((m for m in scored if m.confident), key=_answer_order)
     rest = [m for m in scored if not m.confident]
     return confident + rest
+
+
+def _answer_order(m: Match) -> tuple[int, float, float]:
+    """Codes written in the paste first, in the order written; then the rest, most
+    probable first."""
+    if m.signals.code in ("exact", "normalized") and m.signals.code_source != "words":
+        return (0, m.line, -m.score)
+    return (1, -m.probability, -m.score)
 
 
 def _ruled_out(m: Match, ctx: Context) -> bool:
@@ -162,10 +172,12 @@ def _ruled_out(m: Match, ctx: Context) -> bool:
     s = m.signals
     if ctx.product and m.entry.catalog != ctx.product and s.code != "exact":
         return True
+    if s.negated >= 0.5 and s.code_source in ("", "words"):
+        return True  # ruled out in the person's words ("not a rate limit")
     if s.code:
         return False
-    if s.negated >= 0.5:
-        return True
+    if not (s.failing or s.status_ok or s.strong_phrase):
+        return True  # a question or a healthy transcript sharing a few words
     return (ctx.product is None and not ctx.has_code and not s.status_ok
             and s.matched_weight < GENERIC_WEIGHT and not s.strong_phrase)
 

@@ -56,6 +56,9 @@ class Triage:
     product_reasons: tuple[str, ...] = ()
     ambiguous: bool = False
     nearest: tuple[Entry, ...] = ()
+    # With no confident answer: the entries documenting the paste's error status (in its
+    # product, when known), so "HTTP 409 from ScaiVault" lists what a 409 can be there.
+    same_status: tuple[Entry, ...] = ()
 
     @property
     def confident(self) -> tuple[Finding, ...]:
@@ -101,6 +104,8 @@ class Triage:
             "matches": [_finding_dict(f) for f in self.findings[:JSON_MATCHES]],
             "nearest": [{"catalog": e.catalog, "code": e.code, "title": e.title}
                         for e in self.nearest],
+            "same_status": [{"catalog": e.catalog, "code": e.code, "title": e.title}
+                            for e in self.same_status],
         }
 
 
@@ -149,9 +154,14 @@ class TriageEngine:
         nearest: tuple[Entry, ...] = ()
         if not confident and not others:
             nearest = tuple(self.matcher.nearest(text))
+        same_status: tuple[Entry, ...] = ()
+        if not confident and ev.error_status and ev.error_status >= 400:
+            same_status = tuple(e for e in self.catalog.entries
+                                if e.http_status == ev.error_status
+                                and result.product in (None, e.catalog))
         return Triage(query=text, evidence=ev, findings=findings, product=result.product,
                       product_reasons=result.product_reasons, ambiguous=result.ambiguous,
-                      nearest=nearest)
+                      nearest=nearest, same_status=same_status)
 
     def _finding(self, m: Match, ev: Evidence, hints: TriageHints) -> Finding:
         product = self.catalog.products.get(m.entry.catalog)

@@ -462,7 +462,13 @@ _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"
     r"|forbidden|unauthori[sz]ed|time[sd]? ?out|exceptions?|cannot|can't|unable|not found"
     r"|rejected|blocked|locked( out)?|mismatch\w*|exceeded|too many|won't|doesn't|broken|down"
-    r"|panic|fatal|unknown|missing|wrong|denies|refuses)\b"
+    r"|panic|fatal|unknown|missing|wrong|denies|refuses"
+    # ... and in the words of people reporting one
+    r"|stop(?:s|ped)? working|not working|no longer|kick(?:s|ed)? (?:us |me |them )?out"
+    r"|logged out|log(?:s|ged)? (?:us |me |them )?out|hang(?:s|ing)?|stuck|crash\w*|slow\w*"
+    r"|couldn't|wouldn't|isn't|aren't|keeps? (?:asking|failing|saying|returning|getting)"
+    r"|breaks?|broke|lost|disappear\w*|complain\w*|outage|flak\w*|intermittent\w*"
+    r"|reject\w*|throttl\w*|spik\w*|[45]\d\d(?:s|'s)?|[45]xx)\b"
 )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from bot.catalog.model import Entry, Product
 from bot.triage.engine import Finding, Triage
+from bot.triage.textindex import terms
 
 
 def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str:
@@ -17,6 +18,9 @@ def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str
     confident = t.confident
     if not confident:
         out.append("No documented error recognised in this paste.")
+        if t.same_status:
+            out += _same_status(t, products)
+            return "\n".join(out) + "\n"
         candidates = [f.entry for f in t.findings] or list(t.nearest)
         if candidates:
             out.append("Nearest entries:")
@@ -40,11 +44,31 @@ def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str
     return "\n".join(out).rstrip() + "\n"
 
 
+def same_status_line(t: Triage, products: Mapping[str, Product]) -> str:
+    """"HTTP 409 is documented for 3 ScaiVault errors:" (or "for one ... error:")."""
+    names = sorted({_product(e, products) for e in t.same_status})
+    n = len(t.same_status)
+    count = "one" if n == 1 else str(n)
+    return (f"HTTP {t.evidence.error_status} is documented for {count} "
+            f"{' and '.join(names)} error{'s' if n != 1 else ''}:")
+
+
+def _same_status(t: Triage, products: Mapping[str, Product]) -> list[str]:
+    out = [same_status_line(t, products)]
+    out += [f"  - {_label(e, products)}: {e.title}" for e in t.same_status[:8]]
+    if len(t.same_status) > 8:
+        out.append(f"  ... and {len(t.same_status) - 8} more")
+    out.append("Paste the response body or the error code to tell which; "
+               "`errcode lookup CODE` shows one in full.")
+    return out
+
+
 def _finding(f: Finding, products: Mapping[str, Product]) -> list[str]:
     e = f.entry
     status = f" · HTTP {e.http_status}" if e.http_status else ""
-    lines = [f"{e.code} · {_product(e, products)}{status} — {e.title}",
-             f"  Meaning: {e.meaning}"]
+    lines = [f"{e.code} · {_product(e, products)}{status} — {e.title}"]
+    if says_more_than_title(e):
+        lines.append(f"  Meaning: {e.meaning}")
     if f.mention and (f.mention.message or f.mention.request_id):
         parts = []
         if f.mention.message:
@@ -70,6 +94,12 @@ def _finding(f: Finding, products: Mapping[str, Product]) -> list[str]:
             lines += [f"    {row}" for row in c.run.splitlines()]
     lines.append("  Why: " + "; ".join(f.evidence))
     return lines
+
+
+def says_more_than_title(e: Entry) -> bool:
+    """False when the meaning only repeats the title ("Token expired" / "Token has
+    expired"): an answer shows it once."""
+    return not set(terms(e.meaning)) <= set(terms(e.title))
 
 
 def _product(e: Entry, products: Mapping[str, Product]) -> str:
