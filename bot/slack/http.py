@@ -1,16 +1,19 @@
-"""HTTP mode: bolt's own WSGI adapter on one path, plus `GET /healthz`, served by waitress.
+"""HTTP mode: bolt's own WSGI adapter on one path, plus `GET /healthz` and `GET /metrics`,
+served by waitress.
 
 bolt's `app.start()` is a development server; waitress is a production WSGI server.
-In front of bolt's adapter, `SlackHTTP` answers liveness checks and refuses what is not
-a Slack request before reading a byte of its body: wrong path or method, a missing or
+In front of bolt's adapter, `SlackHTTP` answers liveness checks and Prometheus scrapes
+(unsigned: they carry counts and fixed labels only, see bot.metrics) and refuses what is
+not a Slack request before reading a byte of its body: wrong path or method, a missing or
 oversized Content-Length. Bodies bolt cannot parse get a 400, never a 500; bolt
-verifies every signature.
+verifies every signature. `OpsHTTP` is the same two GET paths alone, for Socket Mode.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -20,9 +23,14 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
 
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.metrics import METRICS, RECEIVED_AT, Metrics
+
 log = logging.getLogger("errcode.http")
 
 EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Slack payloads are far smaller; this bounds memory
 # Listeners only ack and queue (bot.slack.workers), so a request never waits in a thread:
 # more threads only compete for the GIL. Measured with wrk at 50 connections, acks only:
@@ -30,20 +38,42 @@ MAX_BODY_BYTES = 2 * 1024 * 1024  # Slack payloads are far smaller; this bounds 
 HTTP_THREADS = 4
 
 
-class SlackHTTP:
-    """The WSGI app: `/healthz`, and Slack's requests on `path` handed to bolt's adapter."""
+class OpsHTTP:
+    """The WSGI app of what operators ask: `GET /healthz` (liveness) and `GET /metrics`."""
 
-    def __init__(self, app: App, path: str = EVENTS_PATH) -> None:
-        self.path = path
-        self.bolt = _BoltAdapter(app, path)
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or METRICS
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
-        if path == "/healthz":
-            if method not in ("GET", "HEAD"):
-                return _reply(start_response, 405, {"error": "method not allowed"})
+        if path not in (HEALTH_PATH, METRICS_PATH):
+            return _reply(start_response, 404, {"error": "not found"})
+        if method not in ("GET", "HEAD"):
+            return _reply(start_response, 405, {"error": "method not allowed"})
+        if path == HEALTH_PATH:
             return _reply(start_response, 200, {"ok": True})
+        body = self.metrics.text()
+        start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE),
+                                  ("Content-Length", str(len(body)))])
+        return [body] if method == "GET" else []
+
+
+class SlackHTTP(OpsHTTP):
+    """The WSGI app: `/healthz`, `/metrics`, and Slack's requests on `path` handed to
+    bolt's adapter."""
+
+    def __init__(self, app: App, path: str = EVENTS_PATH, metrics: Metrics | None = None
+                 ) -> None:
+        super().__init__(metrics)
+        self.path = path
+        self.bolt = _BoltAdapter(app, path, self.metrics)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")
+        if path in (HEALTH_PATH, METRICS_PATH):
+            return super().__call__(environ, start_response)
         if path != self.path:
             return _reply(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -51,27 +81,40 @@ class SlackHTTP:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
+            self.metrics.slack_rejected("http", "malformed")
             return _reply(start_response, 400, {"error": "bad content-length"})
         if length > MAX_BODY_BYTES:
+            self.metrics.slack_rejected("http", "too_large")
             return _reply(start_response, 413, {"error": "body too large"})
         return self.bolt(environ, start_response)
 
 
 class _BoltAdapter(SlackRequestHandler):
-    """bolt's WSGI adapter, with junk bodies and failed dispatches answered as a 400."""
+    """bolt's WSGI adapter, with junk bodies and failed dispatches answered as a 400, and
+    each request counted (bot.metrics) once bolt has answered it."""
+
+    def __init__(self, app: App, path: str, metrics: Metrics) -> None:
+        super().__init__(app, path)
+        self.metrics = metrics
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        started = time.perf_counter()
         try:
             bolt_request = BoltRequest(body=request.get_body(), query=request.query_string,
-                                       headers=request.get_headers())
+                                       headers=request.get_headers(),
+                                       context={RECEIVED_AT: time.time()})
         except Exception as err:  # undecodable bytes, broken JSON, broken form payload
             log.warning("event=bad_request reason=%s", type(err).__name__)
+            self.metrics.slack_rejected("http", "malformed")
             return _bolt_error("malformed body")
         try:
-            return self.app.dispatch(bolt_request)
+            response = self.app.dispatch(bolt_request)
         except Exception:
             log.exception("event=dispatch_failed")
-            return _bolt_error("request could not be handled")
+            response = _bolt_error("request could not be handled")
+        self.metrics.slack_request("http", bolt_request.body, status=response.status,
+                                   seconds=time.perf_counter() - started)
+        return response
 
 
 def _bolt_error(message: str) -> BoltResponse:
@@ -87,7 +130,7 @@ def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
 
 
 def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
-                threads: int = HTTP_THREADS) -> Any:
+                threads: int = HTTP_THREADS, metrics: Metrics | None = None) -> Any:
     """A waitress server, not yet running: `.run()` serves, `.close()` stops.
 
     waitress itself refuses a body over the cap from its Content-Length before reading a
@@ -97,7 +140,18 @@ def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
     """
     from waitress.server import create_server
 
-    return create_server(SlackHTTP(app), host=host, port=port, threads=threads,
-                         ident="errcode", connection_limit=200, channel_timeout=30,
-                         clear_untrusted_proxy_headers=True,
+    return create_server(SlackHTTP(app, metrics=metrics), host=host, port=port,
+                         threads=threads, ident="errcode", connection_limit=200,
+                         channel_timeout=30, clear_untrusted_proxy_headers=True,
                          max_request_body_size=MAX_BODY_BYTES + 1)
+
+
+def make_ops_server(host: str = "0.0.0.0", port: int = 9090,
+                    metrics: Metrics | None = None) -> Any:
+    """A small waitress server of `GET /healthz` and `GET /metrics` alone (Socket Mode has
+    no HTTP server of its own): `.run()` serves, `.close()` stops."""
+    from waitress.server import create_server
+
+    return create_server(OpsHTTP(metrics), host=host, port=port, threads=1, ident="errcode",
+                         connection_limit=20, channel_timeout=30,
+                         max_request_body_size=0)

@@ -16,6 +16,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.core import Core
 from bot.slack.connections import SlackConnections
 from bot.slack.posting import PooledRespond
@@ -52,6 +53,12 @@ class Runtime:
     @property
     def workers(self) -> Workers:
         return self.shared.workers
+
+    @property
+    def received_at(self) -> float | None:
+        """When this request reached the process (epoch seconds), as its transport said:
+        kept with a job, it times the answer from receipt to delivery (bot.metrics)."""
+        return metrics.received_at(self.context)
 
     def later(self, job: Callable[[], object], *, slow: bool = False) -> bool:
         """Queue work after the ack (Slack allows 3 s for the HTTP answer). When the queue is
@@ -133,6 +140,7 @@ def _seen_before(shared: Shared, body: dict, req: BoltRequest) -> bool:
         return False
     retry = req.headers.get("x-slack-retry-num", [None])[0]
     log.info("event=duplicate_event event_id=%s retry_num=%s", event_id, retry)
+    metrics.METRICS.duplicate_event()
     return True
 
 

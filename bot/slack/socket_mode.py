@@ -14,26 +14,32 @@ read at once while the old one drains; a dropped socket (read error, or no pong 
 `ping_interval_s`) is replaced at once. Startup names a rejected token
 (`SLACK_APP_TOKEN: rejected by Slack: invalid_auth`) and retries an unreachable Slack with
 backoff, one log line per attempt.
+
+Each envelope is counted for /metrics (bot.metrics: requests, acks, time from reading it
+to its ack). Socket Mode has no HTTP server, so `/metrics` and `/healthz` are served by
+a small listener of their own when a port is given (`start_ops_listener`).
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.request import SocketModeRequest
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from bot.errors import ConfigError
-from bot.slack.http import MAX_BODY_BYTES
+from bot.metrics import METRICS, RECEIVED_AT, Metrics
+from bot.slack.http import MAX_BODY_BYTES, make_ops_server
 
 log = logging.getLogger("errcode.socket")
 
@@ -51,8 +57,10 @@ class SocketMode:
     """Serve `app` over Socket Mode until `close()`."""
 
     def __init__(self, app: App, app_token: str, *, backoff_s: Sequence[float] = BACKOFF_S,
-                 ping_interval_s: float = PING_INTERVAL_S) -> None:
+                 ping_interval_s: float = PING_INTERVAL_S, metrics: Metrics | None = None
+                 ) -> None:
         self.app = app
+        self.metrics = metrics or METRICS
         self.app_token = app_token
         self.backoff_s = tuple(backoff_s)
         self.ping_interval_s = ping_interval_s
@@ -142,7 +150,8 @@ class SocketMode:
                         log.info("event=socket_refresh reason=%s", message.get("reason"))
                         self._replace(ws)
                     elif message.get("envelope_id"):
-                        self._handlers.submit(self._handle, ws, message)
+                        self._handlers.submit(self._handle, ws, message, time.perf_counter(),
+                                              time.time())
         except (ConnectionClosed, OSError) as err:
             if not self._stopped.is_set() and ws is self._current:
                 log.warning("event=socket_dropped error=%s", _reason(err))
@@ -158,16 +167,28 @@ class SocketMode:
 
     # ------------------------------------------------------------------ envelopes
 
-    def _handle(self, ws: ClientConnection, message: dict) -> None:
+    def _handle(self, ws: ClientConnection, message: dict, read_at: float | None = None,
+                received_at: float | None = None) -> None:
         """Dispatch one envelope to bolt; ack it by envelope_id on the socket it came on (or
-        the current one, if that closed meanwhile)."""
-        started = time.monotonic()
+        the current one, if that closed meanwhile). `read_at` (perf_counter) and
+        `received_at` (epoch s): when the reader took it off the socket."""
+        started = read_at if read_at is not None else time.perf_counter()
         request = SocketModeRequest.from_dict(message)
         if request is None:
             return
-        response = run_bolt_app(self.app, request)
+        bolt_request = BoltRequest(mode="socket_mode", body=request.payload,
+                                   headers=_retry_headers(request),
+                                   context={RECEIVED_AT: received_at or time.time()})
+        try:
+            response = self.app.dispatch(bolt_request)
+        except Exception:  # as HTTP mode's 400: the envelope is not acked, Slack retries
+            log.exception("event=dispatch_failed mode=socket")
+            self.metrics.slack_request("socket", bolt_request.body, status=500, seconds=0)
+            return
         if response.status != 200:
             log.info("event=socket_not_acked type=%s status=%s", request.type, response.status)
+            self.metrics.slack_request("socket", bolt_request.body, status=response.status,
+                                       seconds=0)
             return
         ack: dict = {"envelope_id": request.envelope_id}
         if response.body:
@@ -184,8 +205,65 @@ class SocketMode:
                 continue
         else:
             log.warning("event=ack_lost envelope_id=%s", request.envelope_id)
-        log.debug("event=socket_acked type=%s ms=%.0f", request.type,
-                  (time.monotonic() - started) * 1000)
+            self.metrics.slack_request("socket", bolt_request.body, status=503, seconds=0)
+            return
+        seconds = time.perf_counter() - started
+        self.metrics.slack_request("socket", bolt_request.body, status=200, seconds=seconds)
+        log.debug("event=socket_acked type=%s ms=%.0f", request.type, seconds * 1000)
+
+
+class OpsListener:
+    """`GET /metrics` and `GET /healthz` on their own port, in a daemon thread."""
+
+    def __init__(self, host: str, port: int, metrics: Metrics | None = None) -> None:
+        self.server = make_ops_server(host, port, metrics)
+        self.port: int = self.server.effective_port
+        self._thread = threading.Thread(target=self._run, name="errcode-ops-http", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):  # closed from another thread mid-select
+            self.server.run()
+
+    def close(self) -> None:
+        self.server.close()
+        self._thread.join(5)
+
+
+def metrics_port(flag: int | None = None, env: Mapping[str, str] | None = None) -> int | None:
+    """The port of the Socket Mode ops listener: `--metrics-port`, else
+    ERRCODE_METRICS_PORT, else None (no listener). ConfigError names a bad value."""
+    if flag is not None:
+        value, name = str(flag), "--metrics-port"
+    else:
+        value = (os.environ if env is None else env).get("ERRCODE_METRICS_PORT", "").strip()
+        name = "ERRCODE_METRICS_PORT"
+        if not value:
+            return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(name, f"must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def start_ops_listener(host: str, port: int | None,
+                       metrics: Metrics | None = None) -> OpsListener | None:
+    """Serve /metrics and /healthz on `port` (0: any free port) beside Socket Mode; None
+    when no port is given (`--metrics-port`, or ERRCODE_METRICS_PORT)."""
+    if port is None:
+        return None
+    listener = OpsListener(host, port, metrics)
+    log.info("event=serving_ops host=%s port=%s paths=/metrics,/healthz", host, listener.port)
+    return listener
+
+
+def _retry_headers(request: SocketModeRequest) -> dict[str, str | Sequence[str]]:
+    """Slack's retry marks as HTTP mode's headers, so middleware reads retries alike."""
+    headers: dict[str, str | Sequence[str]] = {}
+    if request.retry_attempt is not None:
+        headers["x-slack-retry-num"] = str(request.retry_attempt)
+    if request.retry_reason is not None:
+        headers["x-slack-retry-reason"] = request.retry_reason
+    return headers
 
 
 def _parse(raw: str | bytes) -> dict:
