@@ -49,6 +49,7 @@ class Context:
     status_peers: Mapping[str, int]  # catalog -> entries documenting the paste's status
     top_score: float
     foreign: bool = False  # the paste is other software's output and names no product
+    code_lines: frozenset[int] = frozenset()  # lines holding a documented code
 
 
 def context(matches: Sequence[Match], product: str | None,
@@ -63,7 +64,10 @@ def context(matches: Sequence[Match], product: str | None,
                    has_code=any(m.signals.code in ("exact", "normalized") for m in matches),
                    statuses=errors, status_peers=peers,
                    top_score=max((m.score for m in matches), default=0.0),
-                   foreign=foreign and product is None)
+                   foreign=foreign and product is None,
+                   code_lines=frozenset(m.line for m in matches
+                                        if m.signals.code in ("exact", "normalized")
+                                        and m.signals.code_source != "words"))
 
 
 def features(m: Match, ctx: Context) -> dict[str, float]:
@@ -97,7 +101,9 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
         "status_only_share": 1.0 / peers if status_only and peers else 0.0,
         "same_product": float(ctx.product == m.entry.catalog),
         "other_product": float(ctx.product is not None and ctx.product != m.entry.catalog),
-        "meaning_beside_code": float(ctx.has_code and not s.code),
+        "meaning_beside_code": float(ctx.has_code and not s.code and _near(m.line, ctx)),
+        "meaning_apart_from_code": float(ctx.has_code and not s.code
+                                         and not _near(m.line, ctx)),
         "no_context": float(ctx.product is None and not ctx.has_code and not s.status_ok
                             and not s.code),
         "behind_top": max(-3.0, (m.score - ctx.top_score) / 10.0),
@@ -157,6 +163,11 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
     confident = sorted((m for m in scored if m.confident), key=_answer_order)
     rest = [m for m in scored if not m.confident]
     return confident + rest
+
+
+def _near(line: int, ctx: Context) -> bool:
+    """On a line holding a code, or next to one (an envelope's message line)."""
+    return any(abs(line - code_line) <= 2 for code_line in ctx.code_lines)
 
 
 def _answer_order(m: Match) -> tuple[int, float, float]:
