@@ -46,8 +46,11 @@ class RedactingFilter(logging.Filter):
         except Exception:  # a bad %-format must not lose the record
             message = f"{record.msg!r} {record.args!r}"
         if len(message) > _MAX_MESSAGE:
-            message = message[:_MAX_MESSAGE] + "…"
-        record.msg, record.args = redactor.redact(message), None
+            # Redacted, then cut: a cut must never leave half a secret unrecognised.
+            message = redactor.redact(message[:2 * _MAX_MESSAGE])[:_MAX_MESSAGE] + "…"
+        else:
+            message = redactor.redact(message)
+        record.msg, record.args = message, None
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, redactor.redact(text)

@@ -4,7 +4,8 @@ Health bodies come in many reasonable shapes; all are normalised to the same rea
     {"status": "ok", "components": {"database": {"status": "unhealthy"}}}
     {"status": "UP", "checks": [{"name": "redis", "status": "DOWN"}]}
     {"database": "down", "version": "2.3.1"}
-Server text is never trusted: control characters go, every string is shortened.
+Server text is never trusted: control characters go, secrets are redacted, every string
+is shortened (in that order).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from bot.redact import redact
 from bot.text import one_line
 
 HEALTHY_WORDS = frozenset({"ok", "healthy", "up", "pass", "passed", "passing", "green",
@@ -41,8 +43,10 @@ MAX_INFO = 10
 
 
 def clean(text: object, limit: int = 120) -> str:
-    """Server text made safe to show: no control characters, single spaces, at most `limit`."""
-    return one_line(_CONTROL_RE.sub(" ", str(text)), limit)
+    """Server text made safe to show: no control characters, single spaces, at most `limit`,
+    secrets redacted before it is cut (a cut secret no longer looks like one)."""
+    text = str(text)
+    return one_line(_CONTROL_RE.sub(" ", redact(text).text if len(text) > 2 else text), limit)
 
 
 def level(word: str | None) -> str | None:

@@ -187,6 +187,8 @@ async def _fetch(client: httpx.AsyncClient, target: HealthTarget, spec: HealthCh
                 url = nxt
                 continue
             data, truncated = await _read_capped(resp, BODY_CAP)
+            if token:  # an echoed admin token goes before anything reads (or cuts) the body
+                data = data.replace(token.encode(), _TOKEN_PLACEHOLDER)
             body = read_body(data, resp.headers.get("content-type", ""),
                              truncated=truncated, cap=BODY_CAP)
             return _interpret(target, spec, url, resp.status_code, body, _ms(t0))
@@ -202,6 +204,9 @@ async def _read_capped(resp: httpx.Response, cap: int) -> tuple[bytes, bool]:
         if len(buf) > cap:
             return bytes(buf[:cap]), True
     return bytes(buf), False
+
+
+_TOKEN_PLACEHOLDER = b"[REDACTED:token#1]"
 
 
 def _redirect_refusal(target: HealthTarget, location: str) -> str:

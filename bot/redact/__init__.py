@@ -23,10 +23,17 @@ What is found (tests/redact_corpus/formats.yml lists every format, with its sour
   rule sets (xoxb-, ghp_, glpat-, AKIA, sk_live_, hvs., dapi, SG., npm_, pypi-, sk-ant-,
   ...), JWTs (signed or not), webhooks, PEM / SSH2 / PGP / PuTTY private keys.
 
+However the text came: as Slack delivers it (`&lt;password&gt;`, `=&gt;`, `a&amp;b`: read
+through Slack's three entities) and inside JSON strings (an error envelope's message, a
+JSON log line, a log line quoted in one: each escaped string is also read decoded, three
+strings deep). A placeholder never splits an escape, so the JSON stays valid.
+
 Where each lives: values (is this value a secret?), keys (does this key hold one?),
 assignments (key/value syntaxes), headers, commands (command lines), structured (XML,
 YAML block scalars, private key blocks, connection strings), shapes (known token
-shapes), spans (scanning and merging, linear time), redactor (numbering, replacing).
+shapes), spans (scanning, decoded views of escaped text, merging, linear time), periodic
+(key spam: a stretch repeating one unit is read as a few copies of it), redactor
+(numbering, replacing, further passes).
 
 Known limits: a secret needs context (a key, header, flag, URL, or a known shape
 such as xoxb-/ghp_/AKIA/eyJ); a bare random string in prose ("my password is x")

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from heapq import merge
-from operator import methodcaller
 
 from bot.redact.keys import key_kind
 from bot.redact.structured import BLOCK_SCALAR, block_scalar, xml_hit
@@ -32,7 +30,6 @@ _HINT_WORDS = ("pass", "pw", "secret", "sess", "sig", "token", "key", "auth", "a
 _HINT_RES = tuple(re.compile(
     re.escape(word) + r"(?P<rest>[\w.-]{0,127}+)(?:\\?[\"'`]\]?)?(?:\[[0-9]{0,6}\])?[ \t]{0,8}"
     r"(?=[:=!?.+(,>\"'`]|str|bytes|\[\]byte)") for word in _HINT_WORDS)
-_START = methodcaller("start")
 _FLAG_HINT_RE = re.compile(  # --password x
     r"--?(?=[a-z])(?=[\w.-]{0,127}?(?:" + "|".join(map(re.escape, _HINT_WORDS)) + "))")
 _KEY_RUN = re.compile(r"[\w.-]{1,128}")
@@ -157,14 +154,14 @@ def scan_keys(text: str, low: str) -> Iterator[Hit]:
     the words inside keys: each key is judged once, only its value is scanned."""
     done = 0
     # in text order, a word's hints before another's at the same place (a stable sort)
-    hints = list(merge(*(r.finditer(low) for r in _HINT_RES), key=_START))
+    hints = sorted((m.start(), n, m.end("rest")) for n, r in enumerate(_HINT_RES)
+                   for m in r.finditer(low))
     backwards = text[::-1] if hints else ""  # to find where each key starts, in C
     n = len(text)
     runs = Runs(text)
-    for hint in hints:
-        if hint.start() < done:
+    for ks, _, ke in hints:
+        if ks < done:
             continue
-        ks, ke = hint.start(), hint.end("rest")
         if ks:
             run = _KEY_RUN.match(backwards, n - ks)
             ks -= (run.end() - run.start()) if run else 0

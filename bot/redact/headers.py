@@ -1,8 +1,9 @@
 """Credentials HTTP carries in headers: Authorization and Proxy-Authorization (the
 scheme stays visible), Cookie and Set-Cookie, and `Bearer x` wherever it appears.
 
-A header value runs to the line end, or to the closing quote when the header sits in a
-string (`-H "Cookie: a=b"`), so every cookie of the line goes.
+A header value runs to the line end (or an escaped one, `\\n`, in a JSON string), or to
+the closing quote when the header sits in a string (`-H "Cookie: a=b"`), so every cookie
+of the line goes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ __all__ = ["scan_bearer", "scan_headers"]
 
 _HEADER_RES = (re.compile(r"authorization[ \t]{0,8}:[ \t]{0,8}"),  # on the lowercase copy
                 re.compile(r"cookie[ \t]{0,8}:[ \t]{0,8}"))
-_TO_DQ = re.compile(r"[^\r\n\"]{1,16384}")
-_TO_SQ = re.compile(r"[^\r\n']{1,16384}")
-_TO_EOL = re.compile(r"[^\r\n]{1,16384}")
+# To the line end, which in an escaped string (a JSON log line) is a `\n` escape.
+_TO_DQ = re.compile(r"(?:[^\r\n\"\\]|\\(?!\\{0,8}[nr])){1,16384}")
+_TO_SQ = re.compile(r"(?:[^\r\n'\\]|\\(?!\\{0,8}[nr])){1,16384}")
+_TO_EOL = re.compile(r"(?:[^\r\n\\]|\\(?!\\{0,8}[nr])){1,16384}")
 
 
 def scan_headers(text: str, low: str) -> Iterator[Hit]:

@@ -71,8 +71,28 @@ def _word_kind(word: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+_NUMBERS = re.compile(r"(?<![^\W_])[0-9]+(?![^\W_])")  # a word of digits only: `_12_`, `-3`
+
+
 def key_kind(key: str) -> tuple[str, bool] | None:
+    """(kind, weak) of the secret a key holds, or None (see `_key_kind`). Numbered keys
+    (`db_password_1`, `db_password_2`...) share one verdict: a word of digits says nothing."""
+    found = _by_key.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _key_kind(_NUMBERS.sub("0", key) if any(c.isdigit() for c in key) else key)
+        if len(_by_key) >= _MAX_KEYS:
+            _by_key.clear()
+        _by_key[key] = found
+    return found  # type: ignore[return-value]
+
+
+_UNSEEN = object()
+_MAX_KEYS = 65_536
+_by_key: dict[str, object] = {}
+
+
+@lru_cache(maxsize=4096)
+def _key_kind(key: str) -> tuple[str, bool] | None:
     """(kind, weak) of the secret a key holds, or None. Weak keys also hold ordinary values:
     theirs must look random (`token_like`). Decided mostly by the key's last word:
 

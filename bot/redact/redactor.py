@@ -16,7 +16,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.redact.periodic import MIN_TEXT, Compressed, periodic_segments
 from bot.redact.spans import changes_context, find_hits, merge, outside_marks
+from bot.redact.values import Hit
 from bot.text import one_line
 
 __all__ = ["PLACEHOLDER_RE", "Finding", "RedactionResult", "Redactor", "redact",
@@ -24,6 +26,8 @@ __all__ = ["PLACEHOLDER_RE", "Finding", "RedactionResult", "Redactor", "redact",
 
 PLACEHOLDER_RE = re.compile(r"\[REDACTED:(?P<kind>[a-z_]{1,32})#(?P<n>[0-9]{1,9})\]")
 _MORE_PASSES = 3
+_NEAR = 256  # at most, each way: the lines around a placeholder read before a next pass
+_NEAR_SEPARATOR = "\n\x00\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,47 +90,148 @@ class Redactor:
         return RedactionResult(out, len(findings), kinds, findings)
 
     def _redact(self, text: str, passes: list[list[_Replacement]] | None) -> str:
-        out, again = self._pass(text, passes)
+        out, again, changed = self._pass(text, passes)
         for _ in range(_MORE_PASSES):
             # A placeholder can change what is around it (a `]` glued to a word, a quote or
             # a line end it took): then go again until nothing changes, so that redacting
-            # the result changes nothing.
+            # the result changes nothing. In a long text, the lines around those
+            # placeholders are read first: the whole text again only if they hold more.
             if not again:
                 break
-            out, again = self._pass(out, passes)
+            if changed is not None and passes is None and not self._more_near(out, changed):
+                break
+            out, again, changed = self._pass(out, passes)
         return out
 
-    def _pass(self, text: str, passes: list[list[_Replacement]] | None) -> tuple[str, bool]:
+    def _more_near(self, text: str, spans: list[tuple[int, int]]) -> bool:
+        """Whether the lines around `spans` (placeholders just put in `text`) hold a secret
+        that is not a placeholder yet."""
+        windows: list[tuple[int, int]] = []
+        for start, end in spans:
+            # the line before, the placeholder's lines and the line after, at most _NEAR
+            # characters each way
+            a = text.rfind("\n", 0, max(0, text.rfind("\n", 0, start))) + 1
+            nl = text.find("\n", end)
+            nl = text.find("\n", nl + 1) if nl >= 0 else -1
+            b = len(text) if nl < 0 else nl
+            a, b = max(a, start - _NEAR), min(b, end + _NEAR)
+            if windows and a <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(b, windows[-1][1]))
+            else:
+                windows.append((a, b))
+        near = _NEAR_SEPARATOR.join(text[a:b] for a, b in windows)
+        hits = find_hits(near, self._patterns)
+        return bool(hits and outside_marks(near, hits, _marks(near)))
+
+    def _pass(self, text: str, passes: list[list[_Replacement]] | None
+              ) -> tuple[str, bool, list[tuple[int, int]] | None]:
+        """One pass: the text with what was found replaced; whether to go again; and where
+        the output's placeholders that changed their context are, when the next pass may
+        read only around them (a long text, with no placeholder before) else None."""
         if not text:
-            return text, False
+            return text, False, None
+        if passes is None and len(text) >= MIN_TEXT:
+            segments = periodic_segments(text)
+            if segments:
+                return self._compressed_pass(text, Compressed(text, segments))
         hits = find_hits(text, self._patterns)
-        marks = [m.span() for m in PLACEHOLDER_RE.finditer(text)] if "[REDACTED:" in text else []
-        out: list[str] = []
-        replaced: list[_Replacement] = []
-        pos = 0
+        marks = _marks(text)
         with self._lock:
-            for start, end in marks:  # numbers already in the text are taken: no reuse
-                mark = PLACEHOLDER_RE.match(text, start, end)
-                if mark:
-                    kind, n = mark["kind"], int(mark["n"])
-                    self._last[kind] = max(self._last.get(kind, 0), n)
+            self._take_numbers(text, marks)
             merged = merge(outside_marks(text, hits, marks)) if hits else []
             if not merged:
-                return text, False
-            again = bool(marks)
-            for h in merged:
-                out.append(text[pos:h.start])
-                name = self._placeholder(h.kind, h.value)
-                out.append(name)
-                if passes is not None:
-                    replaced.append((h.start, h.end, name))
-                pos = h.end
-                self._count += 1
-                again = again or changes_context(text, h)
+                return text, False, None
+            out, again, changed = self._replace(text, merged, passes, again=bool(marks))
+            # Only a long text's next pass is narrowed, and only when no placeholder was
+            # there before (those make every next pass a whole one).
+            return out, again, changed if len(text) >= MIN_TEXT and not marks else None
+
+    def _take_numbers(self, text: str, marks: list[tuple[int, int]]) -> None:
+        """Numbers already in the text are taken: no reuse."""
+        for start, end in marks:
+            mark = PLACEHOLDER_RE.match(text, start, end)
+            if mark:
+                kind, n = mark["kind"], int(mark["n"])
+                self._last[kind] = max(self._last.get(kind, 0), n)
+
+    def _replace(self, text: str, merged: list[Hit], passes: list[list[_Replacement]] | None,
+                 *, again: bool) -> tuple[str, bool, list[tuple[int, int]]]:
+        """`text` with `merged` replaced; whether to go again, and where in the output the
+        placeholders that changed their context are."""
+        out: list[str] = []
+        replaced: list[_Replacement] = []
+        changed: list[tuple[int, int]] = []
+        pos = size = 0
+        for h in merged:
+            piece = text[pos:h.start]
+            name = self._placeholder(h.kind, h.value)
+            out += (piece, name)
+            size += len(piece)
+            if passes is not None:
+                replaced.append((h.start, h.end, name))
+            pos = h.end
+            self._count += 1
+            if not h.quiet and changes_context(text, h):
+                again = True
+                changed.append((size, size + len(name)))
+            size += len(name)
         out.append(text[pos:])
         if passes is not None:
             passes.append(replaced)
-        return "".join(out), again
+        return "".join(out), again, changed
+
+    def _compressed_pass(self, text: str, short: Compressed
+                         ) -> tuple[str, bool, list[tuple[int, int]] | None]:
+        """One pass over a text with long repetitive stretches (see bot.redact.periodic):
+        scanned as the compressed text, its R's output repeated for the copies R stands
+        for. A span reaching across R (glued keys: one value to the end of the run) is
+        mapped back over every copy instead."""
+        hits = find_hits(short.text, self._patterns)
+        marks = _marks(short.text)
+        with self._lock:
+            self._take_numbers(short.text, marks)
+            merged = merge(outside_marks(short.text, hits, marks)) if hits else []
+            if not merged:
+                return text, False, None
+            if any(short.crosses(h.start, h.end) for h in merged):
+                spread, again, _ = self._replace(text, merge(_spread(text, short, merged)),
+                                                 None, again=bool(marks))
+                return spread, again, None
+            edges = sorted((edge, i) for i, k in enumerate(short.kept) for edge in (k.r0, k.r1))
+            at: dict[tuple[int, int], int] = {}  # (kept, r0 or r1) -> where it is in `out`
+            out: list[str] = []
+            size = pos = e = 0
+            again = bool(marks)
+            inside = [0] * len(short.kept)
+            for h in [*merged, None]:
+                upto = h.start if h is not None else len(short.text)
+                while e < len(edges) and edges[e][0] <= upto:
+                    x, i = edges[e]
+                    at[i, x] = size + x - pos
+                    e += 1
+                if h is None:
+                    break
+                piece = short.text[pos:h.start]
+                name = self._placeholder(h.kind, h.value)
+                out += (piece, name)
+                size += len(piece) + len(name)
+                pos = h.end
+                k = short.within(h.start, h.end)
+                if k is not None:
+                    inside[short.kept.index(k)] += 1
+                again = again or (not h.quiet and changes_context(short.text, h))
+            out.append(short.text[pos:])
+            self._count += len(merged) + sum((k.reps - 1) * n
+                                             for k, n in zip(short.kept, inside, strict=True))
+        flat = "".join(out)
+        pieces: list[str] = []
+        done = 0
+        for i, k in enumerate(short.kept):
+            o0, o1 = at[i, k.r0], at[i, k.r1]
+            pieces += (flat[done:o1], flat[o0:o1] * (k.reps - 1))
+            done = o1
+        pieces.append(flat[done:])
+        return "".join(pieces), again, None
 
     def _placeholder(self, kind: str, value: str) -> str:
         name = self._names.get(value)
@@ -145,6 +250,27 @@ class Redactor:
     def kinds(self) -> dict[str, int]:
         """Distinct secrets seen so far, per kind."""
         return dict(self._kinds)
+
+
+def _marks(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PLACEHOLDER_RE.finditer(text)] if "[REDACTED:" in text else []
+
+
+def _spread(text: str, short: Compressed, merged: list[Hit]) -> list[Hit]:
+    """Spans of the compressed text as spans of `text`: one inside R for each copy R
+    stands for, and one reaching across R over all of them."""
+    out: list[Hit] = []
+    for h in merged:
+        k = short.within(h.start, h.end)
+        start = short.start(h.start)
+        if k is None:
+            end = short.end(h.end)
+            out.append(Hit(start, end, h.kind, text[start:end]))
+            continue
+        period, length = k.r1 - k.r0, h.end - h.start
+        out.extend(Hit(start + i * period, start + i * period + length, h.kind, h.value)
+                   for i in range(k.reps))
+    return out
 
 
 def _findings(text: str, passes: list[list[_Replacement]]) -> tuple[Finding, ...]:

@@ -29,6 +29,9 @@ class Hit:
     end: int
     kind: str
     value: str  # identity for numbering: the same value gets the same placeholder
+    # Found in a decoded view (a JSON string's content), where replacing it was judged to
+    # change nothing around it: the escapes beside it in the text do not call for a pass.
+    quiet: bool = False
 
 
 def lowercase(text: str) -> str:
@@ -117,8 +120,30 @@ def looks_like_code(value: str) -> bool:
 
 
 def token_like(value: str, quoted: bool = False) -> bool:
-    """Random enough to be a credential: for keys that also hold ordinary values."""
-    if not 8 <= len(value) <= 8192 or "://" in value or _DATE.match(value):
+    """Random enough to be a credential: for keys that also hold ordinary values. Decided
+    by the value's shape (which characters are digits, capitals, small letters), so values
+    that differ only in their letters and digits (`S3cr3t41x`, `S3cr3t42x`) are judged once."""
+    if not 8 <= len(value) <= 8192:
+        return False
+    shape = value.translate(_SHAPE)
+    found = _by_shape.get((shape, quoted))
+    if found is None:
+        found = _token_like(shape, quoted)
+        if len(_by_shape) >= _MAX_SHAPES:
+            _by_shape.clear()
+        _by_shape[shape, quoted] = found
+    return found
+
+
+# Every ASCII digit, capital and small letter to one of each: what token_like looks at.
+_SHAPE = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                       "0" * 10 + "A" * 26 + "a" * 26)
+_MAX_SHAPES = 65_536
+_by_shape: dict[tuple[str, bool], bool] = {}
+
+
+def _token_like(value: str, quoted: bool) -> bool:
+    if "://" in value or _DATE.match(value):
         return False
     if value.isdigit() or value[0] in "/~" or (not quoted and any(c.isspace() for c in value)):
         return False
@@ -166,10 +191,12 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
               weak: bool = False) -> Hit | None:
     """The secret in `value` (at `start`) that `key` holds, or None when the value is
     no secret: a stand-in, an error code, a file path, a vault's name for a secret."""
+    judged = False  # stand_in(value) is known False
     if not quoted:
         if stand_in(value):
             return None
-        value = value.rstrip(_TRAILING)
+        trimmed = value.rstrip(_TRAILING)
+        judged, value = len(trimmed) == len(value), trimmed
     if kind == "authorization":
         span = _credential(value)
         return span and Hit(start + span[0], start + span[1], kind, value[span[0]:span[1]])
@@ -177,7 +204,8 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
         value = value.rstrip()
         if all(stand_in(c.partition("=")[2] or c) for c in value.split(";")):
             return None  # `Cookie: session=<session-id>`
-    if (weak and not token_like(value, quoted)) or stand_in(value) or looks_like_code(value):
+    if ((weak and not token_like(value, quoted)) or (not judged and stand_in(value))
+            or looks_like_code(value)):
         return None
     if kind == "secret" and (_SECRET_PATH.fullmatch(value) or (
             key.lower() in ("secret", "secrets") and _SECRET_NAME.fullmatch(value))):
