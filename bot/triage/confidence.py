@@ -3,7 +3,7 @@
 The matcher finds candidates and the evidence behind each (`Signals`). This module turns
 that evidence into a probability with a small logistic model, fitted on the dev part of
 the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship as
-`confidence.json`), and applies four rules no weight may override:
+`confidence.json`), and applies five rules no weight may override:
 
 1. **Product consistency**: when the paste names or implies a product (name, envelope
    shape, request-id format, channel default), the other product's entries are never
@@ -14,7 +14,9 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    matching status, a meaning match needs distinctive words, not "not found" or "conflict";
    and a meaning match needs a sentence that speaks of a failure (or a matching status, or
    a whole documented phrase): a licensing question sharing "multi-dc" is not an error.
-4. **One answer per error**: a meaning match on a sentence that already gave a confident
+4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
+   names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
+5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error.
 
@@ -179,7 +181,7 @@ def _answer_order(m: Match) -> tuple[int, float, float]:
 
 
 def _ruled_out(m: Match, ctx: Context) -> bool:
-    """Rules 1-3 of the module docstring."""
+    """Rules 1-4 of the module docstring."""
     s = m.signals
     if ctx.product and m.entry.catalog != ctx.product and s.code != "exact":
         return True
@@ -187,6 +189,8 @@ def _ruled_out(m: Match, ctx: Context) -> bool:
         return True  # ruled out in the person's words ("not a rate limit")
     if s.code:
         return False
+    if m.kind == "status" and ctx.status_peers.get(m.entry.catalog, 0) > 1:
+        return True  # one of several errors with this status: the answer lists them all
     if not (s.failing or s.status_ok or s.strong_phrase):
         return True  # a question or a healthy transcript sharing a few words
     return (ctx.product is None and not ctx.has_code and not s.status_ok
@@ -194,7 +198,7 @@ def _ruled_out(m: Match, ctx: Context) -> bool:
 
 
 def _one_per_sentence(matches: list[Match]) -> list[Match]:
-    """Rule 4: of the meaning-only matches on one sentence, the most probable stands;
+    """Rule 5: of the meaning-only matches on one sentence, the most probable stands;
     beside a documented code on the same line, none does."""
     code_lines = {m.line for m in matches if m.confident and m.signals.code}
     kept: set[int] = set()

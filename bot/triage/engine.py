@@ -154,11 +154,8 @@ class TriageEngine:
         nearest: tuple[Entry, ...] = ()
         if not confident and not others:
             nearest = tuple(self.matcher.nearest(text))
-        same_status: tuple[Entry, ...] = ()
-        if not confident and ev.error_status and ev.error_status >= 400:
-            same_status = tuple(e for e in self.catalog.entries
-                                if e.http_status == ev.error_status
-                                and result.product in (None, e.catalog))
+        same_status = () if confident else same_status_entries(self.catalog, ev,
+                                                                 result.product)
         return Triage(query=text, evidence=ev, findings=findings, product=result.product,
                       product_reasons=result.product_reasons, ambiguous=result.ambiguous,
                       nearest=nearest, same_status=same_status)
@@ -170,6 +167,16 @@ class TriageEngine:
         return Finding(entry=m.entry, score=m.score, confident=m.confident, kind=m.kind,
                        evidence=m.evidence, retry=advise(m.entry, ev, hints.now),
                        commands=commands, mention=m.mention)
+
+
+def same_status_entries(catalog: Catalog, ev: Evidence,
+                        product: str | None) -> tuple[Entry, ...]:
+    """The entries documenting the paste's error status, in its product when known."""
+    status = ev.error_status
+    if not status or status < 400:
+        return ()
+    return tuple(e for e in catalog.entries
+                 if e.http_status == status and product in (None, e.catalog))
 
 
 @lru_cache(maxsize=8)

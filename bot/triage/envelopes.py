@@ -1,8 +1,9 @@
 """JSON in a paste -> the error codes and messages it holds, whatever its shape.
 
-Finds JSON objects one per log line or pretty-printed across lines, decoding only
-where an object plausibly starts and within a bounded window, then reads error
-envelopes (`{"error":{"code":..}}`), flat errors, `code` fields and JSON log lines.
+Finds JSON objects one per log line, many on one line or pretty-printed across lines,
+decoding only where an object plausibly starts, within a budget that keeps the scan
+linear; then reads error envelopes (`{"error":{"code":..}}`), flat errors, `code`
+fields and JSON log lines.
 """
 
 from __future__ import annotations
@@ -11,19 +12,29 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate, repeat
+from operator import add
 
 from bot.triage.evidence import CodeMention
 
-MAX_JSON_WINDOW = 65_536
-MAX_MULTILINE_JSON_ATTEMPTS = 200
+# A decode reads a window of the paste that starts small and grows only while the object
+# runs past it, so each attempt costs about what it reads (a decode error also counts the
+# lines of everything before it in what it was given). Failed attempts are charged what
+# they read plus FAILED_DECODE_COST (the error raised) against a budget of
+# FAILED_DECODE_BUDGET per character of paste; when it is spent the scan stops, as it does
+# after MAX_JSON_OBJECTS objects. A paste of real logs spends a small part of either.
+FIRST_WINDOW = 1024
+FAILED_DECODE_COST = 512
+FAILED_DECODE_BUDGET = 8
+FAILED_DECODE_FLOOR = 1 << 20
+MAX_JSON_OBJECTS = 10_000
 
 
 def line_starts(lines: list[str]) -> list[int]:
-    """The offset each line starts at, for `line_of`."""
-    starts, pos = [], 0
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
+    """The offset each line starts at, for `line_of` (summed in C: a megabyte of blank
+    lines is a million lines)."""
+    starts = list(accumulate(map(add, map(len, lines), repeat(1)), initial=0))
+    starts.pop()
     return starts
 
 
@@ -33,44 +44,59 @@ def line_of(starts: list[int], offset: int) -> int:
 
 
 _decoder = json.JSONDecoder()
-_OBJECT_START = re.compile(r"\{\s*\"")
+# Where an object plausibly starts: `{` and a quoted key with its colon, so `{{{`, `{"{"`
+# and the like are passed over by the regex engine, not by a failing decode each.
+_OBJECT_START = re.compile(r'\{\s*+"(?:[^"\\\n]|\\.){0,256}+"\s*+:')
 
 
-def json_objects(text: str, lines: list[str],
-                 starts: list[int]) -> Iterator[tuple[int, object]]:
-    """JSON objects in the paste: one per log line, or pretty-printed across lines.
-
-    A decode is tried only where an object plausibly starts, within a bounded
-    window, and the scan resumes after each object found, which keeps it linear.
-    """
-    attempts = 0
+def json_objects(text: str) -> Iterator[tuple[int, object]]:
+    """JSON objects in the paste (offset, value): one per log line, many on one line, or
+    pretty-printed across lines. The scan resumes after each object found; what failed
+    decodes may read is budgeted, so the scan stays linear whatever the paste."""
+    budget = FAILED_DECODE_BUDGET * len(text) + FAILED_DECODE_FLOOR
+    found = 0
     pos = 0
-    n = len(text)
-    while pos < n:
+    while budget > 0 and found < MAX_JSON_OBJECTS:
         m = _OBJECT_START.search(text, pos)
         if m is None:
             return
         start = m.start()
-        line_no = line_of(starts, start)
-        line_end = starts[line_no] + len(lines[line_no])
-        one_line = text.find("}", start, line_end) != -1
-        if not one_line:
-            attempts += 1
-            if attempts > MAX_MULTILINE_JSON_ATTEMPTS:
-                pos = line_end + 1
-                continue
-        window_end = min(n, start + (MAX_JSON_WINDOW if not one_line else
-                                     max(line_end - start, 1) + MAX_JSON_WINDOW // 8))
-        try:
-            obj, used = _decoder.raw_decode(text[start:window_end])
-        except ValueError:
-            pos = start + 1
+        obj, end, read = _decode_at(text, start)
+        if read:
+            # Failed. After a plain syntax error, an object may still start inside what
+            # was read (a log line's envelope inside a broken outer object): look there.
+            # Past nesting too deep to decode, the same depth would fail again: skip it.
+            budget -= read + FAILED_DECODE_COST
+            pos = start + 1 if end < 0 else end
             continue
-        except RecursionError:  # absurdly deep nesting: not an error envelope
-            pos = line_end + 1
-            continue
+        found += 1
         yield start, obj
-        pos = start + used
+        pos = end
+
+
+def _decode_at(text: str, start: int) -> tuple[object, int, int]:
+    """(value, end, 0) for the JSON value at `start`; on failure (None, -1, read) after a
+    syntax error, (None, end of what was read, read) when nesting was too deep."""
+    size = FIRST_WINDOW
+    read = 0
+    while True:
+        end = min(len(text), start + size)
+        window = text[start:end]
+        try:
+            obj, used = _decoder.raw_decode(window)
+        except json.JSONDecodeError as exc:
+            cut = end < len(text) and (exc.pos >= len(window) - 1
+                                       or exc.msg.startswith("Unterminated string"))
+            if not cut:
+                return None, -1, read + exc.pos + 1
+            read += len(window)
+            size *= 4  # the object runs past the window: read more of it
+            continue
+        except RecursionError:  # deeper than the interpreter allows: no error envelope
+            return None, end, read + len(window)
+        except ValueError:  # a number too long to convert
+            return None, -1, read + len(window)
+        return obj, start + used, 0
 
 
 def mentions_from_json(obj: object, line: int, stamp: str | None,
@@ -124,7 +150,7 @@ def mentions_from_json(obj: object, line: int, stamp: str | None,
 
 def _details(details: object) -> tuple[tuple[str, ...], str | None]:
     if not isinstance(details, dict):
-        return (), (json.dumps(details) if details not in (None, "", [], {}) else None)
+        return (), (_compact(details) if details not in (None, "", [], {}) else None)
     fields = details.get("fields")
     lines: list[str] = []
     if isinstance(fields, list):
@@ -132,15 +158,27 @@ def _details(details: object) -> tuple[tuple[str, ...], str | None]:
             if isinstance(item, dict) and "field" in item:
                 lines.append(f"{item.get('field')}: {item.get('error', item.get('message', ''))}")
             else:
-                lines.append(json.dumps(item))
+                lines.append(_compact(item))
     rest = {k: v for k, v in details.items() if k != "fields"}
-    return tuple(lines), (json.dumps(rest) if rest else None)
+    return tuple(lines), (_compact(rest) if rest else None)
+
+
+def _compact(value: object) -> str:
+    """A decoded value as compact JSON. The decoder accepts nesting a few frames deeper
+    than the encoder has left here, so too deep a value is said, not raised."""
+    try:
+        return json.dumps(value)
+    except (RecursionError, ValueError):
+        return '"(nested too deeply to show)"'
+
+
+_CODE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]*+(?:[_\-.][A-Za-z0-9]++)*+")
 
 
 def looks_like_code(value: str) -> bool:
     """A value shaped like an error code (`RATE_LIMITED`, `token-expired`), not prose."""
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:[_\-.][A-Za-z0-9]+)*", value)) and (
-        "_" in value or "-" in value or value.isupper()) and len(value) <= 80
+    return (len(value) <= 80 and ("_" in value or "-" in value or value.isupper())
+            and _CODE_SHAPE.fullmatch(value) is not None)
 
 
 def _as_str(value: object) -> str | None:
@@ -152,7 +190,8 @@ def _as_status(value: object) -> int | None:
         return None
     if isinstance(value, int) and 100 <= value <= 599:
         return value
-    if isinstance(value, str) and value.isdigit() and 100 <= int(value) <= 599:
+    if (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isdigit()
+            and 100 <= int(value) <= 599):
         return int(value)
     return None
 

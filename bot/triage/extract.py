@@ -2,17 +2,16 @@
 
 Handles what people really paste into Slack, alone or mixed: Slack's escaping and
 link markup, code fences, JSON envelopes (compact, pretty, inside log lines),
-`curl -v` transcripts, tracebacks and key=value logs. Every scan is a single
-pass of compiled regexes or a bounded JSON decode, so a 1 MB paste stays linear.
-JSON is read by `envelopes`; the result types live in `evidence`.
+`curl -v` transcripts, tracebacks and key=value logs. Every scan is a single pass of a
+compiled regex that cannot backtrack across lines, or a budgeted JSON decode, so any
+1 MB paste stays linear (`./dev bench pathological`). JSON is read by `envelopes`,
+statuses and rate-limit headers by `http_facts`; the result types live in `evidence`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Iterable
 
 from bot.triage.envelopes import (
     json_objects,
@@ -21,13 +20,14 @@ from bot.triage.envelopes import (
     looks_like_code,
     mentions_from_json,
 )
-from bot.triage.evidence import CodeMention, Evidence, RateLimit
+from bot.triage.evidence import CodeMention, Evidence
+from bot.triage.http_facts import http_statuses, rate_headers
 
 MAX_PASTE_CHARS = 4_000_000
 MAX_TOKENS = 5_000
 MAX_PROSE_LINES = 60
+MAX_PROSE_LINE = 2_000  # characters: a longer line is data, not a sentence
 SHORT_PASTE_CHARS = 1_500
-
 
 
 # --------------------------------------------------------------------------- Slack markup
@@ -55,37 +55,36 @@ def _special_label(m: re.Match[str]) -> str:
 
 # --------------------------------------------------------------------------- patterns
 
-_STATUS_LINE = re.compile(r"(?m)^[<>*\s]*HTTP/(?:1\.[01]|2(?:\.0)?|3)\s+([1-5]\d\d)\b")
-# Scans below run on an ASCII-lowercased copy of the paste (same length, so spans map
-# back to the original): case-insensitive alternations are several times slower.
-_STATUS_NUM = re.compile(r"(?<![\w.\-/:])([45]\d\d)s?\b")
-_STATUS_BEFORE = re.compile(
-    r"(?:\b(?:http|status(?:[ _-]?code)?|returned|returns|returning|got|gets|getting|with"
-    r"|response|responded|throws|throwing|gives|giving|hit|hitting|seeing)|error|exception)"
-    r"\s*[:=]?\s*(?:an? )?\"?$"
+# Scans below that are case-insensitive run on an ASCII-lowercased copy of the paste (same
+# length, so spans map back): case-insensitive alternations are several times slower. A
+# pattern starts with a literal or a character class, never with `\b` or a lookbehind
+# (the engine would try those at every position of a megabyte): a word boundary is a
+# lookbehind after the first character. No quantifier is unbounded where it could run
+# across lines.
+_REQUEST_ID = re.compile(r"r(?<!\wr)eq_[A-Za-z0-9]{3,64}(?!\w)")
+_REQUEST_ID_KV = re.compile(
+    r"request[ _-]?id\\?[\"'`\]]?[ \t]{0,8}+(?::|=>?)[ \t]{0,8}+(?:\\?[\"'`]|\[){0,2}+"
+    r"([a-z0-9][a-z0-9_\-]{5,80})"
 )
-_STATUS_AFTER = re.compile(
-    r" +(?:bad request|unauthorized|forbidden|not found|conflict|gone|unprocessable entity"
-    r"|too many requests|internal server error|bad gateway|service unavailable"
-    r"|gateway timeout)\b"
-)
-_HEADER = re.compile(
-    r"(?m)^[<>*\s]*(retry-after|x-ratelimit-limit|x-ratelimit-remaining|x-ratelimit-reset"
-    r"|x-request-id|date)\s*:\s*([^\r\n]{1,200})$"
-)
-_REQUEST_ID = re.compile(r"req_[A-Za-z0-9]{3,64}")
-_REQUEST_ID_KV = re.compile(r"request[_-]?id\"?\s*[:=]\s*\"?([a-z0-9][a-z0-9_\-]{5,80})")
-_CODE_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b")
+_CODE_TOKEN = re.compile(
+    r"[A-Za-z](?<!\w[A-Za-z])[A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b")
 _KV_CODE = re.compile(
-    r"(?:code|error_code|errorCode|err_code|error|err|errcode|reason)=(\"?)([A-Za-z][\w.\-]{2,80})\1"
+    r"(?:code|error_code|errorCode|err_code|error|err|errcode|reason)="
+    r"(\"?)([A-Za-z][\w.\-]{2,80})\1"
 )
 _KV_MSG = re.compile(r"(?:msg|message|error_message)=(?:\"([^\"\n]{1,500})\"|(\S{1,200}))")
-_EXCEPTION = re.compile(
-    r"(?m)^\s*(?:[\w.$]+\.)?([A-Z]\w*(?:Error|Exception|Fault|Failure))\b\s*:\s*(.{1,500})$"
-)
+# An exception line (`scaivault.errors.APIError: 409 policy_in_use: ...`) is found by its
+# name's ending, then its line is checked to start with that name (the engine would
+# otherwise try a line start pattern at each of a megabyte's positions).
+_EXCEPTION_END = re.compile(
+    r"(?:Error|Exception|Fault|Failure)()\b[ \t]{0,8}+:[ \t]{0,8}+([^\n]{1,500})")
+_EXCEPTION_NAME = re.compile(
+    r"[ \t]{0,64}+(?:Caused by:[ \t]{0,4}+)?(?:[\w$]{1,100}+\.){0,16}+"
+    r"([A-Z]\w{0,100}(?:Error|Exception|Fault|Failure))")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TIMESTAMP = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"[0-9](?<!\w[0-9])[0-9]{3}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
 # Words that make a log line worth reading for meaning (found with str.find: one C scan
 # per word beats one big alternation over a megabyte).
@@ -115,58 +114,55 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
     if truncated:
         text = text[:MAX_PASTE_CHARS]
     text = unescape_slack(text.replace("\r\n", "\n").replace("\x00", ""))
-    lines = text.split("\n")
-    starts = line_starts(lines)
+    lines = _Lines(text)
 
     mentions: list[CodeMention] = []
     prose: list[str] = []
-    for start, obj in json_objects(text, lines, starts):
-        line_no = line_of(starts, start)
-        stamp = _first(_TIMESTAMP.finditer(lines[line_no])) if line_no < len(lines) else None
-        for mention, message in mentions_from_json(obj, line_no, stamp):
+    stamps: dict[int, str | None] = {}  # line -> its timestamp, read once per line
+    for start, obj in json_objects(text):
+        line_no = lines.of(start)
+        if line_no not in stamps:
+            found = _TIMESTAMP.search(lines.lines[line_no])
+            stamps[line_no] = found.group(0) if found else None
+        for mention, message in mentions_from_json(obj, line_no, stamps[line_no]):
             if mention is not None:
                 mentions.append(mention)
             if message:
                 prose.append(message)
 
     low = text.translate(_ASCII_LOWER)
-    statuses = ([int(m.group(1)) for m in _STATUS_LINE.finditer(text)]
-                if "HTTP/" in text else [])
-    statuses += _worded_statuses(low)
+    statuses = http_statuses(low)
     statuses += [m.http_status for m in mentions if m.http_status]
+    rate = rate_headers(text, low)
 
-    headers = _headers(text, low)
     request_ids: list[str] = []
     # Each scan runs only when its trigger is in the paste: a cheap `in` skips a regex pass.
     if "req_" in text:
-        request_ids += [m.group(0) for m in _REQUEST_ID.finditer(text) if _word_edges(text, m)]
+        request_ids += _REQUEST_ID.findall(text)
     if "request" in low:
         request_ids += [text[m.start(1):m.end(1)] for m in _REQUEST_ID_KV.finditer(low)]
     for pattern in request_id_patterns:
-        request_ids += [m.group(0) for m in re.finditer(rf"\b(?:{pattern})\b", text)]
-    if headers.get("x-request-id"):
-        request_ids.append(headers["x-request-id"].strip().strip('"'))
+        request_ids += _pattern_matches(text, pattern)
     request_ids += [m.request_id for m in mentions if m.request_id]
 
     if "=" in text:
-        mentions += _kv_mentions(text, starts)
+        mentions += _kv_mentions(text, lines)
         prose += [m.group(1) or m.group(2) for m in _KV_MSG.finditer(text)
                   if _word_start(text, m)]
     if any(w in text for w in ("Error", "Exception", "Fault", "Failure")):
-        prose += [f"{m.group(1)}: {m.group(2)}" for m in _EXCEPTION.finditer(text)]
+        prose += _exception_lines(text)
 
     tokens = _code_tokens(text)
-    prose = _prose(text, low, starts, lines, prose)
-    retry_after_s, retry_at = _retry_after(headers.get("retry-after"))
+    prose = _prose(text, low, lines, prose)
     return Evidence(
         text=text,
         mentions=tuple(mentions),
         tokens=tokens,
         http_statuses=tuple(dict.fromkeys(statuses)),
-        retry_after_s=retry_after_s,
-        retry_at=retry_at,
-        response_date=_http_date(headers.get("date")),
-        rate_limit=_rate_limit(headers),
+        retry_after_s=rate.retry_after_s,
+        retry_at=rate.retry_at,
+        response_date=rate.response_date,
+        rate_limit=rate.rate_limit,
         request_ids=tuple(dict.fromkeys(r for r in request_ids if r)),
         shapes=tuple(dict.fromkeys(m.shape for m in mentions if m.shape)),
         prose=tuple(dict.fromkeys(p.strip() for p in prose if p and p.strip())),
@@ -174,120 +170,130 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
     )
 
 
-# --------------------------------------------------------------------------- headers, kv, tokens
+# --------------------------------------------------------------------------- ids, kv, tokens
 
 
-def _headers(text: str, low: str) -> dict[str, str]:
-    """Header name -> value (first seen); names matched case-insensitively, values as written."""
-    found: dict[str, str] = {}
-    for m in _HEADER.finditer(low):
-        found.setdefault(m.group(1), text[m.start(2):m.end(2)].strip())
-    return found
+class _Lines:
+    """The paste's lines, and which line holds an offset. The offsets of the lines are
+    listed on first use only: a megabyte of blank lines is a million of them."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+        self._starts: list[int] | None = None
+
+    def of(self, offset: int) -> int:
+        if self._starts is None:
+            self._starts = line_starts(self.lines)
+        return line_of(self._starts, offset)
 
 
-def _retry_after(value: str | None) -> tuple[int | None, datetime | None]:
-    if not value:
-        return None, None
-    value = value.strip()
-    if value.isdigit():
-        return int(value), None
-    return None, _http_date(value)
+def _pattern_matches(text: str, pattern: str) -> list[str]:
+    """Matches of a catalog's request-id pattern that start and end on a word boundary.
+
+    Same as `\\b(?:pattern)\\b`, but the leading boundary is checked here: a pattern that
+    starts with `\\b` is tried at every position of the paste, one starting with its
+    literal (`req_`) only where that literal is."""
+    rx = re.compile(rf"(?:{pattern})\b")
+    out: list[str] = []
+    pos = 0
+    while (m := rx.search(text, pos)) is not None:
+        if m.end() > m.start() and _boundary(text, m.start()):
+            out.append(m.group(0))
+            pos = m.end()
+        else:
+            pos = m.start() + 1
+    return out
 
 
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _boundary(text: str, i: int) -> bool:
+    before = i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
+    after = i < len(text) and (text[i].isalnum() or text[i] == "_")
+    return before != after
 
 
-def _rate_limit(headers: dict[str, str]) -> RateLimit | None:
-    values = {k: _int(headers.get(f"x-ratelimit-{k}")) for k in ("limit", "remaining", "reset")}
-    if all(v is None for v in values.values()):
-        return None
-    return RateLimit(**values)
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    value = value.strip().strip('"')
-    return int(value) if value.isdigit() else None
-
-
-def _kv_mentions(text: str, starts: list[int]) -> list[CodeMention]:
-    out = []
+def _kv_mentions(text: str, lines: _Lines) -> list[CodeMention]:
+    """`code=RATE_LIMITED` and the like: the first mention of each code (a kv mention
+    carries nothing but its code and line, and a log repeats its codes)."""
+    out: dict[str, CodeMention] = {}
+    not_codes: set[str] = set()
     for m in _KV_CODE.finditer(text):
-        if not _word_start(text, m):
-            continue
         code = m.group(2)
+        if code in out or code in not_codes or not _word_start(text, m):
+            continue
         if looks_like_code(code) and code.lower() not in _NOT_CODES:
-            out.append(CodeMention(code=code, source="kv", line=line_of(starts, m.start())))
+            out[code] = CodeMention(code=code, source="kv", line=lines.of(m.start()))
+        else:
+            not_codes.add(code)
+    return list(out.values())
+
+
+def _exception_lines(text: str) -> list[str]:
+    """`Name: message` of each line that starts with an exception's name. Only the first
+    name ending on a line can be the line's first word, so each line is read once."""
+    out = []
+    pos = 0
+    while (m := _EXCEPTION_END.search(text, pos)) is not None:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        name = _EXCEPTION_NAME.fullmatch(text, line_start, m.end(1))
+        if name is not None:
+            out.append(f"{name.group(1)}: {m.group(2)}")
+        next_line = text.find("\n", m.end())
+        if next_line == -1:
+            break
+        pos = next_line + 1
     return out
 
 
 def _code_tokens(text: str) -> tuple[str, ...]:
-    """UPPER_SNAKE, lower_snake and kebab-case words, first seen first (mixed case is prose)."""
-    seen: dict[str, None] = {}
-    for m in _CODE_TOKEN.finditer(text):
-        token = m.group(0)
-        if token in seen or token.lower() in _NOT_CODES:
+    """UPPER_SNAKE, lower_snake and kebab-case words, first seen first (mixed case is prose).
+    Distinct words are judged once: a paste repeating one code is one judgement."""
+    seen: list[str] = []
+    for token in dict.fromkeys(_CODE_TOKEN.findall(text)):
+        if token.lower() in _NOT_CODES:
             continue
         snake = "_" in token and "-" not in token and (token.isupper() or token.islower())
         kebab = "-" in token and "_" not in token and token.islower()
         if snake or kebab:
-            seen[token] = None
+            seen.append(token)
             if len(seen) >= MAX_TOKENS:
                 break
     return tuple(seen)
-
-
-def _worded_statuses(low: str) -> list[int]:
-    """4xx/5xx written in words: "fails with 403", "APIError: 409", "got a 429", "503 Service
-    Unavailable". Numbers are found first; only their surroundings are examined."""
-    out = []
-    for m in _STATUS_NUM.finditer(low):
-        before = low[max(0, m.start() - 40):m.start()]
-        if _STATUS_BEFORE.search(before) or _STATUS_AFTER.match(low, m.end()):
-            out.append(int(m.group(1)))
-    return out
 
 
 def _word_start(text: str, m: re.Match[str]) -> bool:
     return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
 
 
-def _word_edges(text: str, m: re.Match[str]) -> bool:
-    end_ok = m.end() >= len(text) or not (text[m.end()].isalnum() or text[m.end()] == "_")
-    return _word_start(text, m) and end_ok
-
-
-def _prose(text: str, low: str, starts: list[int], lines: list[str],
-           found: list[str]) -> list[str]:
+def _prose(text: str, low: str, lines: _Lines, found: list[str]) -> list[str]:
     """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long one."""
     if len(text) <= SHORT_PASTE_CHARS:
-        whole = " ".join(line.strip() for line in lines if line.strip())
+        whole = " ".join(line.strip() for line in lines.lines if line.strip())
         return [whole, *found] if whole else found
-    picked: dict[int, None] = {}
+    picked: dict[int, int] = {}  # line start -> line end
     for word in ERRORISH_WORDS:
         pos = low.find(word)
         hits = 0
         while pos != -1 and hits < MAX_PROSE_LINES and len(picked) < MAX_PROSE_LINES * 4:
             hits += 1
             if pos == 0 or not low[pos - 1].isalnum():
-                line_no = line_of(starts, pos)
-                if len(lines[line_no]) < 2000:
-                    picked[line_no] = None
+                line = _short_line_at(low, pos)
+                if line is not None:
+                    picked[line[0]] = line[1]
             pos = low.find(word, pos + len(word))
-    return found + [lines[i].strip() for i in sorted(picked)[:MAX_PROSE_LINES]]
+    return found + [text[start:picked[start]].strip()
+                    for start in sorted(picked)[:MAX_PROSE_LINES]]
 
 
-def _first(matches: Iterator[re.Match[str]]) -> str | None:
-    for m in matches:
-        return m.group(0)
-    return None
+def _short_line_at(text: str, pos: int) -> tuple[int, int] | None:
+    """(start, end) of the line holding `pos` when it is shorter than MAX_PROSE_LINE
+    characters; found reading at most that many either way."""
+    lo = max(0, pos - MAX_PROSE_LINE)
+    start = text.rfind("\n", lo, pos) + 1
+    if start == 0 and lo > 0:
+        return None
+    end = text.find("\n", pos, start + MAX_PROSE_LINE)
+    if end == -1:
+        if start + MAX_PROSE_LINE < len(text):
+            return None
+        end = len(text)
+    return (start, end) if end - start < MAX_PROSE_LINE else None

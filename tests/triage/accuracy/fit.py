@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.triage.confidence import MODEL_FILE, Model, _ruled_out, decide, features
-from bot.triage.engine import TriageEngine, engine_for
+from bot.triage.engine import TriageEngine, engine_for, same_status_entries
+from bot.triage.evidence import Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Candidates
 from tests.triage.accuracy.scoring import Case, Outcome, load_cases, tally
@@ -43,11 +44,16 @@ class Seen:
 
     case: Case
     found: Candidates
+    evidence: Evidence
 
 
 def look(engine: TriageEngine, cases: Sequence[Case]) -> list[Seen]:
     patterns = engine._rid_patterns
-    return [Seen(c, engine.matcher.candidates(extract(c.paste, patterns))) for c in cases]
+    out = []
+    for c in cases:
+        ev = extract(c.paste, patterns)
+        out.append(Seen(c, engine.matcher.candidates(ev), ev))
+    return out
 
 
 def examples(seen: Sequence[Seen]) -> list[Row]:
@@ -113,9 +119,13 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 def figures(model: Model, seen: Sequence[Seen]) -> tuple[float, float, float]:
     """Top-1, precision and negatives clean of `model` on these cases."""
-    outcomes = [Outcome(s.case, tuple(m.entry.key for m in decide(s.found.matches,
-                                                                   s.found.context, model)
-                                      if m.confident), None) for s in seen]
+    catalog = engine_for().catalog
+    outcomes = []
+    for s in seen:
+        keys = tuple(m.entry.key for m in decide(s.found.matches, s.found.context, model)
+                     if m.confident)
+        listed = () if keys else same_status_entries(catalog, s.evidence, s.found.product)
+        outcomes.append(Outcome(s.case, keys, None, tuple(e.key for e in listed)))
     t = tally(outcomes)["all"]
     return (t.top1 / max(t.positives, 1), t.precise / max(t.positives, 1),
             t.clean / max(t.negatives, 1))

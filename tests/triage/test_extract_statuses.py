@@ -1,0 +1,105 @@
+"""HTTP statuses read from exception texts, tracebacks and logs; other numbers left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage.extract import extract
+from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
+
+
+@pytest.mark.parametrize(("paste", "status"), [
+    ("requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: "
+     "https://scaivault.acme.example/v1/secrets/ml/token", 429),
+    ("urllib.error.HTTPError: HTTP Error 429: Too Many Requests", 429),
+    ("aiohttp.client_exceptions.ClientResponseError: 429, message='Too Many Requests', "
+     "url=URL('https://api.example/v1')", 429),
+    ("httpx.HTTPStatusError: Client error '404 Not Found' for url 'https://x/y'", 404),
+    ("status=503 path=/v1/secrets", 503),
+    ("status: 503", 503),
+    ('{"level":"warn","msg":"write failed","status":503}', 503),
+    ('{"span":"get_secret","http.status_code":429,"duration_ms":38}', 429),
+    ('Error: StatusCode: 404, Code: "version_not_found"', 404),
+    ("  statusCode: 429,\n  code: 'rate_limited'", 429),
+    ("AxiosError: Request failed with status code 502", 502),
+    ("< HTTP/1.1 403 Forbidden", 403),
+    ("proxy said HTTP/1.1 407 Proxy Authentication Required", 407),
+    ('10.0.0.1 - - [11/Feb/2026:11:42:55 +0000] "GET /api/v1/certificates HTTP/1.1" 429 61 "-"',
+     429),
+    ("scaivault: 403 permission_denied: No policy rule permits 'read'", 403),
+    ("PUT apps/a/x -> 429 rate_limited (req_b01)", 429),
+    ("WARN c.a.vault.RetryingClient - 429 TOO_MANY_REQUESTS from scaivault", 429),
+    ("our calls return `503 feature_disabled` since the deploy", 503),
+    ("Response status code does not indicate success: 422 (Unprocessable Entity).", 422),
+    ("GET https://vault.example.com/api/v1/projects 401 (Unauthorized)", 401),
+    ("the job got 502 from the gateway", 502),
+    ("it gets a 403 when the cron runs", 403),
+    ("writes fail with 409", 409),
+    ("getting 409s from scaivault on PUT", 409),
+    ("the CI runner gets 403 from the vault", 403),
+    ("the saved cursor now gets a\n400 \u2014 cursor expired maybe?", 400),
+    ("Error: request failed (HTTP 409)", 409),
+    ("scaivault.errors.APIError: 409 policy_in_use: Policy has active bindings", 409),
+    ("com.scaiwave.scaivault.client.ApiException: HTTP 403 insufficient_scope", 403),
+    ("Error code: 429 - {'error': {'message': 'You exceeded your quota'}}", 429),
+    ("ERROR: 400", 400),
+    ("vault: Code: 403. Errors:", 403),
+    (">>> r.status_code\n429\n>>> r.headers", 429),
+    ("PS> $r.StatusCode\n429", 429),
+])
+def test_status_is_read_from_what_people_paste(paste, status):
+    assert extract(paste).http_statuses == (status,)
+
+
+@pytest.mark.parametrize("paste", [
+    'File "/app/client.py", line 403, in request',
+    "at com.acme.Client.call(Client.java:503)",
+    "listening on port 443, upstream port 500",
+    "* Connected to vault.example.com (10.20.4.11) port 443 (#0)",
+    "request took 503ms",
+    "latency 429 ms",
+    "upgraded to version 4.0.3 then 5.0.0",
+    "mazevault v1.429.0",
+    "id=404 user=500",
+    "2026-05-01T10:04:29Z ok 12:04:05",
+    "processed with 500 items",
+    "got 404 rows back from the query",
+    "ERROR: 42501: permission denied for table secrets",
+    "errors: 500",
+    "status 1429",
+    "status 4290",
+    "see issue 404 and PR 503",
+    "line 403 permission_denied",
+    "exit code 1",
+    "/v1/objects/429/versions/503",
+])
+def test_numbers_that_are_not_statuses(paste):
+    assert extract(paste).http_statuses == ()
+
+
+def test_statuses_keep_the_order_they_appear_in():
+    paste = ("12:01:07 PUT apps/a/x -> 429 rate_limited\n"
+             "12:01:22 PUT apps/a/y -> 503 service_unavailable\n"
+             "12:01:40 status=404\n< HTTP/2 502\n12:02:00 again 429 Too Many Requests")
+    assert extract(paste).http_statuses == (429, 503, 404, 502)
+
+
+def test_status_line_gives_any_status_words_give_only_errors():
+    assert extract("HTTP/1.1 204 No Content").http_statuses == (204,)
+    assert extract("status=204").http_statuses == ()
+
+
+@pytest.mark.parametrize("word", STATUS_WORDS)
+def test_every_status_word_introduces_a_status(word):
+    assert extract(f"the call failed, {word}: 418").http_statuses == (418,)
+
+
+@pytest.mark.parametrize("verb", STATUS_VERBS)
+def test_every_status_verb_introduces_a_status_but_not_a_count(verb):
+    assert extract(f"the call {verb} 418 again").http_statuses == (418,)
+    assert extract(f"the call {verb} 418 widgets").http_statuses == ()
+
+
+def test_status_words_are_whole_words():
+    for word in ("barcode", "upstream_status", "workstatus", "httpstatuses"):
+        assert extract(f"{word}: 500").http_statuses == (), word
