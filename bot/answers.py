@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
@@ -86,6 +87,10 @@ class Answer:
     offers: tuple[Offer, ...] = ()
     shared_by: str | None = None
     show_others: bool = False
+    # Distinct secrets hidden from the asker's paste, per kind (never a value): told only
+    # to the person who pasted (`hidden_note`). Empty for replays of a saved query.
+    hidden: tuple[tuple[str, int], ...] = ()
+    ephemeral: bool = False  # only the asker sees this answer
 
 
 def note(text: str) -> Answer:
@@ -149,6 +154,7 @@ def triage_answer(core: Core, asked: Asked, *, show_others: bool = False,
     # redacted once, so stored query and shown answer read the same placeholders.
     redactor = Redactor(core.settings.redact_patterns)
     safe = redactor.redact(asked.text)
+    hidden = tuple(sorted(redactor.kinds.items()))
     if query_id is None:
         query_id = remember(core, asked, result, safe)
     result = result.redacted(redactor.redact, query=safe)
@@ -157,14 +163,15 @@ def triage_answer(core: Core, asked: Asked, *, show_others: bool = False,
     offers = offers_for(result, query_id, share=asked.ephemeral, escalate=not asked.ephemeral,
                         health_products=core.health_products, show_others=show_others)
     return Answer(kind="triage", triage=result, query_id=query_id, offers=offers,
-                  shared_by=shared_by, show_others=show_others)
+                  shared_by=shared_by, show_others=show_others, hidden=hidden,
+                  ephemeral=asked.ephemeral)
 
 
 def offers_for(t: Triage, query_id: str, *, share: bool, escalate: bool,
                health_products: frozenset[str], show_others: bool) -> tuple[Offer, ...]:
     """The actions an answer offers, in the order they are shown."""
     offers: list[Offer] = []
-    if share:
+    if share and t.confident:  # an answer that found nothing is not worth sharing
         offers.append(Offer(Action.SHARE, "Share in channel", query_id, primary=True))
     if t.others and t.confident and not show_others:
         offers.append(Offer(Action.OTHERS, "Show other matches", query_id))
@@ -227,6 +234,46 @@ def found_in_thread(draft: Draft) -> str:
     found += [f"{key.replace('_', ' ')}: {shorten(value, 60, TRUNCATED)}"
               for key, value in draft.facts.items() if key in ("version", "deployment")]
     return "Found in the thread: " + ", ".join(found) + "."
+
+
+# How each kind of secret is named to the person who pasted it (singular, plural).
+_KIND_NAMES = {
+    "password": ("password", "passwords"),
+    "token": ("token or API key", "tokens or API keys"),
+    "jwt": ("JWT", "JWTs"),
+    "secret": ("secret value", "secret values"),
+    "private_key": ("private key", "private keys"),
+    "cookie": ("cookie", "cookies"),
+    "authorization": ("Authorization credential", "Authorization credentials"),
+    "custom": ("match of your redact patterns", "matches of your redact patterns"),
+}
+
+
+def hidden_kinds(kinds: Mapping[str, int] | Iterable[tuple[str, int]]) -> str:
+    """`1 password, 2 tokens or API keys`: counts by kind, most first (never a value)."""
+    pairs = kinds.items() if isinstance(kinds, Mapping) else kinds
+    named = [(n, _KIND_NAMES.get(kind, (kind.replace("_", " "),) * 2)) for kind, n in pairs
+             if n > 0]
+    named.sort(key=lambda item: (-item[0], item[1][0]))
+    return ", ".join(f"{n} {names[0] if n == 1 else names[1]}" for n, names in named)
+
+
+def hidden_note(kinds: Mapping[str, int] | Iterable[tuple[str, int]], *,
+                where: str = "in my answer", source: str = "your paste",
+                posted: str | None = "your message") -> str:
+    """The private note to the person whose paste held secrets: how many were hidden,
+    of which kinds, and what to do; "" when nothing was hidden. `posted`: what of theirs
+    others can read (a message), worth deleting; None for a slash command (not posted)."""
+    pairs = list(kinds.items() if isinstance(kinds, Mapping) else kinds)
+    count = sum(n for _, n in pairs)
+    if not count:
+        return ""
+    them = "it" if count == 1 else "them"
+    text = f"I hid {plural(count, 'secret')} from {source} ({hidden_kinds(pairs)}) {where}; "
+    if posted:
+        return text + f"consider deleting {posted} and rotating {them}."
+    return text + (f"your command was not posted, but rotate {them} if you pasted {them} "
+                   "anywhere else.")
 
 
 def log_triage(asked: Asked, result: Triage, query_id: str) -> None:

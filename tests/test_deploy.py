@@ -276,8 +276,8 @@ def test_the_configmap_is_mounted_where_errcode_config_points_and_loads(tmp_path
 # --------------------------------------------------------------------------- the docs
 
 
-def test_the_replicas_doc_lists_every_metric_the_app_exposes():
-    doc = (ROOT / "docs" / "replicas.md").read_text()
+def test_the_readme_lists_every_metric_the_app_exposes():
+    doc = (ROOT / "README.md").read_text()
     listed = set(re.findall(r"`(errcode_[a-z_]+)", doc))
     exposed = {m.name for m in Metrics().registry.collect()}
     assert exposed <= {re.sub(r"_total$", "", n) for n in listed}, exposed - listed

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.health.report import HealthReport, TargetReport
 from bot.store.records import StoreError
 
@@ -102,6 +103,7 @@ class HealthWatch:
             with contextlib.suppress(StoreError):
                 self.store.release_lease(WATCH_LEASE, self.holder)
         self.holding = False
+        metrics.health_watch_leading(False)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -139,9 +141,11 @@ class HealthWatch:
             log.info("event=health_watch_%s holder=%s", "leading" if held else "standing_by",
                      self.holder)
         self.holding = held
+        metrics.health_watch_leading(held)
         return held
 
     def _announce(self, target: TargetReport, before: str | None) -> StatusChange | None:
+        metrics.health_status(target.name, target.status)
         if target.status == before or target.status == "skipped":
             return None
         change = None

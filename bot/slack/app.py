@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.core import Core
 from bot.slack import ids
 from bot.slack.connections import PooledWebClient, SlackConnections
+from bot.slack.jobs import SlackJobs
 from bot.slack.listeners import buttons, escalation, events, mention, shortcuts, slash_command
 from bot.slack.middleware import Shared, WithRuntime, on_error
 from bot.slack.workers import Workers
@@ -45,13 +46,15 @@ _REGISTRY: weakref.WeakKeyDictionary[App, dict[str, set[str]]] = weakref.WeakKey
 
 
 def build_app(core: Core, workers: Workers | None = None) -> App:
-    """The real bolt app, for HTTP mode and Socket Mode alike."""
+    """The real bolt app, for HTTP mode and Socket Mode alike. Questions are kept in the
+    core's store until answered (`Workers.attach`), by this replica or another."""
     if core.store is None:
         raise ValueError("the Slack app needs a Store (seen events, queries, feedback)")
     slack = core.settings.slack
     workers = workers or Workers(slack.listener_threads)
     connections = SlackConnections()
     client = web_client(slack.bot_token, slack.api_url, connections, workers)
+    workers.attach(core.store, SlackJobs(core, client, connections, workers.deliveries))
     app = App(
         client=client,
         signing_secret=slack.signing_secret or "",
@@ -88,6 +91,7 @@ def _register_listeners(on: _Recorder) -> None:
     on.action(ids.ACTION_COMPLETE, escalation.on_prompt_button)
     on.action(ids.ACTION_AS_IS, escalation.on_prompt_button)
     on.action(ids.ACTION_EMAIL, escalation.on_email_link)
+    on.action(ids.ACTION_SHARE_PACKET, escalation.on_share_packet)
     on.view(ids.VIEW_ESCALATE, escalation.on_form_submitted)
     on.app.event(re.compile(".*"))(events.on_other_event)  # last: any other event gets a 200
 

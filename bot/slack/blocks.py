@@ -35,6 +35,9 @@ class Reply:
 
     text: str
     blocks: list[dict] = field(default_factory=list)
+    # For the person who pasted, never for the channel: how many secrets were hidden from
+    # their paste (`bot.answers.hidden_note`). Sent with chat.postEphemeral after the reply.
+    private_note: str = ""
 
 
 def text_reply(text: str, *, title: str | None = None) -> Reply:

@@ -6,12 +6,19 @@ What to ask comes from the draft (`bot.escalation`); these only lay it out.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from bot.answers import found_in_thread
-from bot.escalation.draft import Draft
+from bot.escalation.draft import Draft, plural
 from bot.escalation.flow import EscalationResult
 from bot.slack.blocks import button, context, cut, escape, section
-from bot.slack.ids import ACTION_AS_IS, ACTION_COMPLETE, ACTION_EMAIL, VIEW_ESCALATE
+from bot.slack.ids import (
+    ACTION_AS_IS,
+    ACTION_COMPLETE,
+    ACTION_EMAIL,
+    ACTION_SHARE_PACKET,
+    VIEW_ESCALATE,
+)
 from bot.slack.threads import ThreadRef
 
 MULTILINE = {"steps_to_reproduce", "logs", "error_messages"}
@@ -83,17 +90,75 @@ def prompt_blocks(draft: Draft, ref: ThreadRef) -> list[dict]:
             button("Escalate as is", ACTION_AS_IS, ref.key)]}]
 
 
-def private_blocks(result: EscalationResult) -> list[dict]:
-    """Told only to the person escalating: what was redacted, and the email draft."""
+def private_blocks(result: EscalationResult, *, share: PacketShare | None = None,
+                   own_note: str = "") -> list[dict]:
+    """Told only to the person escalating: what was redacted, the email draft, and (for an
+    escalation in a direct message) the offer to share the packet in the escalation
+    channel. `own_note`: secrets hidden from their own messages, and what to do."""
     blocks = [section(escape(result.private_note))]
+    if own_note:
+        blocks.append(context(f":lock: {escape(own_note)}"))
+    if share is not None:
+        blocks.append(section(
+            f":lock: This is a direct message, so <#{share.channel}> was told only that an "
+            "escalation exists: no errors, messages or files from here. Share the packet "
+            "there when support should see it."))
+    elements = []
+    if share is not None:
+        elements.append(button("Share packet in the escalation channel",
+                               ACTION_SHARE_PACKET, share.value, "primary"))
     if result.email:
-        blocks.append({"type": "actions", "block_id": "escalation_email", "elements": [
-            {**button("Open email draft", ACTION_EMAIL, result.record.id),
-             "url": result.email[:MAX_URL]}]})
+        elements.append({**button("Open email draft", ACTION_EMAIL, result.record.id),
+                         "url": result.email[:MAX_URL]})
+    if elements:
+        blocks.append({"type": "actions", "block_id": "escalation_done", "elements": elements})
     return blocks
+
+
+@dataclass(frozen=True)
+class PacketShare:
+    """What the Share button of a direct-message escalation carries: the packet (id and
+    version) and the notice in the escalation channel it is shared under."""
+
+    packet_id: str
+    version: int
+    channel: str  # the escalation channel
+    notice_ts: str | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.packet_id}|{self.version}|{self.notice_ts or ''}"
+
+    @classmethod
+    def parse(cls, value: str, channel: str) -> PacketShare | None:
+        packet_id, _, rest = value.partition("|")
+        version, _, ts = rest.partition("|")
+        if not packet_id or not version.isdigit():
+            return None
+        return cls(packet_id, int(version), channel, ts or None)
 
 
 def announcement_blocks(result: EscalationResult, permalink: str | None) -> list[dict]:
     """The line in the escalation channel, linking back to the thread."""
     link = f" · <{permalink}|thread>" if permalink else ""
     return [section(f":rotating_light: {escape(result.summary)}{link}")]
+
+
+def dm_notice_text(result: EscalationResult, user: str | None) -> str:
+    """The escalation channel's line for an escalation in a direct message: who, which
+    packet, how many errors; nothing the DM said (no codes, messages or files)."""
+    rec, packet = result.record, result.packet
+    who = f" by <@{user}>" if user else ""
+    return (f"An escalation was started in a direct message{who}: {rec.id} v{rec.version}"
+            f" ({escape(packet.product_name)}), {plural(len(packet.errors), 'error')}. "
+            "The packet stays in the DM unless it is shared here.")
+
+
+def dm_notice_blocks(result: EscalationResult, user: str | None) -> list[dict]:
+    return [section(f":lock: {dm_notice_text(result, user)}")]
+
+
+def shared_packet_text(packet_id: str, version: int, title: str, user: str | None) -> str:
+    """The comment on a packet shared from a direct message into the escalation channel."""
+    who = f" by <@{user}>" if user else ""
+    return f"{packet_id} v{version}: {title} (shared from a direct message{who})"

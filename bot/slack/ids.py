@@ -27,6 +27,9 @@ ACTION_ESCALATE = "escalate"
 ACTION_COMPLETE = "escalation_complete"
 ACTION_AS_IS = "escalation_as_is"
 ACTION_EMAIL = "escalation_email_draft"
+# The note that ends an escalation started in a direct message: share the packet in the
+# escalation channel (it is announced there without any of the DM's text until then).
+ACTION_SHARE_PACKET = "escalation_share_packet"
 
 ACTION_IDS: dict[Action, str] = {
     Action.SHARE: ACTION_SHARE,

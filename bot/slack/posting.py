@@ -61,12 +61,15 @@ class Delivery:
 
 
 def post(client: WebClient, respond: Respond | None, channel: str | None, reply: Reply, *,
-         thread_ts: str | None = None, user: str | None = None) -> Delivery:
+         thread_ts: str | None = None, user: str | None = None,
+         metadata: dict | None = None) -> Delivery:
     """Post a reply; on a Slack API error tell the user privately what to do, and log it.
-    Sent from the delivery pool when `client` has one, so the caller does not wait."""
+    Sent from the delivery pool when `client` has one, so the caller does not wait.
+    `metadata` (event_type, event_payload) rides on the message, unseen by people."""
 
     def deliver() -> bool:
-        return _post_now(client, respond, channel, reply, thread_ts=thread_ts, user=user)
+        return _post_now(client, respond, channel, reply, thread_ts=thread_ts, user=user,
+                         metadata=metadata)
 
     deliveries = getattr(client, "deliveries", None)
     if isinstance(deliveries, Deliveries):
@@ -77,10 +80,11 @@ def post(client: WebClient, respond: Respond | None, channel: str | None, reply:
 
 
 def _post_now(client: WebClient, respond: Respond | None, channel: str | None, reply: Reply,
-              *, thread_ts: str | None, user: str | None) -> bool:
+              *, thread_ts: str | None, user: str | None, metadata: dict | None = None) -> bool:
     try:
         client.chat_postMessage(channel=channel or "", text=reply.text, blocks=reply.blocks,
-                                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+                                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                                metadata=metadata)
         return True
     except SlackApiError as err:
         code = str(err.response.get("error", "unknown_error"))

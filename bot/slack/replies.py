@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.answers import Answer
+from bot.answers import Answer, hidden_note
 from bot.catalog.model import Catalog, Entry, Product
 from bot.slack.blocks import (
     MAX_FALLBACK,
@@ -26,6 +26,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.health_blocks import health_reply
 from bot.triage.engine import Finding, Triage
+from bot.triage.render import same_status_line, says_more_than_title
 
 
 def reply_for(answer: Answer, catalog: Catalog) -> Reply:
@@ -37,8 +38,20 @@ def reply_for(answer: Answer, catalog: Catalog) -> Reply:
     if answer.kind == "health" and answer.health is not None:
         return health_reply(answer.health)
     if answer.kind == "triage" and answer.triage is not None:
-        return triage_reply(answer, catalog.products)
+        return with_hidden_note(answer, triage_reply(answer, catalog.products))
     return text_reply(answer.note)
+
+
+def with_hidden_note(answer: Answer, reply: Reply) -> Reply:
+    """Say privately how many secrets were hidden from the paste: inside an answer only the
+    asker sees (a slash command's), else as a note the surface sends to the paster alone."""
+    if not answer.hidden:
+        return reply
+    if answer.ephemeral:
+        note = hidden_note(answer.hidden, posted=None)
+        return Reply(text=reply.text, blocks=fit_blocks([context(f":lock: {escape(note)}"),
+                                                         *reply.blocks], keep_tail=1))
+    return Reply(text=reply.text, blocks=reply.blocks, private_note=hidden_note(answer.hidden))
 
 
 # --------------------------------------------------------------------------- triage
@@ -96,7 +109,9 @@ def _finding_blocks(f: Finding, products: Mapping[str, Product]) -> list[dict]:
     e = f.entry
     status = f" · HTTP {e.http_status}" if e.http_status else ""
     blocks = [header(f"{e.code} · {_pname(e, products)}{status}")]
-    lines = [f"*{escape(e.title)}*", f"*Meaning:* {escape(e.meaning)}"]
+    lines = [f"*{escape(e.title)}*"]
+    if says_more_than_title(e):
+        lines.append(f"*Meaning:* {escape(e.meaning)}")
     if f.mention and f.mention.message:
         lines.append(f"*Message:* {escape(f.mention.message)}")
     if f.mention and f.mention.request_id:
@@ -139,6 +154,12 @@ def _retry_text(f: Finding) -> str:
 
 def _no_match(t: Triage, products: Mapping[str, Product]) -> list[dict]:
     blocks = [section(":mag: *No documented error recognised in this paste.*")]
+    if t.same_status:
+        blocks.append(section(f"*{escape(same_status_line(t, products))}*\n" + "\n".join(
+            f"• `{escape(e.code)}` ({escape(_pname(e, products))}): {escape(e.title)}"
+            for e in t.same_status[:10])))
+        blocks.append(context("Paste the response body or the error code to tell which."))
+        return blocks
     nearest: Sequence[Entry] = [f.entry for f in t.findings] or list(t.nearest)
     if nearest:
         blocks.append(section("*Nearest entries:*\n" + "\n".join(

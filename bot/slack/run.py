@@ -1,8 +1,11 @@
 """`errcode serve`: start the bot in Socket Mode or HTTP mode, after checking its settings.
 
 Startup refuses to run with a missing, malformed or rejected token, naming the variable;
-it never prints a token's value. `ERRCODE_ANSWER_QUEUE` bounds the answers waiting or
-running (past it, people are told to try again in a moment; see bot.slack.workers).
+it never prints a token's value. `ERRCODE_ANSWER_QUEUE` bounds the answers this replica
+acked and not yet answered (past it, people are told to try again in a moment; see
+bot.slack.workers). Acked questions are kept in the store until answered:
+`ERRCODE_JOB_LEASE_S` (default 12) is how long after a replica died its questions wait
+before another replica (or this one, restarted) answers them (bot.slack.stored_queue).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.health.watch import HealthWatch
 from bot.logs import LOG_FORMATS, configure_logging
 from bot.slack.app import build_app, web_client
 from bot.slack.blocks import escape
+from bot.slack.stored_queue import LEASE_S
 from bot.slack.workers import ANSWER_QUEUE, Workers
 from bot.store import open_store
 
@@ -49,20 +53,24 @@ def check_slack_settings(settings: Settings, http: bool) -> None:
 
 
 def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.0.0",
-          port: int | None = None) -> int:
+          port: int | None = None, ops_port: int | None = None) -> int:
     """Run the bot until stopped: HTTP mode when asked (or without an app token), else
     Socket Mode. Settings are checked first, so a bad token stops it with its name."""
     configure_logging(settings.log_level, _log_format(),
                       extra_patterns=settings.redact_patterns)
     http = http or not settings.slack.app_token
     check_slack_settings(settings, http)
+    from bot.slack.socket_mode import metrics_port
+
+    ops_port = None if http else metrics_port(ops_port)
     for problem in catalog.problems:
         log.error("event=catalog_file_skipped problem=%r", str(problem))
     core = Core.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
     store = core.store = open_store(settings)
     workers = Workers(settings.slack.listener_threads,
-                      answer_queue=_env_int("ERRCODE_ANSWER_QUEUE", ANSWER_QUEUE))
+                      answer_queue=_env_int("ERRCODE_ANSWER_QUEUE", ANSWER_QUEUE),
+                      lease_s=_env_int("ERRCODE_JOB_LEASE_S", int(LEASE_S)))
     app = build_app(core, workers)
     watch = _start_health_watch(core, settings)
     # The catalog, its index and the app live as long as the process: kept out of the
@@ -85,7 +93,9 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
             workers.close()
             store.close()
         return 0
-    from bot.slack.socket_mode import SocketMode
+    from bot.slack.socket_mode import SocketMode, start_ops_listener
+
+    ops = start_ops_listener(host, ops_port)
 
     socket_mode = SocketMode(app, settings.slack.app_token or "")
     signal.signal(signal.SIGTERM, lambda *_: socket_mode.close())
@@ -96,6 +106,8 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         pass
     finally:
         socket_mode.close()
+        if ops is not None:
+            ops.close()
         _stop(watch)
         workers.close()
         store.close()

@@ -10,9 +10,10 @@ and few threads compete with the acks for the GIL.
 The queue is bounded (`JobQueue.submit` -> accepted or shed), counting answers waiting,
 computing or being delivered: past the bound, or for a job that waited longer than
 `max_wait_s`, the person is told "busy, try again" at once instead of getting an answer
-minutes late. `BoundedQueue` is in memory; a store-backed queue (jobs persisted before the
-ack, taken under a lease) can take its place behind the same `submit`, running jobs by
-`kind` from their stored `payload`.
+minutes late. `BoundedQueue` is in memory; once the app has its store, `Workers.attach`
+puts `bot.slack.stored_queue.StoredQueue` in front of it behind the same `submit`: jobs
+of a stored kind become rows of the shared store before the ack (taken under a lease by
+any replica, run by `kind` from their `payload`); closures still run from memory.
 """
 
 from __future__ import annotations
@@ -24,9 +25,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk.errors import SlackApiError
+
+from bot import metrics
+
+if TYPE_CHECKING:
+    from bot.slack.stored_queue import Runner
+    from bot.store import Store
 
 log = logging.getLogger("errcode.slack")
 
@@ -45,8 +52,9 @@ NOTE_QUEUE = 1000
 @dataclass(frozen=True)
 class Job:
     """Work accepted at the ack. `busy` tells the person when the job is dropped after all
-    (it waited past `max_wait_s`); `kind`, `ref` and `payload` name it in logs and are
-    what a durable queue would store."""
+    (it waited past `max_wait_s`); `kind`, `ref` and `payload` name it in logs. A job
+    whose kind the stored queue knows is kept as (kind, payload) in the store, and `run`
+    is only its fallback when the store cannot take it."""
 
     run: Callable[[], object]
     busy: Callable[[], object] | None = None
@@ -54,6 +62,7 @@ class Job:
     ref: str = "-"
     payload: Mapping[str, Any] = field(default_factory=dict)
     queued_at: float = field(default_factory=time.monotonic)
+    event_id: str | None = None  # the Slack event it answers: confirmed with the stored job
 
 
 class JobQueue(Protocol):
@@ -82,11 +91,16 @@ class BoundedQueue:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"errcode-{name}")
         self._lock = threading.Lock()
         self._pending = 0
-        self._shed = _ShedLog(name)
+        self._shed = ShedLog(name)
 
     @property
     def pending(self) -> int:
         return self._pending + (self._also() if self._also else 0)
+
+    @property
+    def own_pending(self) -> int:
+        """Its own jobs waiting or running, without the work they left behind."""
+        return self._pending
 
     def submit(self, job: Job) -> bool:
         also = self._also() if self._also else 0
@@ -112,9 +126,9 @@ class BoundedQueue:
             if self.max_wait_s is not None and time.monotonic() - job.queued_at > self.max_wait_s:
                 self._shed.count(job, "waited_too_long")
                 if job.busy is not None:
-                    _guard(job.busy)
+                    guard(job.busy)
                 return
-            _guard(job.run)
+            guard(job.run)
         finally:
             self._done()
 
@@ -173,14 +187,38 @@ class Workers:
 
     def __init__(self, slow_threads: int, *, cpu_workers: int = CPU_WORKERS,
                  delivery_threads: int = DELIVERY_THREADS, answer_queue: int = ANSWER_QUEUE,
-                 slow_queue: int = SLOW_QUEUE, max_wait_s: float = MAX_WAIT_S) -> None:
+                 slow_queue: int = SLOW_QUEUE, max_wait_s: float = MAX_WAIT_S,
+                 lease_s: float | None = None, poll_s: float | None = None) -> None:
         self.deliveries = Deliveries(delivery_threads)
-        self.answers: JobQueue = BoundedQueue(
+        self._sizes = {"answer": (cpu_workers, answer_queue, max_wait_s),
+                       "slow": (slow_threads, slow_queue, max_wait_s * 3)}
+        self._lease = {k: v for k, v in (("lease_s", lease_s), ("poll_s", poll_s)) if v}
+        self._delivery_threads = delivery_threads
+        self.memory = {"answer": BoundedQueue(
             "answer", threads=cpu_workers, limit=answer_queue, max_wait_s=max_wait_s,
-            also_pending=lambda: self.deliveries.pending)
-        self.slow: JobQueue = BoundedQueue("slow", threads=slow_threads, limit=slow_queue,
-                                           max_wait_s=max_wait_s * 3)
+            also_pending=lambda: self.deliveries.pending),
+            "slow": BoundedQueue("slow", threads=slow_threads, limit=slow_queue,
+                                 max_wait_s=max_wait_s * 3)}
+        self.answers: JobQueue = self.memory["answer"]
+        self.slow: JobQueue = self.memory["slow"]
         self.notes: JobQueue = BoundedQueue("note", threads=NOTE_THREADS, limit=NOTE_QUEUE)
+        self.runner: Runner | None = None
+        metrics.watch_queue_depth("answer", lambda: self.answers.pending)
+        metrics.watch_queue_depth("slow", lambda: self.slow.pending)
+
+    def attach(self, store: Store, runner: Runner) -> None:
+        """Keep jobs of the runner's kinds in `store` from now on (bot.slack.stored_queue):
+        this replica's workers take them, and any other replica's on the same store."""
+        from bot.slack.stored_queue import StoredQueue
+
+        queues = {}
+        for name, (threads, limit, max_wait_s) in self._sizes.items():
+            queues[name] = StoredQueue(name, store, runner, self.memory[name], threads=threads,
+                                       limit=limit, max_wait_s=max_wait_s,
+                                       max_held=threads + self._delivery_threads,
+                                       heartbeat=name == "answer", **self._lease)
+        self.answers, self.slow = queues["answer"], queues["slow"]
+        self.runner = runner
 
     def submit(self, job: Job, *, slow: bool = False) -> bool:
         """Queue `job` after the ack; False when it was shed (the caller says "busy")."""
@@ -196,7 +234,7 @@ class Workers:
             queue.close()
 
 
-class _ShedLog:
+class ShedLog:
     """One log line per second at most while shedding, with the count: under overload a
     line per request would itself be load."""
 
@@ -207,6 +245,7 @@ class _ShedLog:
         self._last = 0.0
 
     def count(self, job: Job, reason: str) -> None:
+        metrics.shed(self.queue, reason)
         now = time.monotonic()
         with self._lock:
             self._since += 1
@@ -217,7 +256,7 @@ class _ShedLog:
                     self.queue, reason, job.kind, job.ref, shed)
 
 
-def _guard(work: Callable[[], object]) -> object:
+def guard(work: Callable[[], object]) -> object:
     """Run `work`; a failure is logged with a reference, never raised into the pool."""
     try:
         return work()

@@ -7,7 +7,8 @@ several replicas; one schema and one list of migrations for both.
     postgres   psycopg 3 + psycopg_pool (imported only for postgresql:// URLs)
     schema     MIGRATIONS and the migration runner (locked, so replicas migrate once)
     packets    escalation packets in SQL: numbers unique across replicas, versions
-    store      Store: events, claims, leases, queries, feedback, unmatched, packets
+    jobs       acknowledged work in SQL: kept until answered, taken under a lease
+    store      Store: events, claims, leases, jobs, queries, feedback, unmatched, packets
 
 `errcode lookup` imports none of this; the PostgreSQL driver loads only when a
 postgresql:// URL is opened.
@@ -25,20 +26,21 @@ from bot.store.records import (
     PacketSummary,
     SavedQuery,
     StoreError,
+    TakenJob,
     UnmatchedRow,
     unmatched_key,
 )
 from bot.store.schema import LATEST, MIGRATIONS, read_version
-from bot.store.store import CLEANUP_LEASE, QUERY_TTL_S, Store, default_holder
+from bot.store.store import CLEANUP_LEASE, JOB_PURGE_S, QUERY_TTL_S, Store, default_holder
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 __all__ = [
-    "CLEANUP_LEASE", "LATEST", "MIGRATIONS", "QUERY_TTL_S", "FeedbackRow", "Location",
-    "PacketRecord", "PacketSummary", "SavedQuery", "Store", "StoreError", "UnmatchedRow",
-    "default_holder", "mask_url", "open_store", "parse_location", "schema_version_at",
-    "sqlite_url", "unmatched_key",
+    "CLEANUP_LEASE", "JOB_PURGE_S", "LATEST", "MIGRATIONS", "QUERY_TTL_S", "FeedbackRow",
+    "Location", "PacketRecord", "PacketSummary", "SavedQuery", "Store", "StoreError", "TakenJob",
+    "UnmatchedRow", "default_holder", "mask_url", "open_store", "parse_location",
+    "schema_version_at", "sqlite_url", "unmatched_key",
 ]
 
 

@@ -13,7 +13,7 @@ from bot.errors import ErrcodeError
 
 __all__ = [
     "UNMATCHED_MAX_CHARS", "FeedbackRow", "PacketRecord", "PacketSummary", "SavedQuery",
-    "StoreError", "UnmatchedRow", "unmatched_key",
+    "StoreError", "TakenJob", "UnmatchedRow", "unmatched_key",
 ]
 
 UNMATCHED_MAX_CHARS = 500
@@ -79,6 +79,23 @@ class PacketSummary:
     latest_version: int
     created_at: float
     updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TakenJob:
+    """A job taken under a lease: (id, token) names this claim, and only it may mark the
+    job sending or done. `sending`: an earlier take had started delivering it, so the
+    answer may already be in Slack."""
+
+    id: str
+    queue: str
+    kind: str
+    payload: str  # JSON
+    accepted_by: str
+    created_at: float
+    token: str
+    attempts: int  # takes so far, this one included
+    sending: bool
 
 
 # Order matters: specific shapes (uuids, timestamps, ids) before bare numbers.

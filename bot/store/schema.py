@@ -46,6 +46,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE health_status (target TEXT PRIMARY KEY, status TEXT NOT NULL,"
         " changed_at DOUBLE PRECISION NOT NULL)",
     ),
+    (  # 3: acknowledged work, kept until answered (bot.store.jobs); taken under a lease.
+        # A seen event is confirmed once its job is stored; an unconfirmed one whose
+        # owner replica is dead (replicas.alive_until past) may be taken by a retry.
+        "ALTER TABLE seen_events ADD COLUMN owner TEXT",
+        "ALTER TABLE seen_events ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1",
+        "CREATE TABLE replicas (holder TEXT PRIMARY KEY,"
+        " alive_until DOUBLE PRECISION NOT NULL)",
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, queue TEXT NOT NULL, kind TEXT NOT NULL,"
+        " payload TEXT NOT NULL, accepted_by TEXT NOT NULL,"
+        " created_at DOUBLE PRECISION NOT NULL, holder TEXT, token TEXT,"
+        " lease_until DOUBLE PRECISION NOT NULL, attempts INTEGER NOT NULL,"
+        " sending INTEGER NOT NULL)",
+        "CREATE INDEX jobs_ready ON jobs (queue, lease_until, created_at)",
+        "CREATE INDEX jobs_accepted_by ON jobs (accepted_by, queue)",
+        "CREATE INDEX jobs_holder ON jobs (holder, queue)",
+    ),
 )
 LATEST = len(MIGRATIONS)
 

@@ -4,7 +4,8 @@ What several replicas share is decided by the database, never by a read-then-wri
 Python: a Slack event or a claim is taken by one `INSERT ... ON CONFLICT` (first writer
 wins, expired rows are taken over in the same statement), packet numbers are handed out
 under a per-database lock, and a lease (`acquire_lease`) lets one replica at a time run a
-job: the TTL clean-up here, the health watch, later the pending work.
+job: the TTL clean-up here, the health watch. Acknowledged work is kept as rows until
+answered (bot.store.jobs), each taken under a lease of its own.
 
 The store keeps exactly the text it is given: callers redact (bot.redact) before
 storing. Every database failure surfaces as StoreError, with one log line naming what
@@ -19,12 +20,12 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from bot.store import packets, schema
+from bot.store import jobs, packets, schema
 from bot.store.backends import Tx, open_backend
 from bot.store.location import parse_location
 from bot.store.records import (
@@ -34,17 +35,20 @@ from bot.store.records import (
     PacketSummary,
     SavedQuery,
     StoreError,
+    TakenJob,
     UnmatchedRow,
     unmatched_key,
 )
 
-__all__ = ["CLEANUP_EVERY_S", "CLEANUP_LEASE", "QUERY_TTL_S", "Store", "default_holder"]
+__all__ = ["CLEANUP_EVERY_S", "CLEANUP_LEASE", "JOB_PURGE_S", "QUERY_TTL_S", "Store",
+           "default_holder"]
 
 log = logging.getLogger("errcode.store")
 
 QUERY_TTL_S = 30 * 24 * 3600
 CLEANUP_EVERY_S = 60.0
 CLEANUP_LEASE = "store-cleanup"
+JOB_PURGE_S = 2 * 3600  # a job this old was abandoned (workers give up at 30 min): purged
 
 
 def default_holder() -> str:
@@ -67,6 +71,7 @@ class Store:
         self.path = self.location.shown  # safe to print: a path, or the URL masked
         self.dialect = self.location.dialect
         self.holder = default_holder()
+        self.closed = False
         self._cleanup_lock = threading.Lock()
         self._last_cleanup = float("-inf")
         create = migrate if create is None else create
@@ -83,6 +88,7 @@ class Store:
         return f"Store({self.path!r})"
 
     def close(self) -> None:
+        self.closed = True
         self._backend.close()
 
     def __enter__(self) -> Store:
@@ -132,8 +138,21 @@ class Store:
 
     def mark_event_seen(self, event_id: str, *, now: float | None = None,
                         ttl_s: float = 3600) -> bool:
-        """Record a Slack event id; True only the first time within ttl_s (dedupes retries)."""
-        return self._first_within_ttl("seen_events", "id", event_id, now, ttl_s)
+        """Record a Slack event id; True only the first time within ttl_s (dedupes retries).
+
+        One exception keeps an acked event from being lost: a mark never confirmed (no
+        job was stored for it, `add_job(event_id=...)`) whose replica is known dead (its
+        `replicas` heartbeat ran out) is taken by the retry, which then answers it."""
+        if not event_id:
+            raise ValueError("seen_events: key must be a non-empty string")
+        if ttl_s <= 0:
+            raise ValueError(f"seen_events: ttl_s must be positive, got {ttl_s}")
+        now = time.time() if now is None else now
+        with self._tx("record_seen_events", event_id) as tx:
+            first = jobs.mark_event(tx, event_id, owner=self.holder, now=now,
+                                    expires_at=now + ttl_s)
+        self._maybe_clean_up(now)
+        return first
 
     def claim(self, key: str, *, ttl_s: float = 30, now: float | None = None) -> bool:
         """Take a short-lived claim (e.g. one escalate click); True if nobody holds it."""
@@ -183,6 +202,70 @@ class Store:
                              (name, now)).fetchone()
         return row[0] if row else None
 
+    # -- acknowledged work: a row per job until answered (SQL in bot.store.jobs) -----------
+
+    def add_job(self, queue: str, kind: str, payload: str, *, limit: int | None = None,
+                event_id: str | None = None, now: float | None = None) -> str | None:
+        """Keep a job (JSON payload) until answered; its id, or None when this replica
+        (`holder`) already has `limit` jobs of the queue unanswered, or DUPLICATE when
+        `event_id`'s mark is not this replica's to confirm (another answers it)."""
+        now = time.time() if now is None else now
+        with self._tx("add_job", f"{kind} job") as tx:
+            if event_id and not jobs.confirm_event(tx, event_id, owner=self.holder,
+                                                   expires_at=now + 3600):
+                return jobs.DUPLICATE
+            # Shed (None): confirmed all the same, the busy note is the event's answer.
+            return jobs.add_job(tx, queue, kind, payload, accepted_by=self.holder, now=now,
+                                limit=limit)
+
+    def alive(self, ttl_s: float, *, now: float | None = None) -> None:
+        """This replica is alive for ttl_s more (its workers' heartbeat); 0: it stops."""
+        now = time.time() if now is None else now
+        with self._tx("replica_alive", self.holder) as tx:
+            jobs.alive(tx, self.holder, until=now + ttl_s if ttl_s > 0 else 0.0)
+
+    def take_jobs(self, queue: str, *, limit: int, lease_s: float, probe: bool = False,
+                  now: float | None = None) -> list[TakenJob]:
+        """Up to `limit` free jobs (never taken, or their lease expired), oldest first,
+        leased to this Store's holder; `probe` looks with a read first (idle polling)."""
+        if limit < 1:
+            return []
+        now = time.time() if now is None else now
+        if probe:
+            with self._tx("jobs_ready", queue, write=False) as tx:
+                if not jobs.jobs_ready(tx, queue, now):
+                    return []
+        with self._tx("take_jobs", queue) as tx:
+            return jobs.take_jobs(self._backend, tx, queue, holder=self.holder, limit=limit,
+                                  lease_s=lease_s, now=now)
+
+    def renew_jobs(self, queue: str, lease_s: float, *, now: float | None = None) -> int:
+        """Extend the leases this holder has on the queue's jobs; how many."""
+        now = time.time() if now is None else now
+        with self._tx("renew_jobs", queue) as tx:
+            return jobs.renew_jobs(tx, queue, holder=self.holder, lease_s=lease_s, now=now)
+
+    def mark_job_sending(self, job_id: str, token: str) -> bool:
+        """The job's answer is leaving; False when the claim is no longer ours."""
+        with self._tx("mark_job_sending", job_id) as tx:
+            return jobs.mark_sending(tx, job_id, token)
+
+    def finish_job(self, job_id: str, token: str) -> bool:
+        """The job is answered: delete it (payload too); False when the claim is not ours."""
+        with self._tx("finish_job", job_id) as tx:
+            return jobs.finish_job(tx, job_id, token)
+
+    def release_jobs(self, claims: Iterable[TakenJob]) -> int:
+        """Hand back claimed jobs not yet started, for another taker at once; how many."""
+        with self._tx("release_jobs") as tx:
+            return sum(jobs.release_job(tx, job.id, job.token) for job in claims)
+
+    def pending_jobs(self, queue: str | None = None, *, here: bool = False) -> int:
+        """Jobs not yet answered: of one queue, and only those this holder accepted."""
+        with self._tx("pending_jobs", queue or "", write=False) as tx:
+            return jobs.pending_jobs(tx, queue=queue,
+                                     accepted_by=self.holder if here else None)
+
     # -- TTL clean-up, by one replica at a time -------------------------------------
 
     def _maybe_clean_up(self, now: float) -> None:
@@ -202,7 +285,8 @@ class Store:
             self._cleanup_lock.release()
 
     def purge_expired(self, *, now: float | None = None) -> int:
-        """Delete expired events, claims and leases and queries past 30 days; rows deleted."""
+        """Delete expired events, claims and leases, queries past 30 days and jobs abandoned
+    hours ago; rows deleted."""
         now = time.time() if now is None else now
         deleted = 0
         with self._tx("purge_expired") as tx:
@@ -211,6 +295,8 @@ class Store:
                                 ("DELETE FROM leases WHERE expires_at <= ?", now),
                                 ("DELETE FROM queries WHERE created_at < ?", now - QUERY_TTL_S)):
                 deleted += max(tx.execute(sql, (cutoff,)).rowcount, 0)
+            deleted += jobs.purge_jobs(tx, older_than=now - JOB_PURGE_S)
+            deleted += jobs.purge_replicas(tx, older_than=now - 24 * 3600)
         if deleted:
             log.debug("event=store_purged rows=%d", deleted)
         return deleted

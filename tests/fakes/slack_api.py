@@ -66,18 +66,23 @@ class LocalSlackAPI:
     """Slack's Web API, file hosting and response_url endpoints, on an ephemeral local port."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
-                 response_delay_s: float = 0.0) -> None:
+                 response_delay_s: float = 0.0, method_delay_s: dict[str, float] | None = None,
+                 keep_threads: bool = False) -> None:
         self._address = (host, port)
         # Slack's round trip on response_url posts (bench/bench_answers.py: 0 and 100 ms).
         self.response_delay_s = response_delay_s
+        # Web API methods answered this much later, after they took effect (a post is in
+        # its thread, recorded, before the answer leaves): Slack slow to answer.
+        self.method_delay_s = dict(method_delay_s or {})
         self._holds: dict[str, threading.Event] = {}
+        self._method_holds: dict[str, threading.Event] = {}
         self._server: QuietServer | None = None
         self._thread: threading.Thread | None = None
         self._calls: list[RecordedCall] = []
         self._arrived = threading.Condition()
         self._faults: dict[str, deque[_Fault]] = {}
         self._faults_lock = threading.Lock()
-        self.workspace = LocalWorkspace()
+        self.workspace = LocalWorkspace(keep_threads=keep_threads)
         self.uploads: dict[str, UploadedFile] = self.workspace.uploads
         self.errors: list[str] = []  # tracebacks of handler crashes (answered with HTTP 500)
 
@@ -139,10 +144,19 @@ class LocalSlackAPI:
         self._holds[name] = threading.Event()
 
     def release(self, name: str | None = None) -> None:
-        """Answer the held posts to `name` (all held names when None)."""
+        """Answer the held posts to `name` (all held names and methods when None)."""
         for held_name, event in list(self._holds.items()):
             if name in (None, held_name):
                 event.set()
+        for method, event in list(self._method_holds.items()):
+            if name in (None, method):
+                event.set()
+                del self._method_holds[method]
+
+    def hold_method(self, method: str) -> None:
+        """Calls to Web API `method` take effect (a post is in its thread, recorded) but get
+        no answer until `release(method)`: Slack slow to answer."""
+        self._method_holds[method] = threading.Event()
 
     def response_url(self, name: str = "r1") -> str:
         """A response_url whose POSTs are recorded as method "response_url" with params["_name"]."""
@@ -280,7 +294,13 @@ class LocalSlackAPI:
         if fault is not None:
             status = 429 if fault.retry_after is not None else 200
             return Reply.json({"ok": False, "error": fault.error}, status, fault.retry_after)
-        return Reply.json(handler(params))
+        answer = handler(params)
+        if self.method_delay_s.get(method):
+            time.sleep(self.method_delay_s[method])
+        held = self._method_holds.get(method)
+        if held is not None:
+            held.wait(30)
+        return Reply.json(answer)
 
     def _answer_response_url(self, name: str) -> Reply:
         """Slack's round trip, after the post was recorded (`at` is when it reached Slack)."""

@@ -105,8 +105,11 @@ def _cursor_for(ts: str) -> str:
 class LocalWorkspace:
     """Threads, files, uploads and views of the local workspace, answering Web API methods."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_threads: bool = False) -> None:
         self.root_url = "http://127.0.0.1/"  # replaced by the server's address once bound
+        # keep_threads: a reply to a thread never registered starts it, so
+        # conversations.replies shows what the bot posted under any message.
+        self.keep_threads = keep_threads
         self.uploads: dict[str, UploadedFile] = {}
         self.files: dict[str, HostedFile] = {}
         self._threads: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -152,7 +155,10 @@ class LocalWorkspace:
 
     def _append_to_thread(self, channel: str | None, thread_ts: str | None, msg: dict) -> None:
         with self._lock:
-            thread = self._threads.get((channel or "", thread_ts or ""))
+            key = (channel or "", thread_ts or "")
+            thread = self._threads.get(key)
+            if thread is None and self.keep_threads and thread_ts:
+                thread = self._threads[key] = []
             if thread is not None:
                 thread.append(msg)
 

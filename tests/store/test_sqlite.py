@@ -37,7 +37,9 @@ def test_a_version_1_database_is_upgraded_in_place(db_path: Path) -> None:
     with Store(db_path) as s:
         s.mark_event_seen("Ev-before")
     conn = sqlite3.connect(db_path)
-    conn.executescript("DROP TABLE leases; DROP TABLE health_status;"
+    conn.executescript("DROP TABLE leases; DROP TABLE health_status; DROP TABLE jobs;"
+                       " DROP TABLE replicas; ALTER TABLE seen_events DROP COLUMN owner;"
+                       " ALTER TABLE seen_events DROP COLUMN confirmed;"
                        " UPDATE schema_version SET version = 1;")
     conn.close()
     with Store(db_path) as s:

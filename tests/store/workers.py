@@ -75,3 +75,21 @@ def take_lease(index: int, barrier: Any, url: str) -> bool:
     with Store(url) as store:
         barrier.wait()
         return store.acquire_lease("health-watch", f"replica-{index}", 30)
+
+
+def add_jobs(index: int, barrier: Any, url: str, count: int) -> int:
+    with Store(url) as store:
+        barrier.wait()
+        for n in range(count):
+            store.add_job("answer", "slash", f'{{"n": {n}}}')
+        return count
+
+
+def take_all_jobs(index: int, barrier: Any, url: str) -> list[str]:
+    """Take jobs a few at a time until none is left; the ids this process took."""
+    with Store(url) as store:
+        barrier.wait()
+        mine: list[str] = []
+        while batch := store.take_jobs("answer", limit=3, lease_s=60):
+            mine += [job.id for job in batch]
+        return mine

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import escalation
@@ -71,6 +71,21 @@ def on_prompt_button(ack: Ack, body: dict, action: dict, client: WebClient,
 def on_email_link(ack: Ack) -> None:
     """A link button: Slack opens the mailto: URL itself; the click still needs its ack."""
     ack()
+
+
+def on_share_packet(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
+                    context: BoltContext) -> None:
+    """The closing note's button after an escalation in a direct message: the packet goes
+    to the escalation channel (only the person who escalated sees, and may press, it)."""
+    ack()
+    rt = runtime(context)
+    user, _ = clicked_by(body)
+
+    def job() -> None:
+        told = escalation.share_packet(rt.core, client, action.get("value", ""), user=user)
+        respond(response_type="ephemeral", replace_original=False, text=told)
+
+    rt.later(job, slow=True)
 
 
 def on_form_submitted(ack: Ack, body: dict, view: dict, client: WebClient,

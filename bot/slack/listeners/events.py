@@ -67,7 +67,8 @@ class SharedFiles:
         names = ", ".join(f"`{escape(n)}`" for n in self.unread[:5])
         it = "it" if len(self.unread) == 1 else "them"
         note = context(_IMAGE_NOTE.format(names=names, it=it))
-        return Reply(text=reply.text, blocks=[note, *reply.blocks])
+        return Reply(text=reply.text, blocks=[note, *reply.blocks],
+                     private_note=reply.private_note)
 
 
 def read_files(client: WebClient, files: list[dict]) -> SharedFiles:

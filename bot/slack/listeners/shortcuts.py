@@ -1,28 +1,25 @@
-"""The message shortcut "Triage this error": the answer goes into the message's thread."""
+"""The message shortcut "Triage this error": the answer goes into the message's thread.
+
+Kept as a job (bot.slack.jobs) before the ack, like every question."""
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, BoltContext
 
-from bot.answers import Asked, answer
+from bot.slack import jobs
 from bot.slack.middleware import runtime
-from bot.slack.posting import post, safe
-from bot.slack.replies import reply_for
 
 
-def on_triage_shortcut(ack: Ack, shortcut: dict, client: WebClient, respond: Respond,
-                       context: BoltContext) -> None:
-    ack()
+def on_triage_shortcut(ack: Ack, shortcut: dict, context: BoltContext) -> None:
     rt = runtime(context)
     message = shortcut.get("message") or {}
-    channel = (shortcut.get("channel") or {}).get("id")
-    user = (shortcut.get("user") or {}).get("id")
-    asked = Asked(text=message_text(message), channel=channel, user=user, surface="shortcut")
-    thread_ts = message.get("thread_ts") or message.get("ts")
-    rt.later(lambda: post(client, respond, channel,
-                          safe(lambda: reply_for(answer(rt.core, asked), rt.core.catalog)),
-                          thread_ts=thread_ts))
+    jobs.submit(rt, jobs.THREAD, {
+        "text": message_text(message), "channel": (shortcut.get("channel") or {}).get("id"),
+        "user": (shortcut.get("user") or {}).get("id"), "surface": "shortcut",
+        "paster": message.get("user"),  # told what was hidden; not the one who clicked
+        "thread_ts": message.get("thread_ts") or message.get("ts"),
+        "response_url": shortcut.get("response_url")})
+    ack()
 
 
 def message_text(message: dict) -> str:

@@ -1,23 +1,22 @@
-"""`/errcode <paste>`: answered privately through the command's response_url."""
+"""`/errcode <paste>`: answered privately through the command's response_url.
+
+The question is kept as a job (bot.slack.jobs) before the ack leaves, so an acknowledged
+command is answered even if this replica dies right after acking.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext
 
-from bot.answers import Asked, answer, is_slow
+from bot.answers import is_slow
+from bot.slack import jobs
 from bot.slack.middleware import runtime
-from bot.slack.posting import safe
-from bot.slack.replies import reply_for
 
 
-def on_command(ack: Ack, command: dict, respond: Respond, context: BoltContext) -> None:
-    ack()
+def on_command(ack: Ack, command: dict, context: BoltContext) -> None:
     rt = runtime(context)
-    asked = Asked(text=command.get("text", ""), channel=command.get("channel_id"),
-                  user=command.get("user_id"), surface="slash", ephemeral=True)
-
-    def job() -> None:
-        reply = safe(lambda: reply_for(answer(rt.core, asked), rt.core.catalog))
-        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-
-    rt.later(job, slow=is_slow(rt.core, asked.text))
+    text = command.get("text", "")
+    jobs.submit(rt, jobs.SLASH, {"text": text, "channel": command.get("channel_id"),
+                                 "user": command.get("user_id"),
+                                 "response_url": command.get("response_url")},
+                slow=is_slow(rt.core, text), ack=ack)
