@@ -1,12 +1,15 @@
 """errcode.yml + environment -> Settings; every mistake named with its key.
 
-Precedence: command-line flags > environment > errcode.yml > defaults. Both the file
-and the environment go through the one validation layer (`bot.validation`): the file's
-shape is `ConfigFile` (the `health:` section's is `bot.health.targets.HealthSection`),
-the environment's is `Environment`. Secrets (Slack tokens) come only from the
-environment and are held as `Secret`, so printing Settings never leaks them. The one
-exception to the precedence: a storage URL (ERRCODE_STORAGE_URL or storage_url) wins over
-a storage path from anywhere, and is kept out of Settings' repr (it may hold a password).
+Precedence: command-line flags > environment > errcode.yml > defaults. The file goes
+through the one validation layer (`bot.validation`): its shape is
+`bot.config_file.ConfigFile` (the `health:` section's is
+`bot.health.targets.HealthSection`), loaded only when there is a file, so a run without
+one imports neither msgspec nor YAML. The environment (`Environment`) holds only
+strings: blank means unset, anything else is taken stripped. Secrets (Slack tokens) come
+only from the environment and are held as `Secret`, so printing Settings never leaks
+them. The one exception to the precedence: a storage URL (ERRCODE_STORAGE_URL or
+storage_url) wins over a storage path from anywhere, and is kept out of Settings' repr
+(it may hold a password).
 """
 
 from __future__ import annotations
@@ -16,16 +19,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import yaml
-from msgspec import Meta, Struct
-from msgspec import field as shape_field
-
 from bot.errors import ConfigError
-from bot.health.targets import HealthSection
-from bot.validation import Invalid, Secret, Shape, convert, dotted, drop_empty, regex_problem
+
+if TYPE_CHECKING:
+    from bot.config_file import ConfigFile
+    from bot.validation import Secret
 
 DEFAULT_STATE_DIR = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
 DEFAULT_STORAGE = DEFAULT_STATE_DIR / "errcode" / "errcode.sqlite3"
@@ -33,56 +34,50 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 _URL = re.compile(r"https?://")
 SQLITE_PREFIX = "sqlite:///"
-
-Text = Annotated[str, Meta(pattern=r"\S", extra={"what": "a non-empty string"})]
-
-
-class ChannelFile(Shape, kw_only=True, frozen=True):
-    product: Text
+LISTENER_THREADS = 16  # slack.listener_threads when errcode.yml does not say
+_SHAPES = ("ChannelFile", "Channel", "ConfigFile", "EscalationFile", "SlackFile")
 
 
-Channel = Text | ChannelFile  # `C0123ABCD: mazevault` or `C0123ABCD: {product: mazevault}`
+def __getattr__(name: str) -> object:
+    """The shapes of errcode.yml, under their old names (they live in bot.config_file)."""
+    if name in _SHAPES:
+        from bot import config_file
+
+        return getattr(config_file, name)
+    raise AttributeError(f"module 'bot.config' has no attribute {name!r}")
 
 
-class SlackFile(Shape, kw_only=True, frozen=True):
-    listener_threads: Annotated[int, Meta(ge=1, le=256)] = 16
-    api_url: Text | None = None
+@dataclass(frozen=True)
+class Environment:
+    """The environment variables errcode reads (others are ignored); blank means unset."""
 
-
-class EscalationFile(Shape, kw_only=True, frozen=True):
-    channel: Text | None = None
-
-
-class ConfigFile(Shape, kw_only=True, frozen=True):
-    """The keys of errcode.yml."""
-
-    catalog_dir: Text | None = None
-    storage_url: Text | None = None
-    storage_path: Text | None = None
-    default_product: Text | None = None
-    # Values are checked one by one (msgspec names no key in a mapping's values).
-    channels: Annotated[dict[str, Any], Meta(
-        extra={"what": "a mapping of channel ids to {product: NAME}"})] = shape_field(
-        default_factory=dict)
-    health: HealthSection | None = None
-    escalation: EscalationFile | None = None
-    slack: SlackFile | None = None
-    log_level: Text | None = None
-    redact_patterns: Annotated[tuple[Text, ...], Meta(
-        extra={"what": "a list of regular expressions"})] = ()
-
-
-class Environment(Struct, kw_only=True):
-    """The environment variables errcode reads (others are ignored)."""
-
-    ERRCODE_CATALOG_DIR: Text | None = None
-    ERRCODE_STORAGE_URL: Text | None = None
-    ERRCODE_STORAGE_PATH: Text | None = None
-    ERRCODE_LOG_LEVEL: Text | None = None
+    ERRCODE_CATALOG_DIR: str | None = None
+    ERRCODE_STORAGE_URL: str | None = None
+    ERRCODE_STORAGE_PATH: str | None = None
+    ERRCODE_LOG_LEVEL: str | None = None
     SLACK_BOT_TOKEN: Secret | None = None
     SLACK_SIGNING_SECRET: Secret | None = None
     SLACK_APP_TOKEN: Secret | None = None
-    SLACK_API_URL: Text | None = None
+    SLACK_API_URL: str | None = None
+
+    @classmethod
+    def read(cls, env: Mapping[str, str]) -> Environment:
+        """Each variable stripped; the Slack credentials held as `Secret`."""
+        values: dict[str, str | Secret] = {}
+        for name in cls.__dataclass_fields__:
+            value = env.get(name, "").strip()
+            if value:
+                values[name] = _secret(value) if name in _SECRET_VARIABLES else value
+        return cls(**values)  # type: ignore[arg-type]
+
+
+_SECRET_VARIABLES = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
+
+
+def _secret(value: str) -> Secret:
+    from bot.validation import Secret  # with msgspec: only when there is a secret to hold
+
+    return Secret(value)
 
 
 class SlackSettings:
@@ -98,9 +93,9 @@ class SlackSettings:
     def __init__(self, bot_token: str | Secret | None = None,
                  signing_secret: str | Secret | None = None,
                  app_token: str | Secret | None = None, api_url: str | None = None,
-                 listener_threads: int = 16) -> None:
+                 listener_threads: int = LISTENER_THREADS) -> None:
         values = (bot_token, signing_secret, app_token)
-        self._secrets = {n: Secret(v) if isinstance(v, str) else v
+        self._secrets = {n: _secret(v) if isinstance(v, str) else v
                          for n, v in zip(self._NAMES, values, strict=True) if v}
         self.api_url = api_url
         self.listener_threads = listener_threads
@@ -188,21 +183,35 @@ def load_settings(path: str | Path | None = None,
     elif Path("errcode.yml").is_file():
         file = Path("errcode.yml")
     name = str(file) if file else None
-    raw = _read(file) if file else {}
+    environment = Environment.read(env)
+    if file is None:  # nothing to shape-check: no msgspec, no YAML
+        return _settings(_NoFile(), environment, None, None)
+    from bot.config_file import ConfigFile
+    from bot.validation import Invalid, convert, dotted
+
+    raw = _read(file)
     try:
         data = convert(raw, ConfigFile)
     except Invalid as err:
         raise ConfigError(dotted(err.path) or "(file)", err.message, name) from None
-    known = {k: v for k in Environment.__struct_fields__ if (v := env.get(k, "").strip())}
-    try:
-        environment = convert(known, Environment)
-    except Invalid as err:
-        raise ConfigError(dotted(err.path), err.message, name) from None
     health = raw.get("health")
     return _settings(data, environment, health if isinstance(health, Mapping) else None, name)
 
 
+class _NoFile:
+    """The keys of errcode.yml when there is no file: every one at its default."""
+
+    catalog_dir = storage_url = storage_path = default_product = log_level = None
+    escalation = slack = None
+    channels: Mapping[str, object] = {}
+    redact_patterns: tuple[str, ...] = ()
+
+
 def _read(file: Path) -> dict:
+    import yaml
+
+    from bot.validation import drop_empty
+
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
@@ -218,8 +227,8 @@ def _read(file: Path) -> dict:
     return drop_empty(data)  # type: ignore[return-value]
 
 
-def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] | None,
-              file: str | None) -> Settings:
+def _settings(data: ConfigFile | _NoFile, env: Environment,
+              health: Mapping[str, object] | None, file: str | None) -> Settings:
     """What a shape cannot say: paths that exist, channel ids, regexes, URLs, levels."""
     base = Path(file).parent if file else Path.cwd()
     catalog_dir = env.ERRCODE_CATALOG_DIR or data.catalog_dir
@@ -228,26 +237,16 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
         raise ConfigError("ERRCODE_CATALOG_DIR" if env.ERRCODE_CATALOG_DIR else "catalog_dir",
                           f"{catalog_path} is not a directory", file)
     storage_url, storage = _storage(data, env, base, file)
-    channel_products: dict[str, str] = {}
-    for channel, value in data.channels.items():
-        if not _CHANNEL_ID.fullmatch(channel):
-            raise ConfigError(f"channels.{channel}", "is not a Slack channel id (like "
-                              "C0123ABCD)", file)
-        try:
-            chosen = convert(value, Channel, path=("channels", channel))
-        except Invalid as err:
-            raise ConfigError(dotted(err.path), err.message, file) from None
-        product = chosen.product if isinstance(chosen, ChannelFile) else str(chosen)
-        channel_products[channel] = product.strip()
-    slack = data.slack or SlackFile()
-    api_url = env.SLACK_API_URL or slack.api_url
+    channel_products = _channel_products(data.channels, file)
+    slack = data.slack
+    api_url = env.SLACK_API_URL or (slack.api_url if slack else None)
     if api_url and not _URL.match(api_url):
         raise ConfigError("SLACK_API_URL" if env.SLACK_API_URL else "slack.api_url",
                           f"must be an http(s) URL (got '{api_url}')", file)
     if api_url and not api_url.endswith("/"):
         api_url = f"{api_url}/"
     for i, pattern in enumerate(data.redact_patterns):
-        if problem := regex_problem(pattern):
+        if problem := _regex_problem(pattern):
             raise ConfigError(f"redact_patterns[{i}]", problem, file)
     level = (env.ERRCODE_LOG_LEVEL or data.log_level or "INFO").upper()
     if level not in LOG_LEVELS:
@@ -260,18 +259,46 @@ def _settings(data: ConfigFile, env: Environment, health: Mapping[str, object] |
         default_product=_stripped(data.default_product),
         channel_products=channel_products,
         escalation_channel=_stripped(data.escalation.channel if data.escalation else None),
-        redact_patterns=data.redact_patterns,
+        redact_patterns=tuple(data.redact_patterns),
         log_level=level,
         slack=SlackSettings(bot_token=env.SLACK_BOT_TOKEN,
                             signing_secret=env.SLACK_SIGNING_SECRET,
                             app_token=env.SLACK_APP_TOKEN, api_url=api_url,
-                            listener_threads=slack.listener_threads),
+                            listener_threads=(slack.listener_threads if slack
+                                              else LISTENER_THREADS)),
         health_raw=health,
         source=file,
     )
 
 
-def _storage(data: ConfigFile, env: Environment, base: Path,
+def _channel_products(channels: Mapping[str, object], file: str | None) -> dict[str, str]:
+    """`channels:` -> channel id -> product name; each value shape-checked."""
+    if not channels:
+        return {}
+    from bot.config_file import Channel, ChannelFile
+    from bot.validation import Invalid, convert, dotted
+
+    out: dict[str, str] = {}
+    for channel, value in channels.items():
+        if not _CHANNEL_ID.fullmatch(channel):
+            raise ConfigError(f"channels.{channel}", "is not a Slack channel id (like "
+                              "C0123ABCD)", file)
+        try:
+            chosen = convert(value, Channel, path=("channels", channel))
+        except Invalid as err:
+            raise ConfigError(dotted(err.path), err.message, file) from None
+        product = chosen.product if isinstance(chosen, ChannelFile) else str(chosen)
+        out[channel] = product.strip()
+    return out
+
+
+def _regex_problem(pattern: str) -> str | None:
+    from bot.validation import regex_problem
+
+    return regex_problem(pattern)
+
+
+def _storage(data: ConfigFile | _NoFile, env: Environment, base: Path,
              file: str | None) -> tuple[str | None, Path]:
     """(storage_url, SQLite path). A URL, from the environment or the file, wins over a
     path: the image sets ERRCODE_STORAGE_PATH, and a storage_url in errcode.yml must not

@@ -1,26 +1,33 @@
 """The configured core every surface holds: settings, catalog, store, health targets, engine.
 
-CLI, Slack and console all hold one `Core`; none of this imports Slack. The store and
-the health checks (httpx) load only when used, so `errcode lookup` imports neither.
+CLI, Slack and console all hold one `Core`; none of this imports Slack. The store, the
+health checks (httpx) and, without a `health:` section, the health settings load only
+when used, so `errcode lookup` imports none of them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.catalog.model import Catalog
 from bot.config import Settings, check_products
-from bot.health.targets import HealthSettings, HealthTarget, parse_health_config
 from bot.triage.engine import TriageEngine, TriageHints
 
 if TYPE_CHECKING:
     from bot.health.checks import HealthReport, MatchRef
+    from bot.health.targets import HealthSettings, HealthTarget
     from bot.store import Store
+
+
+def _no_health() -> HealthSettings:
+    from bot.health.targets import HealthSettings
+
+    return HealthSettings()
 
 
 @dataclass
@@ -31,16 +38,29 @@ class Core:
     settings: Settings
     catalog: Catalog
     store: Store | None = None
-    health: HealthSettings = field(default_factory=HealthSettings)
+    # None: no `health:` section; `health` is then an empty HealthSettings, made on first
+    # use (so a lookup never imports the health code).
+    health_settings: HealthSettings | None = None
 
     @classmethod
     def load(cls, settings: Settings, catalog: Catalog, store: Store | None = None,
              env: Mapping[str, str] | None = None) -> Core:
         """Validate everything that depends on the catalog; ConfigError names the key."""
         check_products(settings, catalog.products)
+        if settings.health_raw is None:
+            return cls(settings, catalog, store)
+        from bot.health.targets import parse_health_config
+
         health = parse_health_config(settings.health_raw, os.environ if env is None else env,
                                      file=settings.source, products=catalog.products)
         return cls(settings, catalog, store, health)
+
+    @property
+    def health(self) -> HealthSettings:
+        """The configured health targets, who may run admin checks, the watch."""
+        if self.health_settings is None:
+            self.health_settings = _no_health()
+        return self.health_settings
 
     @cached_property
     def engine(self) -> TriageEngine:
@@ -50,12 +70,16 @@ class Core:
     def hosts(self) -> dict[str, str]:
         """Product -> host of its first health target, to fill `{host}` in commands."""
         out: dict[str, str] = {}
+        if self.health_settings is None:
+            return out
         for target in self.health.targets:
             out.setdefault(target.product, urlsplit(target.base_url).netloc)
         return out
 
     @property
     def health_products(self) -> frozenset[str]:
+        if self.health_settings is None:
+            return frozenset()
         return frozenset(t.product for t in self.health.targets)
 
     def hints(self, channel: str | None = None, product: str | None = None) -> TriageHints:

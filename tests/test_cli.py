@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -136,3 +138,111 @@ def test_bad_config_names_the_key(tmp_path):
 def test_usage_errors_exit_2(args):
     out = errcode(*args, stdin="")
     assert out.returncode == 2
+
+
+# --------------------------------------------------------------------------- cold start
+
+LOOKUP_MODULES = (
+    "import sys; from bot.cli import main; main(['lookup', '--json', 'RATE_LIMITED']); "
+    "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {0})), "
+    "file=sys.stderr)")
+# Network, async, Slack, storage, health and escalation code; and logging, which lookup
+# does not configure because nothing on its path logs (so its answer needs no redacting
+# log handler).
+NEVER_IN_LOOKUP = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "asyncio", "ssl",
+                   "sqlite3", "psycopg", "waitress", "logging", "bot.store", "bot.slack",
+                   "bot.health.checks", "bot.health.targets", "bot.escalation", "bot.console")
+PARSERS = ("yaml", "msgspec")
+
+
+def lookup_modules(cache: Path) -> set[str]:
+    names = {n.split(".")[0] for n in NEVER_IN_LOOKUP + PARSERS} | {"bot"}
+    out = subprocess.run([sys.executable, "-c", LOOKUP_MODULES.format(sorted(names))],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "ERRCODE_CACHE_DIR": str(cache)})
+    assert out.returncode == 0, out.stderr
+    return set(out.stderr.strip().splitlines()[-1].split())
+
+
+def test_lookup_imports_only_what_it_uses(tmp_path):
+    """No network, async, Slack, store, health or logging code; with the caches warm (a
+    second run), no YAML or msgspec either: the catalog and config come without parsing."""
+    cold = lookup_modules(tmp_path / "cache")
+    assert "bot.triage.engine" in cold and "bot.redact" in cold  # what lookup does use
+    for module in NEVER_IN_LOOKUP:
+        assert module not in cold, module
+    warm = lookup_modules(tmp_path / "cache")
+    for module in NEVER_IN_LOOKUP + PARSERS:
+        assert module not in warm, module
+
+
+def test_the_startup_caches_change_no_answer(tmp_path):
+    paste = ('HTTP/1.1 429 Too Many Requests\nRetry-After: 45\n{"error":{"code":'
+             '"rate_limited","message":"Too many requests","request_id":"req_9f8e7d"}}')
+    env = {"PATH": "/usr/bin:/bin", "ERRCODE_CACHE_DIR": str(tmp_path / "cache")}
+    answers = [untimed(errcode("lookup", "--json", "-", stdin=paste, env=env).stdout)
+               for _ in range(2)]
+    plain = errcode("lookup", "--json", "-", stdin=paste, env={**env, "ERRCODE_NO_CACHE": "1"})
+    assert answers[0] == answers[1] == untimed(plain.stdout)
+    assert {p.name.split("-")[0] for p in (tmp_path / "cache").iterdir()} == {
+        "catalog", "regexes"}
+    unwritable = tmp_path / "a-file"
+    unwritable.write_text("")
+    out = errcode("lookup", "--json", "-", stdin=paste,
+                  env={**env, "ERRCODE_CACHE_DIR": str(unwritable / "cache")})
+    assert out.returncode == 0 and untimed(out.stdout) == untimed(plain.stdout)
+    assert not out.stderr
+
+
+def untimed(answer: str) -> str:
+    """The answer without the moments it was computed at (retry times count from now)."""
+    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00|\d\d:\d\d:\d\d UTC",
+                  "<now>", answer)
+
+
+# --------------------------------------------------------------------------- escalate --from
+
+@pytest.mark.parametrize("doc", [
+    "[" * 50_000 + "]" * 50_000,
+    '{"a":' * 50_000 + "1" + "}" * 50_000,
+    '{"messages": [{"ts": "1.0", "text": "hi", "blocks": ' + "[" * 50_000 + "]" * 50_000 + "}]}",
+])
+def test_escalate_from_deeply_nested_json_is_a_one_line_error(tmp_path, doc):
+    thread = tmp_path / "thread.json"
+    thread.write_text(doc)
+    env = {"PATH": "/usr/bin:/bin", "ERRCODE_STORAGE_PATH": str(tmp_path / "state.sqlite3")}
+    out = errcode("escalate", "--from", str(thread), "--no-health", env=env, stdin="")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"errcode: --from: {thread} is JSON nested "
+                                                   "too deeply to be a Slack thread")
+    assert not (tmp_path / "state.sqlite3").exists()  # nothing was stored
+    piped = errcode("escalate", "--from", "-", "--no-health", env=env, stdin=doc)
+    assert piped.returncode == 2 and piped.stderr.startswith("errcode: --from: stdin is JSON")
+
+
+def test_escalate_from_a_thread_with_odd_fields_reads_only_text(tmp_path):
+    thread = tmp_path / "thread.json"
+    thread.write_text(json.dumps([
+        {"ts": "1777000000.000100", "user": {"id": "U1"}, "text": '{"error":"RATE_LIMITED"}'},
+        {"ts": 1777000001.5, "user": "U2", "text": ["not", "text"]},
+    ]))
+    env = {"PATH": "/usr/bin:/bin", "ERRCODE_STORAGE_PATH": str(tmp_path / "state.sqlite3")}
+    out = errcode("escalate", "--from", str(thread), "--no-health", "--json", env=env, stdin="")
+    assert out.returncode == 0, out.stderr
+    packet = json.loads(out.stdout)["packet"]
+    assert packet["messages"] == 2
+    assert [e["code"] for e in packet["errors"]] == ["RATE_LIMITED"]
+
+
+def test_a_run_builds_only_its_own_command_and_parses_it_the_same():
+    from bot.cli.parser import COMMANDS, build_parser
+
+    full = build_parser()
+    (commands,) = [a for a in full._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) == set(COMMANDS)  # every command can be built alone
+    for argv in (["lookup", "--json", "--product", "scaivault", "rate", "limited"],
+                 ["catalog", "list", "mazevault"], ["escalate", "--from", "-", "--no-health"],
+                 ["db", "check", "--config", "x.yml"], ["redact", "--check", "app.log"]):
+        assert vars(build_parser(argv[0]).parse_args(argv)) == vars(full.parse_args(argv))

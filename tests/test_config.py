@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from dataclasses import replace
+
 import pytest
 
 from bot.config import load_settings
@@ -106,3 +110,40 @@ def test_environment_mistakes_name_the_variable(tmp_path):
         load_settings(cfg, env={"SLACK_API_URL": "slack.local"})
     assert (info.value.key, info.value.detail) == (
         "SLACK_API_URL", "must be an http(s) URL (got 'slack.local')")
+
+
+ENV = {"ERRCODE_CATALOG_DIR": "", "ERRCODE_STORAGE_PATH": " /tmp/state.sqlite3 ",
+       "ERRCODE_LOG_LEVEL": "warning", "SLACK_BOT_TOKEN": " xoxb-1-2-abc ",
+       "SLACK_SIGNING_SECRET": "   ", "SLACK_API_URL": "http://127.0.0.1:9/api"}
+
+
+def test_no_file_reads_like_an_empty_file(tmp_path, monkeypatch):
+    """Without errcode.yml nothing is shape-checked, yet the settings are the same."""
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # no ./errcode.yml
+    empty = write(tmp_path, "")
+    for env in ({}, ENV):
+        without = load_settings(env=env)
+        with_file = load_settings(empty, env=env)
+        assert without == replace(with_file, source=None)
+    settings = load_settings(env=ENV)
+    assert str(settings.storage_path) == "/tmp/state.sqlite3"  # stripped
+    assert settings.slack.secret("bot_token") == Secret("xoxb-1-2-abc")
+    assert settings.slack.signing_secret is None  # blank means unset
+    assert settings.slack.api_url == "http://127.0.0.1:9/api/"
+    assert settings.log_level == "WARNING" and settings.slack.listener_threads == 16
+
+
+def test_no_file_and_no_slack_secret_need_neither_yaml_nor_msgspec(tmp_path):
+    code = ("import sys; from bot.config import load_settings; s = load_settings(); "
+            "print(s.log_level, 'yaml' in sys.modules, 'msgspec' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.stdout.split() == ["INFO", "False", "False"], out.stderr
+
+
+def test_the_file_shapes_keep_their_names():
+    import bot.config
+    from bot.config_file import ConfigFile
+
+    assert bot.config.ConfigFile is ConfigFile  # moved to bot.config_file, still reachable

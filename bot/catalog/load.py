@@ -7,6 +7,10 @@ and built into the dataclasses of `bot.catalog.model`. A broken file is refused 
 with a message naming the file, the entry and the key path:
 
     catalog/mazevault.yml: entries[3] (RATE_LIMITED): retry.policy: must be one of no, ...
+
+A file that loaded cleanly is remembered in a small cache (`bot.catalog.cache`), keyed
+by its exact bytes and by the loader's own code: the next process rebuilds it without
+importing YAML or msgspec, so `errcode lookup` starts fast. Broken files are never cached.
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from bot.catalog import shapes
+from bot.catalog import cache as file_cache
 from bot.catalog.model import (
     Catalog,
     Cause,
@@ -31,22 +34,25 @@ from bot.catalog.model import (
     RetryPolicy,
 )
 from bot.errors import CatalogError
-from bot.validation import Invalid, PathPart, convert, dotted, drop_empty, regex_problem
+
+if TYPE_CHECKING:
+    from bot.catalog import shapes
+    from bot.validation import Invalid, PathPart
 
 # The top-level catalog/ folder, shipped inside the package as `bot.catalog.shipped`
 # (pyproject maps it), so an installed wheel finds it from any folder.
 DEFAULT_CATALOG_DIR = Path(str(files("bot.catalog.shipped")))
-# libyaml's loader when PyYAML has it (10x faster on big catalogs); same safe subset.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DEFAULT_RETRY = RetryPolicy("no", "Not documented as retryable.", "default")
 
 
-def load_catalog(directory: Path | str | None = None, *, strict: bool = True) -> Catalog:
+def load_catalog(directory: Path | str | None = None, *, strict: bool = True,
+                 use_cache: bool = True) -> Catalog:
     """Load every `*.yml` in `directory`.
 
     strict: the first broken file raises CatalogError. Otherwise broken files are
     skipped (refused whole) and listed in `Catalog.problems`, so a bot keeps
-    serving the good catalogs.
+    serving the good catalogs. use_cache: reuse (and remember) files loaded before
+    with the same bytes; False reads and validates every file afresh.
     """
     directory = Path(directory) if directory is not None else DEFAULT_CATALOG_DIR
     if not directory.is_dir():
@@ -57,9 +63,10 @@ def load_catalog(directory: Path | str | None = None, *, strict: bool = True) ->
     products: dict[str, Product] = {}
     entries: list[Entry] = []
     problems: list[CatalogError] = []
+    remembered = file_cache.CatalogCache.open(directory) if use_cache else None
     for path in paths:
         try:
-            product, file_entries = load_catalog_file(path)
+            product, file_entries = _load_file(path, remembered)
             if product.catalog in products:
                 raise CatalogError(_display(path),
                                    f"catalog name '{product.catalog}' is used twice")
@@ -70,6 +77,8 @@ def load_catalog(directory: Path | str | None = None, *, strict: bool = True) ->
             continue
         products[product.catalog] = product
         entries.extend(file_entries)
+    if remembered is not None:
+        remembered.save()
     if not products:
         raise problems[0] if problems else CatalogError(str(directory), "no usable catalog")
     return Catalog(products=products, entries=tuple(entries), problems=tuple(problems))
@@ -84,17 +93,48 @@ def shipped_catalog() -> Catalog:
 def check_catalog(directory: Path | str | None = None) -> list[CatalogError]:
     """Every problem in a catalog directory (empty list: all good)."""
     try:
-        return list(load_catalog(directory, strict=False).problems)
+        return list(load_catalog(directory, strict=False, use_cache=False).problems)
     except CatalogError as err:
         return [err]
 
 
 def load_catalog_file(path: Path) -> tuple[Product, list[Entry]]:
     """Parse and validate one catalog file; raise CatalogError naming what is wrong."""
+    return _parse(path, _read(path))
+
+
+def _load_file(path: Path, remembered: file_cache.CatalogCache | None
+               ) -> tuple[Product, list[Entry]]:
+    """One file, rebuilt from the cache when its bytes are the ones remembered."""
+    data = _read(path)
+    if remembered is not None and (hit := remembered.get(path.name, data)) is not None:
+        return hit
+    product, entries = _parse(path, data)
+    if remembered is not None:
+        remembered.put(path.name, data, product, entries)
+    return product, entries
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise CatalogError(_display(path), f"cannot be read: {err}") from err
+
+
+def _parse(path: Path, data: bytes) -> tuple[Product, list[Entry]]:
+    import yaml  # only for a file not in the cache
+
+    from bot.catalog import shapes
+    from bot.validation import Invalid, convert, drop_empty
+
     name = _display(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, UnicodeDecodeError) as err:
+        # As Path.read_text reads it: UTF-8, universal newlines.
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        # libyaml's loader when PyYAML has it (10x faster on big catalogs); same safe subset.
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as err:
         raise CatalogError(name, f"cannot be read: {err}") from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -104,13 +144,13 @@ def load_catalog_file(path: Path) -> tuple[Product, list[Entry]]:
         raise CatalogError(name, "must be a mapping with 'product' and 'entries'")
     raw = drop_empty(raw)
     try:
-        data = convert(raw, shapes.CatalogFile)
-        _check(data)
+        shape = convert(raw, shapes.CatalogFile)
+        _check(shape)
     except Invalid as err:
         raise _located(name, raw, err) from None
     catalog = path.stem
-    product = _product(data.product, catalog)
-    return product, [_entry(e, catalog, product.default_retry) for e in data.entries]
+    product = _product(shape.product, catalog)
+    return product, [_entry(e, catalog, product.default_retry) for e in shape.entries]
 
 
 def _display(path: Path) -> str:
@@ -120,6 +160,8 @@ def _display(path: Path) -> str:
 
 def _located(file: str, raw: object, err: Invalid) -> CatalogError:
     """Invalid (a key path) -> CatalogError naming the entry by index and code."""
+    from bot.validation import dotted
+
     path = err.path
     if len(path) >= 2 and path[0] == "entries" and isinstance(path[1], int):
         code = _code_at(raw, path[1])
@@ -141,6 +183,8 @@ def _code_at(raw: object, index: int) -> str | None:
 
 def _check(data: shapes.CatalogFile) -> None:
     """What the shape cannot say; raises Invalid with the key path."""
+    from bot.validation import Invalid
+
     product = data.product
     if product.request_id and product.request_id.pattern:
         _regex(product.request_id.pattern, ("product", "request_id", "pattern"))
@@ -173,6 +217,8 @@ def _check(data: shapes.CatalogFile) -> None:
 
 
 def _regex(pattern: str, where: tuple[PathPart, ...]) -> None:
+    from bot.validation import Invalid, regex_problem
+
     if problem := regex_problem(pattern):
         raise Invalid(where, problem)
 
@@ -189,6 +235,8 @@ def _retry(raw: shapes.Retry, default_source: str) -> RetryPolicy:
 
 
 def _product(raw: shapes.Product, catalog: str) -> Product:
+    from bot.catalog import shapes
+
     rid = raw.request_id or shapes.RequestId()
     support = raw.support or shapes.Support()
     return Product(

@@ -167,7 +167,7 @@ def cmd_serve(ctx: Context) -> int:
     # IMMEDIATE), so replicas started together migrate once and the others wait.
     open_store(ctx.settings).close()
     return serve(ctx.settings, ctx.catalog, http=ctx.args.http, host=ctx.args.host,
-                 port=ctx.args.port)
+                 port=ctx.args.port, ops_port=ctx.args.metrics_port)
 
 
 def cmd_report_unmatched(ctx: Context) -> int:

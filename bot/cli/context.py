@@ -1,4 +1,5 @@
-"""What every subcommand may need (settings, catalog, core), loaded only when first used."""
+"""What every subcommand may need (settings, catalog, core), loaded only when first used:
+nothing here is imported before a command asks for it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.catalog.load import load_catalog
-from bot.catalog.model import Catalog
-from bot.config import Settings, load_settings
-from bot.core import Core
-from bot.triage.engine import TriageEngine, TriageHints
+if TYPE_CHECKING:
+    from bot.catalog.model import Catalog
+    from bot.config import Settings
+    from bot.core import Core
+    from bot.triage.engine import TriageEngine, TriageHints
 
 MAX_STDIN_BYTES = 8 * 1024 * 1024
 
@@ -25,10 +27,14 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
+        from bot.config import load_settings
+
         return load_settings(self.args.config)
 
     @cached_property
     def catalog(self) -> Catalog:
+        from bot.catalog.load import load_catalog
+
         directory = getattr(self.args, "catalog", None) or self.settings.catalog_dir
         catalog = load_catalog(directory, strict=False)
         for problem in catalog.problems:
@@ -37,6 +43,8 @@ class Context:
 
     @cached_property
     def services(self) -> Core:
+        from bot.core import Core
+
         return Core.load(self.settings, self.catalog)
 
     @property

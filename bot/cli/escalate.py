@@ -6,15 +6,25 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.context import MAX_STDIN_BYTES, Context
 from bot.core import Core
 from bot.errors import ConfigError
 
+if TYPE_CHECKING:
+    from bot.escalation.draft import ThreadMessage
 
-def _thread_from(source: str) -> tuple[list, str]:
+
+def _thread_from(source: str) -> tuple[list[ThreadMessage], str]:
     """Messages from a saved thread: Slack JSON (a message list or a replies response), or
-    any text file (one message). Returns the messages and a stable thread key."""
+    any text file (one message). Returns the messages and a stable thread key.
+
+    JSON nested too deeply for Python to read is refused with ConfigError (exit 2, one
+    line): no Slack thread is more than a few levels deep, so such a file is not the
+    thread the person meant, and a packet made of it as text would be stored and shared
+    as if errcode had read their thread and found nothing.
+    """
     import hashlib
 
     from bot.escalation.draft import ThreadMessage
@@ -22,22 +32,38 @@ def _thread_from(source: str) -> tuple[list, str]:
     if source == "-":
         raw = sys.stdin.buffer.read(MAX_STDIN_BYTES).decode("utf-8", errors="replace")
         key = "stdin:" + hashlib.sha256(raw.encode()).hexdigest()[:16]
+        name = "stdin"
     else:
         path = Path(source).expanduser()
         if not path.is_file():
             raise ConfigError("--from", f"{path} does not exist or is not a file")
         raw = path.read_bytes()[:MAX_STDIN_BYTES].decode("utf-8", errors="replace")
         key = f"file:{path.resolve()}"
+        name = str(path)
     try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("messages"), list):
-        data = data["messages"]
-    if isinstance(data, list) and all(isinstance(m, dict) for m in data):
-        return [ThreadMessage(ts=str(m.get("ts", "")), user=m.get("user"),
-                              text=str(m.get("text") or "")) for m in data], key
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("messages"), list):
+            data = data["messages"]
+        if isinstance(data, list) and all(isinstance(m, dict) for m in data):
+            return [ThreadMessage(ts=_plain(m.get("ts")), user=_plain(m.get("user")) or None,
+                                  text=_plain(m.get("text"))) for m in data], key
+    except RecursionError:
+        raise ConfigError("--from", f"{name} is JSON nested too deeply to be a Slack thread "
+                          "(a saved thread is a list of messages, or a conversations.replies "
+                          "response); nothing was escalated") from None
     return [ThreadMessage(ts="", user=None, text=raw)], key
+
+
+def _plain(value: object) -> str:
+    """A message field as text: strings as they are, numbers written out, nothing else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def cmd_escalate(ctx: Context) -> int:

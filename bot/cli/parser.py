@@ -4,34 +4,75 @@ was found), 1 nothing found / unhealthy, 2 bad usage, configuration or catalog."
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.cli.commands import (
-    cmd_catalog_check,
-    cmd_catalog_list,
-    cmd_catalog_schema,
-    cmd_config_check,
-    cmd_health,
-    cmd_lookup,
-    cmd_probe,
-    cmd_redact,
-    cmd_report_feedback,
-    cmd_report_unmatched,
-    cmd_serve,
-    cmd_shell,
-)
-from bot.cli.context import Context
-from bot.cli.db import cmd_db_check, cmd_db_upgrade
-from bot.cli.escalate import cmd_escalate, cmd_escalations_list, cmd_escalations_show
 from bot.errors import ErrcodeError
-from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.cli.context import Context
+
+# The subcommands, as typed first on the command line.
+COMMANDS = ("lookup", "redact", "catalog", "config", "health", "serve", "escalate",
+            "escalations", "db", "probe", "report", "shell")
+_LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Command:
+    """A subcommand's function, imported when the command runs (not when the parser is
+    built), so `errcode --version` or `lookup` loads no other command's code."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    @property
+    def function(self) -> Callable[[Context], int]:
+        return getattr(import_module(f"bot.cli.{self.module}"), self.name)
+
+    def __call__(self, ctx: Context) -> int:
+        return self.function(ctx)
+
+    def __repr__(self) -> str:
+        return f"bot.cli.{self.module}.{self.name}"
+
+
+class _NotBuilt:
+    """Stands in for the parsers of the subcommands not being run."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+_NOT_BUILT = _NotBuilt()
+
+
+cmd_catalog_check = _Command("commands", "cmd_catalog_check")
+cmd_catalog_list = _Command("commands", "cmd_catalog_list")
+cmd_catalog_schema = _Command("commands", "cmd_catalog_schema")
+cmd_config_check = _Command("commands", "cmd_config_check")
+cmd_health = _Command("commands", "cmd_health")
+cmd_lookup = _Command("commands", "cmd_lookup")
+cmd_probe = _Command("commands", "cmd_probe")
+cmd_redact = _Command("commands", "cmd_redact")
+cmd_report_feedback = _Command("commands", "cmd_report_feedback")
+cmd_report_unmatched = _Command("commands", "cmd_report_unmatched")
+cmd_serve = _Command("commands", "cmd_serve")
+cmd_shell = _Command("commands", "cmd_shell")
+cmd_db_check = _Command("db", "cmd_db_check")
+cmd_db_upgrade = _Command("db", "cmd_db_upgrade")
+cmd_escalate = _Command("escalate", "cmd_escalate")
+cmd_escalations_list = _Command("escalate", "cmd_escalations_list")
+cmd_escalations_show = _Command("escalate", "cmd_escalations_show")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with `only`, of that one alone (what a run of it
+    needs: building all of them is a tenth of `lookup`'s start)."""
     parser = argparse.ArgumentParser(prog="errcode",
                                      description="Support triage for pasted errors.")
     parser.add_argument("--version", action="version", version=f"errcode {__version__}")
@@ -39,15 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="PATH",
                         help="errcode.yml to read (default: $ERRCODE_CONFIG or ./errcode.yml)")
     common.add_argument("--catalog", metavar="DIR", help="catalog directory to use")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("lookup", parents=[common], help="triage pasted text or a code")
+    def add(name: str, **kwargs: Any) -> Any:
+        if only is not None and name != only:
+            return _NOT_BUILT
+        return subparsers.add_parser(name, **kwargs)
+
+    p = add("lookup", parents=[common], help="triage pasted text or a code")
     p.add_argument("text", nargs="*", help="the paste; '-' or nothing reads stdin")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--product", help="assume this product when the paste does not say")
-    p.set_defaults(func=cmd_lookup)
+    p.set_defaults(func=cmd_lookup, logs=False)
 
-    p = sub.add_parser("redact", help="replace the secrets in a log or paste before sharing it",
+    p = add("redact", help="replace the secrets in a log or paste before sharing it",
                        description="Print FILE (or stdin) with every secret replaced by a "
                        "placeholder such as [REDACTED:password#1]. Exit 0; with --check, 1 when "
                        "something was redacted (for pre-commit and CI); 2 when FILE cannot be "
@@ -61,38 +107,40 @@ def build_parser() -> argparse.ArgumentParser:
                    "printing the text; exit 1 when there are any")
     p.add_argument("--config", metavar="PATH", help="errcode.yml whose redact_patterns to add "
                    "(default: $ERRCODE_CONFIG or ./errcode.yml)")
-    p.set_defaults(func=cmd_redact)
+    p.set_defaults(func=cmd_redact, logs=False)
 
-    cat = sub.add_parser("catalog", help="list or check the catalog, or print its schema")
+    cat = add("catalog", help="list or check the catalog, or print its schema")
     cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     p = cat_sub.add_parser("list", parents=[common], help="list codes")
     p.add_argument("product", nargs="?")
-    p.set_defaults(func=cmd_catalog_list)
+    p.set_defaults(func=cmd_catalog_list, logs=False)
     p = cat_sub.add_parser("check", parents=[common], help="validate a catalog directory")
     p.add_argument("dir", nargs="?")
-    p.set_defaults(func=cmd_catalog_check)
+    p.set_defaults(func=cmd_catalog_check, logs=False)
     p = cat_sub.add_parser("schema", help="print the JSON Schema of a catalog file "
                            "(shipped as catalog/catalog.schema.json)")
-    p.set_defaults(func=cmd_catalog_schema)
+    p.set_defaults(func=cmd_catalog_schema, logs=False)
 
-    cfg = sub.add_parser("config", help="check errcode.yml and the environment")
+    cfg = add("config", help="check errcode.yml and the environment")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     p = cfg_sub.add_parser("check", parents=[common], help="validate settings")
     p.set_defaults(func=cmd_config_check)
 
-    p = sub.add_parser("health", parents=[common], help="check the configured deployments")
+    p = add("health", parents=[common], help="check the configured deployments")
     p.add_argument("target", nargs="*", help="target names (default: all)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_health)
 
-    p = sub.add_parser("serve", parents=[common], help="run the Slack bot (Socket Mode "
+    p = add("serve", parents=[common], help="run the Slack bot (Socket Mode "
                        "when SLACK_APP_TOKEN is set, else HTTP)")
     p.add_argument("--http", action="store_true", help="HTTP mode on /slack/events")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, help="HTTP port (default $PORT or 3000)")
-    p.set_defaults(func=cmd_serve)
+    p.add_argument("--metrics-port", type=int, help="Socket Mode: serve /metrics and /healthz "
+                   "on this port (default $ERRCODE_METRICS_PORT, else none)")
+    p.set_defaults(func=cmd_serve, long_running=True)
 
-    p = sub.add_parser("escalate", parents=[common],
+    p = add("escalate", parents=[common],
                        help="build a support-escalation packet from a saved thread or log")
     p.add_argument("--from", dest="source", required=True, metavar="FILE",
                    help="Slack thread JSON, or any text/log file ('-' for stdin)")
@@ -102,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the packet as JSON")
     p.set_defaults(func=cmd_escalate)
 
-    esc = sub.add_parser("escalations", help="stored escalation packets")
+    esc = add("escalations", help="stored escalation packets")
     esc_sub = esc.add_subparsers(dest="escalations_command", metavar="ACTION", required=True)
     p = esc_sub.add_parser("list", parents=[common], help="newest first")
     p.add_argument("--limit", type=int, default=50)
@@ -114,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_escalations_show)
 
-    db = sub.add_parser("db", help="the state store: schema version and migrations "
+    db = add("db", help="the state store: schema version and migrations "
                         "(storage_url / ERRCODE_STORAGE_URL)")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("check", parents=[common], help="exit 0 when the schema is the "
@@ -124,11 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="migrate to the latest schema (safe beside running replicas)")
     p.set_defaults(func=cmd_db_upgrade)
 
-    p = sub.add_parser("probe", help="liveness probe of a running `serve --http`")
+    p = add("probe", help="liveness probe of a running `serve --http`")
     p.add_argument("--port", type=int, help="default $PORT or 3000")
     p.set_defaults(func=cmd_probe)
 
-    rep = sub.add_parser("report", help="what users asked that the catalog lacks")
+    rep = add("report", help="what users asked that the catalog lacks")
     rep_sub = rep.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     p = rep_sub.add_parser("unmatched", parents=[common],
                            help="most frequent pastes with no confident match (redacted)")
@@ -138,25 +186,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = rep_sub.add_parser("feedback", parents=[common], help="helpful / not helpful votes")
     p.set_defaults(func=cmd_report_feedback)
 
-    p = sub.add_parser("shell", parents=[common],
+    p = add("shell", parents=[common],
                        help="the console: ask and press buttons as in Slack, in your terminal")
-    p.set_defaults(func=cmd_shell)
+    p.set_defaults(func=cmd_shell, long_running=True)
     return parser
 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # The CLI prints its answers; logs are for the server, so only errors show here.
-    level = os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper()
-    configure_logging(level if level in logging.getLevelNamesMapping() else "ERROR",
-                      text_format="%(levelname)s %(name)s %(message)s")
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from bot.caches import compiled_regexes
+    from bot.cli.context import Context
+
+    # A short command imports triage and redaction with the regexes compiled last time;
+    # serve and shell run for long, so they compile theirs as usual.
     try:
-        return args.func(Context(args))
+        with compiled_regexes(enabled=not getattr(args, "long_running", False)):
+            # lookup, redact and catalog print their answer and log nothing (nothing
+            # they run imports logging: tests/test_cli.py holds it), so they skip it.
+            if getattr(args, "logs", True):
+                from bot.logs import configure_logging
+
+                # The CLI prints its answers; logs are for the server: only errors show.
+                level = os.environ.get("ERRCODE_LOG_LEVEL", "ERROR").upper()
+                configure_logging(level if level in _LOG_LEVELS else "ERROR",
+                                  text_format="%(levelname)s %(name)s %(message)s")
+            return args.func(Context(args))
     except ErrcodeError as err:
         print(f"errcode: {err}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from bot.catalog.model import Catalog, ChecklistItem, Product
 from bot.escalation.thread_facts import (
     FactWords,
+    LogLines,
     deployment_in,
     email_in,
     health_output_in,
@@ -130,6 +131,8 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     logs: list[str] = []
     log_errors = 0
     texts: list[tuple[str, str]] = []  # (where, text): read for facts once the product is known
+    # A long thread repeats itself ("any update?", the same alert); each text is read once.
+    read: dict[str, tuple[Triage, str, LogLines]] = {}
 
     for i, msg in enumerate(messages, 1):
         when = iso_time(msg.time)
@@ -137,7 +140,10 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
                 (f"file {name} (message {i})", body) for name, body in msg.files]:
             if not text.strip():
                 continue
-            result = engine.triage(text, hints)
+            if (known_text := read.get(text)) is None:
+                plain = unescape_slack(text)
+                known_text = read[text] = (engine.triage(text, hints), plain, log_lines(plain))
+            result, plain, found = known_text
             request_ids.update(dict.fromkeys(result.evidence.request_ids))
             for item in _errors_in(result, where, when, i):
                 seen.append(item)
@@ -145,8 +151,6 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
                     votes[item.error.catalog] += 2
             if result.product:
                 votes[result.product] += 1
-            plain = unescape_slack(text)
-            found = log_lines(plain)
             logs.extend(found.lines)
             log_errors += found.errors
             texts.append((where + (f" by {msg.user}" if msg.user else ""), plain))
@@ -245,7 +249,10 @@ def _seen(f: Finding, where: str, when: str | None, only_id: str | None) -> Erro
     return ErrorSeen(
         code=m.code if m else e.code, catalog=e.catalog, entry_code=e.code, title=e.title,
         message=m.message if m else None, http_status=status,
-        request_id=(m.request_id if m else None) or only_id,
+        # An envelope carries its own request id or none: another envelope's id in the same
+        # message is not its id.
+        request_id=(m.request_id if m and m.source in ("envelope", "json")
+                    else (m.request_id if m else None) or only_id),
         seen_at=(m.seen_at if m else None) or when, fields=m.fields if m else (),
         details=m.details if m else None, kind=f.kind, source=where,
         retry=f"{e.retry.policy}: {e.retry.note}".rstrip(": "))
@@ -285,10 +292,14 @@ def _find_facts(texts: Sequence[tuple[str, str]], catalog: Catalog, product: str
     for key, finder in finders:
         if key in facts:
             continue
+        said_nothing: set[str] = set()  # a text said again says nothing new
         for where, text in texts:
+            if text in said_nothing:
+                continue
             if value := finder(text):
                 facts[key] = value
                 sources[key] = where
                 break
+            said_nothing.add(text)
 
 

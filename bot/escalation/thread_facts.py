@@ -5,6 +5,13 @@ MV-2291-ACME", "steps to reproduce: 1. ...", log lines with an error level. Each
 finder is one compiled regex pass over a message; questions ("is this AKS?") are not
 statements, so sentences ending in `?` are skipped for the environment facts.
 
+Linear and fast on a 5 MB log: sentences never cross a line, so only lines with a `?`
+are split into sentences; and in a long text, a case-insensitive regex (slow: it is
+tried at every character) runs only on the few lines around the places where a cheap
+necessary condition holds (its key word, found case-sensitively in the lowercased
+text, `_search_near`). What each finder finds is exactly what the one regex pass over
+the whole text finds; tests/escalation hold the two side by side.
+
 Product words come from the catalog (`FactWords.of(catalog, product)`): the product
 names that may stand before a version ("MazeVault 3.4.1") and the deployment types
 with the words people use for them. Everything else here is plain English.
@@ -13,8 +20,10 @@ with the words people use for them. Everything else here is plain English.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from heapq import merge
 from typing import TYPE_CHECKING
 
 from bot.triage.extract import unescape_slack
@@ -57,10 +66,103 @@ _LOG_SHAPE = re.compile(r"\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d|\[?\d{2}:\d{2}:\d{2}"
 _LEVEL_HINT = re.compile(r"ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN|(?i:level|severity|lvl)")
 _ERROR_LEVEL = re.compile(r"(?i)\b(?:error|fatal|critical|severe|panic)\b")
 
+# Anchors: necessary conditions of the regexes above, searched in the lowercased text
+# (case-sensitive, no leading \b: fast). Each is a prefix of its regex up to the first
+# digit of the version, so wherever the regex matches, its anchor matches too.
+_VERSION_SAID_ANCHOR = re.compile(
+    r"version[\"']?\s{0,3}(?:is\s|:|=|of\s)?\s{0,3}[\"']?v?\d")
+_VERSION_RUN_ANCHOR = re.compile(r"(?:run|running|on|to|using|upgraded|deployed)\s{1,3}v?\d")
+_LICENSE_ANCHOR = re.compile(r"licen[cs]e")
+# `_LEVEL_HINT` in two parts: its capitals as written, its words in the lowercased text.
+_LEVEL_WORDS = re.compile(r"ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARN")
+_LEVEL_KEYS = re.compile(r"level|severity|lvl")
+# A match of any regex here spans at most this many line breaks (`\s{0,3}` twice and one
+# `is\s`), so the lines from an anchor's to this many after it hold the whole match.
+_REACH = 8
+# More anchors than this (a text made of them) and one regex pass is quicker.
+_MAX_HITS = 1_000
+# Shorter texts (chat messages) are searched whole: one regex pass is quicker than
+# finding anchors.
+_LONG = 4_096
+# The only characters outside ASCII that match an ASCII letter case-insensitively, or
+# whose lowercase is one (İ, ı, ſ, Kelvin sign): a text holding one is searched whole.
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
 
 def _statements(text: str) -> str:
-    """The text without its questions: "is this AKS or on-prem?" says nothing."""
-    return "".join(s for s in _SENTENCE.findall(text) if not s.rstrip().endswith("?"))
+    """The text without its questions: "is this AKS or on-prem?" says nothing.
+
+    Sentences never cross a line break, and a sentence dropped ends in `?`, so a line
+    without a `?` is kept whole and only the others are split into sentences."""
+    if "?" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "?" in line:
+            lines[i] = "".join(s for s in _SENTENCE.findall(line)
+                               if not s.rstrip().endswith("?"))
+    return "\n".join(lines)
+
+
+def _lowered(text: str) -> str | None:
+    """`text` lowercased character for character, for finding anchors; None when that
+    could miss a case-insensitive match (then the text is searched whole)."""
+    if len(text) < _LONG:
+        return None
+    low = text.lower()
+    if len(low) != len(text) or (not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII)):
+        return None
+    return low
+
+
+def _search(regex: re.Pattern[str], text: str, low: str | None,
+            anchor: re.Pattern[str] | None) -> re.Match[str] | None:
+    """`regex.search(text)`: the same first match, found near the anchors when there are
+    some (`low` and `anchor` given), else by one pass over the whole text."""
+    if low is None or anchor is None:
+        return regex.search(text)
+    return _search_near(regex, text, low, anchor)
+
+
+def _search_near(regex: re.Pattern[str], text: str, low: str,
+                 anchor: re.Pattern[str]) -> re.Match[str] | None:
+    """The first match of `regex` in `text`, searching only blocks of whole lines: from
+    the line of each place `anchor` matches `low` to `_REACH` lines after it.
+
+    Every match of `regex` holds a match of its anchor at its start's line and ends
+    within `_REACH` lines, so it lies inside a block; blocks are searched in order, each
+    once (overlapping ones are merged), so the first match found is the text's first.
+    A block starts at a line start and ends at a line break, so `\b`, lookbehinds and
+    lookaheads at its edges see what they would see in the whole text. Past `_MAX_HITS`
+    anchors the rest of the text is searched in one pass (no match lies before it)."""
+    lo = hi = line_end = -1
+    for count, hit in enumerate(anchor.finditer(low)):
+        if hit.start() <= line_end:
+            continue  # on the line of the hit before: its lines are in the block already
+        start = text.rfind("\n", line_end + 1, hit.start()) + 1 or line_end + 1
+        if count >= _MAX_HITS:  # anchors everywhere: one pass from here is quicker
+            return regex.search(text, lo if lo >= 0 else start)  # from the unsearched block
+        line_end = text.find("\n", hit.start())
+        line_end = len(text) if line_end == -1 else line_end
+        if start <= hi:  # the hit's line is in the block being built: extend it
+            hi = max(hi, _lines_end(text, line_end))
+            continue
+        if hi >= 0 and (m := regex.search(text, lo, hi)):
+            return m
+        lo, hi = start, _lines_end(text, line_end)
+    return regex.search(text, lo, hi) if hi >= 0 else None
+
+
+def _lines_end(text: str, line_end: int) -> int:
+    """Where the line `_REACH` lines after the one ending at `line_end` ends (its line
+    break, or the end of the text)."""
+    for _ in range(_REACH):
+        if line_end >= len(text):
+            return len(text)
+        line_end = text.find("\n", line_end + 1)
+        if line_end == -1:
+            return len(text)
+    return line_end
 
 
 @dataclass(frozen=True)
@@ -88,9 +190,12 @@ class FactWords:
 def version_in(text: str, words: FactWords = FactWords()) -> str | None:
     """A product version stated in the text ("version 3.4", "MazeVault v3.5", "run 3.4.1")."""
     said = _statements(text)
-    regexes = [_VERSION_SAID, _after_names(words.product_names), _VERSION_RUN]
-    for regex in regexes:
-        if regex is not None and (m := regex.search(said)):
+    low = _lowered(said)
+    names = words.product_names
+    for regex, anchor in ((_VERSION_SAID, _VERSION_SAID_ANCHOR),
+                          (_after_names(names), _names_anchor(names)),
+                          (_VERSION_RUN, _VERSION_RUN_ANCHOR)):
+        if regex is not None and (m := _search(regex, said, low, anchor)):
             return m["v"]
     return None
 
@@ -101,8 +206,9 @@ def deployment_in(text: str, words: FactWords = FactWords()) -> str | None:
     if m := _DEPLOYMENT_FIELD.search(text):
         return m[1]
     said = _statements(text)
+    low = _lowered(said)
     for deployment in words.deployments:
-        if _words_regex(deployment.words).search(said):
+        if _search(_words_regex(deployment.words), said, low, _words_anchor(deployment.words)):
             return deployment.name
     return None
 
@@ -114,6 +220,23 @@ def _after_names(names: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     spelled = sorted({_phrase(n) for n in names}, key=len, reverse=True)
     return re.compile(r"(?i)\b(?:" + "|".join(spelled) + r")\s{1,3}" + _VERSION_NUM + _NOT_MORE)
+
+
+@lru_cache(maxsize=64)
+def _names_anchor(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """`_after_names`' anchor: a name, lowercase, then a version's first digit."""
+    if not names or not all(n.isascii() for n in names):
+        return None  # a name outside ASCII: search the whole text
+    spelled = sorted({_phrase(n.lower()) for n in names}, key=len, reverse=True)
+    return re.compile(r"(?:" + "|".join(spelled) + r")\s{1,3}v?\d")
+
+
+@lru_cache(maxsize=256)
+def _words_anchor(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """`_words_regex`' anchor: any of the words, lowercase, wherever it stands."""
+    if not words or not all(w.isascii() for w in words):
+        return None
+    return re.compile("|".join(_phrase(w.lower()) for w in words))
 
 
 @lru_cache(maxsize=256)
@@ -131,7 +254,7 @@ def _phrase(words: str) -> str:
 
 def license_in(text: str) -> str | None:
     """A licence key reference ("licence key MV-2291-ACME"); it must contain a digit."""
-    m = _LICENSE.search(text)
+    m = _search(_LICENSE, text, _lowered(text), _LICENSE_ANCHOR)
     return m["v"] if m else None
 
 
@@ -179,15 +302,31 @@ class LogLines:
 
 def log_lines(text: str) -> LogLines:
     """Log lines at warning level or worse (plain, `key=value` and JSON log lines)."""
-    found: list[str] = []
-    pos = 0
-    while hint := _LEVEL_HINT.search(text, pos):  # only lines that name a level are read
-        start = text.rfind("\n", 0, hint.start()) + 1
-        end = text.find("\n", hint.end())
-        end = len(text) if end == -1 else end
-        line = text[start:end]
-        m = _LOG_LINE.match(line)
-        if m and (not m["word"] or _LOG_SHAPE.match(line)):
-            found.append(line.rstrip())
-        pos = end + 1
+    found = [line.rstrip() for line in _hinted_lines(text)
+             if (m := _LOG_LINE.match(line)) and (not m["word"] or _LOG_SHAPE.match(line))]
     return LogLines(tuple(found), sum(1 for line in found if _ERROR_LEVEL.search(line)))
+
+
+def _hinted_lines(text: str) -> Iterator[str]:
+    """Each line that names a level (`_LEVEL_HINT`), once, in order; only those are read.
+    In a long text its capitals are found as written and its words in the lowercased
+    text (a case-insensitive part makes the one regex slow)."""
+    low = _lowered(text)
+    if low is None:
+        pos = 0
+        while hint := _LEVEL_HINT.search(text, pos):
+            start = text.rfind("\n", 0, hint.start()) + 1
+            end = text.find("\n", hint.end())
+            end = len(text) if end == -1 else end
+            yield text[start:end]
+            pos = end + 1
+        return
+    end = -1
+    for at in merge((m.start() for m in _LEVEL_WORDS.finditer(text)),
+                    (m.start() for m in _LEVEL_KEYS.finditer(low))):
+        if at <= end:
+            continue  # a line already read
+        start = text.rfind("\n", end + 1, at) + 1 or end + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        yield text[start:end]

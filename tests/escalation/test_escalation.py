@@ -82,6 +82,21 @@ def test_scaivault_thread_every_error_and_request_id_found():
     assert by_id["req_7Kp2Qz9x"].count == 2  # pasted, then seen again in the log snippet
 
 
+def test_each_error_keeps_its_own_product_and_request_id():
+    # One message, two products: the ScaiVault envelope's id is not MazeVault's, and
+    # neither error is relabelled as the other product's.
+    text = ('Customer on MazeVault 2.4. Their sync job also calls ScaiVault:\n'
+            '{"error":{"code":"rate_limited","message":"Too many requests",'
+            '"request_id":"req_77ab12"}}\n'
+            'and MazeVault says {"error":"CSRF_INVALID","message":"CSRF token missing"}')
+    draft, _ = build([ThreadMessage("1.1", "U1", text)])
+    by_code = {e.code: e for e in draft.errors}
+    assert by_code["rate_limited"].catalog == "scaivault"
+    assert by_code["rate_limited"].request_id == "req_77ab12"
+    assert by_code["CSRF_INVALID"].catalog == "mazevault"
+    assert by_code["CSRF_INVALID"].request_id is None
+
+
 def test_errors_are_a_timeline_with_times_from_log_lines_or_messages():
     draft, _ = build(SCAI)
     times = [e.seen_at for e in draft.errors]
