@@ -299,8 +299,8 @@ class Matcher:
             return False
         if w.source != "words":
             return True
-        return (" " in w.text and not echo.issuperset(terms(w.text))
-                and not self.code_words.isdisjoint(w.text.lower().split()))
+        return (" " in w.text and not self.code_words.isdisjoint(w.text.lower().split())
+                and not echo.issuperset(terms(w.text)))
 
     def _match_misspelled_code(self, w: _Written, found: dict[int, Match]) -> None:
         """The documented codes a misspelling is closest to (at most three)."""
@@ -334,6 +334,7 @@ class Matcher:
                 continue
             negated = negated_terms(segment)
             line: int | None = None
+            forms: dict[str, str] | None = None  # the words as written, once per sentence
             hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34]
             for rank, hit in enumerate(hits):
                 if line is None:
@@ -348,7 +349,8 @@ class Matcher:
                 effective = hit.score + (0.06 if status_ok else 0.0)
                 confident = (effective >= TEXT_CONFIDENT and len(hit.matched) >= 2
                              and (failing or strong) and not echo.issuperset(hit.matched))
-                forms = written_forms(segment)
+                if forms is None:
+                    forms = written_forms(segment)
                 words = ", ".join(forms.get(t, t) for t in hit.matched)
                 why = [f"words match its {hit.phrase_kind}: {words}"]
                 if status_ok:
