@@ -159,7 +159,7 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
     scored = []
     for m in matches:
         p = model.probability(features(m, ctx))
-        ok = p >= model.threshold and not _ruled_out(m, ctx)
+        ok = p >= model.threshold and not ruled_out(m, ctx)
         scored.append(replace(m, probability=round(p, 4), confident=ok))
     scored = _one_per_sentence(scored)
     confident = sorted((m for m in scored if m.confident), key=_answer_order)
@@ -180,7 +180,7 @@ def _answer_order(m: Match) -> tuple[int, float, float]:
     return (1, -m.probability, -m.score)
 
 
-def _ruled_out(m: Match, ctx: Context) -> bool:
+def ruled_out(m: Match, ctx: Context) -> bool:
     """Rules 1-4 of the module docstring."""
     s = m.signals
     if ctx.product and m.entry.catalog != ctx.product and s.code != "exact":

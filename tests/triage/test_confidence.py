@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from bot.triage.confidence import Model, shipped_model
+from bot.triage.confidence import Model, decide, shipped_model
 from bot.triage.engine import TriageEngine, engine_for
+from bot.triage.extract import extract
 from bot.triage.negation import negated_terms
 
 
@@ -101,17 +102,11 @@ def test_two_errors_in_one_paste_are_both_answers(engine):
 
 
 def test_a_stricter_threshold_is_never_more_confident(engine):
-    paste = "users get access denied when reading secrets in scaivault"
-    loose, strict = shipped_model(), shipped_model()
+    ev = extract("users get access denied when reading secrets in scaivault")
+    loose = shipped_model()
     strict = Model(loose.weights, loose.bias, 0.999)
-    matcher = engine.matcher
-    from bot.triage.extract import extract
-    ev = extract(paste)
-    try:
-        matcher.model = strict
-        few = [m.entry.key for m in matcher.match(ev).matches if m.confident]
-    finally:
-        matcher.model = loose
-    many = [m.entry.key for m in matcher.match(ev).matches if m.confident]
-    assert set(few) <= set(many)
-    assert all(0.0 <= m.probability <= 1.0 for m in matcher.match(ev).matches)
+    found = engine.matcher.candidates(ev)
+    few = {m.entry.key for m in decide(found.matches, found.context, strict) if m.confident}
+    many = {m.entry.key for m in decide(found.matches, found.context, loose) if m.confident}
+    assert few <= many
+    assert all(0.0 <= m.probability <= 1.0 for m in decide(found.matches, found.context, loose))

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.triage.confidence import MODEL_FILE, Model, _ruled_out, decide, features
+from bot.triage.confidence import MODEL_FILE, Model, decide, features, ruled_out
 from bot.triage.engine import TriageEngine, engine_for, same_status_entries
 from bot.triage.evidence import Evidence
 from bot.triage.extract import extract
@@ -64,7 +64,7 @@ def examples(seen: Sequence[Seen]) -> list[Row]:
             key = m.entry.key
             if key in case.acceptable and key not in case.expect:
                 continue
-            if _ruled_out(m, s.found.context):
+            if ruled_out(m, s.found.context):
                 continue
             rows.append((features(m, s.found.context),
                          int(key in case.expect or key in case.also)))
