@@ -54,7 +54,7 @@ def main() -> None:
         try:
             rows.append(_with_database(lambda url: _run(wrk, api, "2 replicas, PostgreSQL",
                                                         [url, url])))
-        except Exception as exc:  # noqa: BLE001 - no server to measure: say so, keep the row we have
+        except Exception as exc:  # no server to measure: say so, keep the row we have
             print(f"PostgreSQL at {PG.split('@')[-1]} unreachable ({type(exc).__name__}): "
                   "only the SQLite row is measured")
     print(f"one signed /errcode, {CONNECTIONS} connections for {LOAD_S} s, Slack answering "
