@@ -189,10 +189,14 @@ def _errors_in(result: Triage, where: str, when: str | None, index: int) -> list
     out = []
     matched: set[str] = set()
     ids = result.evidence.request_ids
+    # The message's one request id (an X-Request-ID header above the body) is every error's,
+    # unless an envelope of the message carries it: then it is that envelope's alone.
+    claimed = {m.request_id for m in result.evidence.mentions if m.request_id}
+    only_id = ids[0] if len(ids) == 1 and ids[0] not in claimed else None
     for f in result.confident:
         written = f.mention.code if f.mention else f.entry.code
         matched.add(written)
-        error = _seen(f, where, when, ids[0] if len(ids) == 1 else None)
+        error = _seen(f, where, when, only_id)
         out.append(_Seen(error, (where, written.lower()), index))
     for m in result.evidence.mentions:
         if m.code not in matched and m.source in ("envelope", "json"):
@@ -249,10 +253,7 @@ def _seen(f: Finding, where: str, when: str | None, only_id: str | None) -> Erro
     return ErrorSeen(
         code=m.code if m else e.code, catalog=e.catalog, entry_code=e.code, title=e.title,
         message=m.message if m else None, http_status=status,
-        # An envelope carries its own request id or none: another envelope's id in the same
-        # message is not its id.
-        request_id=(m.request_id if m and m.source in ("envelope", "json")
-                    else (m.request_id if m else None) or only_id),
+        request_id=(m.request_id if m else None) or only_id,
         seen_at=(m.seen_at if m else None) or when, fields=m.fields if m else (),
         details=m.details if m else None, kind=f.kind, source=where,
         retry=f"{e.retry.policy}: {e.retry.note}".rstrip(": "))

@@ -21,6 +21,7 @@ from bot.core import Core
 from bot.slack.connections import SlackConnections
 from bot.slack.posting import PooledRespond
 from bot.slack.workers import BUSY, Job, Workers
+from bot.store.records import StoreError
 
 log = logging.getLogger("errcode.slack")
 
@@ -136,7 +137,14 @@ def _seen_before(shared: Shared, body: dict, req: BoltRequest) -> bool:
     if not event_id or body.get("type") != "event_callback":
         return False
     store = shared.core.store
-    if store is None or store.mark_event_seen(event_id, ttl_s=EVENT_TTL_S):
+    try:
+        if store is None or store.mark_event_seen(event_id, ttl_s=EVENT_TTL_S):
+            return False
+    except StoreError:
+        # The store is unreachable (a database restart): ack and answer all the same. An
+        # acked event is never resent, so answering it here cannot answer it twice; only
+        # Slack's own retry of an event answered before the outage could slip through.
+        log.warning("event=event_not_recorded event_id=%s reason=store_unreachable", event_id)
         return False
     retry = req.headers.get("x-slack-retry-num", [None])[0]
     log.info("event=duplicate_event event_id=%s retry_num=%s", event_id, retry)

@@ -1,13 +1,16 @@
 """PostgreSQL through psycopg 3 and its connection pool: one database for several replicas.
 
 A connection is checked as it leaves the pool, so after a server restart or a killed
-backend the next call gets a fresh one; while the server is down, calls fail within
-`timeout_s` with StoreError instead of hanging. Statements run under a timeout, so a
-stuck lock cannot hold a Slack worker forever. The password never reaches a message.
+backend the next call gets a fresh one; while the server is down, calls fail with
+StoreError instead of hanging: the first within CALL_WAIT_S, the next at once for a
+moment (OUTAGE_FAIL_FAST_S), so acks keep Slack's deadline through a restart.
+Statements run under a timeout, so a stuck lock cannot hold a Slack worker forever. The
+password never reaches a message.
 """
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.store.backends import Cursor, Tx
 from bot.store.location import MASK, Location
@@ -29,6 +32,12 @@ STATEMENT_TIMEOUT_MS = 10_000
 # kept short, so after an outage the next call connects at once, not at the next backoff.
 RECONNECT_TIMEOUT_S = 1.0
 APPLICATION_NAME = "errcode"
+# A call waits this long at most for a pooled connection: Slack's 3 s ack deadline holds
+# two store calls (the event's mark, the question's row).
+CALL_WAIT_S = 1.2
+# After a call found the server unreachable, calls fail at once for this long instead of
+# each waiting CALL_WAIT_S: acks go on during an outage (and say what was not recorded).
+OUTAGE_FAIL_FAST_S = 2.0
 
 
 class PostgresBackend:
@@ -52,9 +61,10 @@ class PostgresBackend:
         self._probe(url, kwargs)  # a clear reason now, not a pool timeout later
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url, min_size=1, max_size=pool_size, kwargs=kwargs, open=False,
-            timeout=timeout_s, check=ConnectionPool.check_connection,
+            timeout=min(timeout_s, CALL_WAIT_S), check=ConnectionPool.check_connection,
             configure=_configure, name="errcode-store",
             reconnect_timeout=RECONNECT_TIMEOUT_S)
+        self._down_until = 0.0
         try:
             self._pool.open(wait=True, timeout=timeout_s)
         except psycopg.Error as exc:
@@ -70,11 +80,22 @@ class PostgresBackend:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
         """A pooled connection in one transaction; any driver failure is a StoreError."""
+        if time.monotonic() < self._down_until:
+            raise StoreError(self.where, "unreachable a moment ago; not tried again yet")
         try:
             with self._pool.connection() as conn, conn.transaction():
                 yield _PgTx(conn)
         except psycopg.Error as exc:
+            if self._is_outage(exc):
+                self._down_until = time.monotonic() + OUTAGE_FAIL_FAST_S
             raise StoreError(self.where, self._describe(exc)) from exc
+
+    def _is_outage(self, exc: psycopg.Error) -> bool:
+        """The server is gone (not a busy pool, not a slow statement)."""
+        if isinstance(exc, PoolTimeout):
+            return self._pool.get_stats().get("pool_size", 1) == 0
+        return (isinstance(exc, psycopg.OperationalError)
+                and not isinstance(exc, psycopg.errors.QueryCanceled))
 
     def lock(self, tx: Tx, name: str) -> None:
         """Serialise this kind of write across replicas until the transaction ends."""

@@ -288,3 +288,59 @@ def slack_retries_later(replica: Replica, refused: list[Event]) -> None:
     seen but not yet stored is answered now; the others are duplicates."""
     time.sleep(LEASE_S + 0.5)
     assert set(send_all([(replica, req, 2) for _, req in refused])) == {200}
+
+
+@pytest.mark.skipif(ENV not in os.environ, reason=f"{ENV} is not set: no PostgreSQL server")
+def test_postgresql_restarted_under_load_acks_meanwhile_and_answers_none_twice(
+        tmp_path: Path) -> None:
+    """The database goes away mid-burst (a proxy stands in for a restart) and comes back:
+    every event is acked meanwhile, each is answered at most once and those asked after
+    the restart exactly once, and the log says what could not be recorded."""
+    from urllib.parse import urlsplit
+
+    from tests.store.proxy import TcpProxy
+
+    with PostgresRun(os.environ[ENV]) as run:
+        direct = run.fresh_url()
+        Store(direct).close()  # migrated before the replica starts
+        netloc = urlsplit(direct).netloc
+        host = netloc.rpartition("@")[2]
+        with TcpProxy((host.split(":")[0], int(host.split(":")[1]) if ":" in host else 5432)
+                      ) as proxy:
+            url = direct.replace(netloc, f"{netloc.rpartition('@')[0]}@127.0.0.1:{proxy.port}")
+            api = LocalSlackAPI(keep_threads=True).start()
+            replica = Replica("solo", url, api, tmp_path).start()
+            try:
+                replica.wait_ready()
+                before = [mention() for _ in range(10)]
+                assert set(send_all([(replica, req, None) for _, req in before])) == {200}
+                proxy.down()
+                during = [mention() for _ in range(10)]
+                assert set(send_all([(replica, req, None) for _, req in during])) == {200}
+                time.sleep(1.0)
+                proxy.up()
+                after = [mention() for _ in range(10)]
+                # The pool may need a moment to notice the server is back.
+                deadline = time.monotonic() + 15
+                statuses = send_all([(replica, req, None) for _, req in after])
+                assert set(statuses) == {200}
+                threads = [t for t, _ in (*before, *after)]
+                got: Counter[str] = Counter()
+                while time.monotonic() < deadline:
+                    got = Counter(str(c.params["thread_ts"])
+                                  for c in api.calls_to("chat.postMessage")
+                                  if c.params.get("thread_ts"))
+                    if all(got[t] for t in threads):
+                        break
+                    time.sleep(0.1)
+                time.sleep(1.0)
+                got = Counter(str(c.params["thread_ts"]) for c in api.calls_to("chat.postMessage")
+                              if c.params.get("thread_ts"))
+                assert all(got[t] == 1 for t in threads), (got, replica.log_tail())
+                assert all(got[t] <= 1 for t, _ in during)
+                log = (tmp_path / "solo.log").read_text()
+                assert "store" in log and ("store_failed" in log or "not_stored" in log), \
+                    log[-2000:]
+            finally:
+                replica.close()
+                api.stop()
