@@ -122,7 +122,8 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
                       known: Mapping[str, str] | None = None) -> Draft:
     """Triage every message and file; find the product, the facts and what is missing."""
     known = {k: v for k, v in (known or {}).items() if v}
-    hints = TriageHints(product=product_hint)
+    # Only the confident findings make the packet: triage may skip what cannot be one.
+    hints = TriageHints(product=product_hint, confident_only=True)
     seen: list[_Seen] = []
     request_ids: dict[str, None] = {}
     votes: Counter[str] = Counter()

@@ -29,6 +29,10 @@ class TriageHints:
     product: str | None = None  # e.g. the channel's default product
     hosts: dict[str, str] = field(default_factory=dict)  # catalog -> host for {host}
     now: datetime | None = None
+    # The caller reads only the confident findings (an escalation packet): candidates that
+    # cannot be confident may go unsearched, and `others`, `nearest` and `same_status`
+    # are left empty. The confident findings are the same either way.
+    confident_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,16 +150,17 @@ class TriageEngine:
         nothing matched at all, the nearest codes for 'did you mean')."""
         hints = hints or TriageHints()
         ev = extract(text, self._rid_patterns)
-        result = self.matcher.match(ev, hints.product)
+        result = self.matcher.match(ev, hints.product, confident_only=hints.confident_only)
         confident = [m for m in result.matches if m.confident][:MAX_FINDINGS]
-        others = [m for m in result.matches if not m.confident and m.score >= 45]
+        others = [] if hints.confident_only else [
+            m for m in result.matches if not m.confident and m.score >= 45]
         picked = confident + others[: max(0, JSON_MATCHES - len(confident))]
         findings = tuple(self._finding(m, ev, hints) for m in picked)
         nearest: tuple[Entry, ...] = ()
-        if not confident and not others:
+        if not confident and not others and not hints.confident_only:
             nearest = tuple(self.matcher.nearest(text))
-        same_status = () if confident else same_status_entries(self.catalog, ev,
-                                                                 result.product)
+        same_status = () if confident or hints.confident_only else same_status_entries(
+            self.catalog, ev, result.product)
         return Triage(query=text, evidence=ev, findings=findings, product=result.product,
                       product_reasons=result.product_reasons, ambiguous=result.ambiguous,
                       nearest=nearest, same_status=same_status)

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
 from bot.text import fold
-from bot.triage.confidence import Context, Model, context, decide, shipped_model
+from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
@@ -184,22 +184,34 @@ class Matcher:
 
     # ----------------------------------------------------------------------- public
 
-    def match(self, ev: Evidence, product_hint: str | None = None) -> MatchResult:
-        """Rank catalog entries for one paste. `product_hint` is e.g. a channel default."""
-        candidates = self.candidates(ev, product_hint)
-        ranked = decide(candidates.matches, candidates.context, self.model)
+    def match(self, ev: Evidence, product_hint: str | None = None, *,
+              confident_only: bool = False) -> MatchResult:
+        """Rank catalog entries for one paste. `product_hint` is e.g. a channel default.
+
+        `confident_only`: the caller reads only the confident matches (the escalation
+        packet), so a meaning search that cannot make any match confident is skipped; the
+        confident matches are the same as without it, the other candidates may be fewer."""
+        candidates = self.candidates(ev, product_hint, confident_only=confident_only)
+        matches: Iterable[Match] = candidates.matches
+        if confident_only:
+            # A match the rules rule out is never confident, and the context it adds to
+            # (the top score) is already computed: it need not be scored at all.
+            matches = [m for m in matches if not ruled_out(m, candidates.context)]
+        ranked = decide(list(matches), candidates.context, self.model)
         return MatchResult(matches=tuple(ranked), product=candidates.product,
                            product_reasons=candidates.product_reasons,
                            ambiguous=_ambiguous(ranked))
 
-    def candidates(self, ev: Evidence, product_hint: str | None = None) -> Candidates:
+    def candidates(self, ev: Evidence, product_hint: str | None = None, *,
+                   confident_only: bool = False) -> Candidates:
         """Every entry the paste may point at, with its evidence, before the confidence
-        rule decides (the accuracy fit reads these)."""
+        rule decides (the accuracy fit reads these). `confident_only`: see `match`."""
         product_scores, reasons = self.products.score(ev, product_hint)
         found: dict[int, Match] = {}
         echo = self._match_codes(ev, found)
         # A paste that is nothing but a documented code needs no meaning search.
-        if len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm:
+        if ((len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm)
+                and not (confident_only and not found and self._meaning_cannot_decide(ev))):
             self._match_text(ev, found, echo)
         self._match_status(ev, found)
         # Codes spelled in a product's style count as evidence for that product.
@@ -233,12 +245,13 @@ class Matcher:
         spelled_exactly = self._spelled_exactly(written)
         echo = self._echo_of_codes(written)
         fuzzy_budget = MAX_FUZZY_CANDIDATES
+        word_terms: dict[str, tuple[str, ...]] = {}  # this paste's words -> their terms
         for w in written:
             if len(w.norm) < 4:
                 continue
             if w.norm in self.by_norm:
                 self._match_documented_code(w, ev.text, spelled_exactly, found)
-            elif fuzzy_budget > 0 and self._may_be_misspelled_code(w, echo):
+            elif fuzzy_budget > 0 and self._may_be_misspelled_code(w, echo, word_terms):
                 fuzzy_budget -= 1
                 self._match_misspelled_code(w, found)
         return echo
@@ -256,8 +269,7 @@ class Matcher:
             # Word runs find codes typed as words; a run that only re-spells a code token
             # already found (`RATE LIMTD` for `RATE_LIMTD`) would drop its spelling style.
             written_norms = {w.norm for w in candidates.values()}
-            for gram in _ngrams(ev.text):
-                norm = normalize_code(gram)
+            for gram, norm in _ngram_norms(ev.text):
                 if norm not in written_norms:
                     candidates.setdefault(gram, _Written(gram, norm, "words"))
         return list(candidates.values())
@@ -265,8 +277,13 @@ class Matcher:
     def _spelled_exactly(self, written: list[_Written]) -> set[str]:
         """Normalised codes written exactly as one product spells them. That product owns
         the code: the other product's same-named code is a candidate, not an answer."""
-        return {w.norm for w in written
-                if any(self.entries[i].code == w.text for i in self.by_norm.get(w.norm, ()))}
+        by_norm, entries = self.by_norm, self.entries
+        out = set()
+        for w in written:
+            ids = by_norm.get(w.norm)
+            if ids and any(entries[i].code == w.text for i in ids):
+                out.add(w.norm)
+        return out
 
     def _echo_of_codes(self, written: list[_Written]) -> frozenset[str]:
         """The words of the documented codes written in the paste. `secret_not_found` is
@@ -292,23 +309,41 @@ class Matcher:
                                                            contested=not confident,
                                                            rule=confident)))
 
-    def _may_be_misspelled_code(self, w: _Written, echo: frozenset[str]) -> bool:
+    def _may_be_misspelled_code(self, w: _Written, echo: frozenset[str],
+                                word_terms: dict[str, tuple[str, ...]] | None = None) -> bool:
         """Worth a fuzzy search: long enough, and a run of words only when it has a code's
-        word in it and says more than the codes already found."""
+        word in it and says more than the codes already found.
+
+        `word_terms`: a memo of this paste's words -> their terms (a run of words is made
+        of [A-Za-z0-9] words, so its terms are its words' terms in order)."""
         if len(w.norm) < 6:
             return False
         if w.source != "words":
             return True
-        return (" " in w.text and not self.code_words.isdisjoint(w.text.lower().split())
-                and not echo.issuperset(terms(w.text)))
+        if " " not in w.text:
+            return False
+        words = w.text.lower().split()
+        if self.code_words.isdisjoint(words):
+            return False
+        if word_terms is None:
+            return not echo.issuperset(terms(w.text))
+        for word in words:
+            found = word_terms.get(word)
+            if found is None:
+                found = word_terms[word] = tuple(terms(word))
+            if not echo.issuperset(found):
+                return True
+        return False
 
     def _match_misspelled_code(self, w: _Written, found: dict[int, Match]) -> None:
         """The documented codes a misspelling is closest to (at most three)."""
-        line = w.mention.line if w.mention is not None else 0
-        style = code_style(w.text) or ("upper_snake" if w.text.isupper() else None)
         hits = [(i, similarity) for code_norm, similarity, _ in process.extract(
             w.norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
             for i in self.by_norm[code_norm]]
+        if not hits:
+            return
+        line = w.mention.line if w.mention is not None else 0
+        style = code_style(w.text) or ("upper_snake" if w.text.isupper() else None)
         # A misspelling written in one product's style (VERSON_CONFLICT) is that product's.
         styled = {i for i, _ in hits if style and self._style_of(i) == style}
         for i, similarity in hits:
@@ -367,6 +402,25 @@ class Matcher:
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
 
+    def _meaning_cannot_decide(self, ev: Evidence) -> bool:
+        """True when no meaning match of this paste can be confident, so a paste with no
+        code match needs no meaning search to know it has no answer (the rule of
+        bot.triage.confidence.ruled_out: a meaning-only match needs a sentence that speaks
+        of a failure, a matching status, or a whole documented phrase). Meaning matches
+        merged across sentences keep these signals only if one of them had it."""
+        if any(s >= 400 for s in ev.http_statuses):
+            return False
+        status = ev.error_status
+        if status is not None and status >= 400:
+            return False
+        for segment in ev.prose:
+            if _FAILURE.search(segment) is not None:
+                return False
+            seg_terms = [t for t in terms(segment) if t not in self.product_terms]
+            if seg_terms and self.text.may_cover_phrase(seg_terms):
+                return False
+        return True
+
     def _match_status(self, ev: Evidence, found: dict[int, Match]) -> None:
         """The paste's error status: a weak candidate on its own, a bonus for a code."""
         status = ev.error_status
@@ -401,9 +455,19 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
     merged = best.evidence if same_kind else tuple(
         dict.fromkeys(best.evidence + other.evidence))[:4]
     confident = best.confident if same_kind else best.confident or other.confident
-    found[i] = replace(best, confident=confident, evidence=merged,
+    found[i] = _evolve(best, confident=confident, evidence=merged,
                        mention=best.mention or other.mention, line=min(best.line, other.line),
                        signals=best.signals.merge(other.signals))
+
+
+def _evolve(m: Match, **changes: object) -> Match:
+    """`dataclasses.replace` for a Match without its per-call field introspection (the
+    matcher copies every candidate a few times per paste)."""
+    new = object.__new__(Match)
+    state = new.__dict__
+    state.update(m.__dict__)
+    state.update(changes)
+    return new
 
 
 def _with_reason(m: Match, reason: str, bonus: float) -> Match:
@@ -423,7 +487,7 @@ def _rank(found: Iterable[Match], product: str | None) -> list[Match]:
             bonus = 1.5
         elif product:
             bonus = -4.0
-        ranked.append(replace(m, score=round(max(0.0, min(100.0, m.score + bonus)), 1)))
+        ranked.append(_evolve(m, score=round(max(0.0, min(100.0, m.score + bonus)), 1)))
     ranked.sort(key=lambda m: (-m.score, m.line, m.entry.catalog))
     return ranked
 
@@ -474,18 +538,23 @@ _FAILURE = re.compile(
 )
 
 
-def _ngrams(text: str, most: int = 4) -> list[str]:
+def _ngram_norms(text: str, most: int = 4) -> list[tuple[str, str]]:
     """Words and runs of up to 4 words, for codes typed as words: `csrf invalid`,
-    `policy in use`, `versionconflict`; a run never starts or ends on a filler word."""
+    `policy in use`, `versionconflict`; a run never starts or ends on a filler word.
+    Each with its normal form (`normalize_code`), made from the words once: a run is
+    ASCII letters and digits joined by spaces, so its normal form is its words
+    lowercased and joined."""
     words = _SPLIT.findall(text)
-    grams = []
-    for n in range(1, most + 1):
-        for i in range(len(words) - n + 1):
-            run = words[i:i + n]
-            if n > 1 and (run[0].lower() in _EDGE_WORDS or run[-1].lower() in _EDGE_WORDS):
+    lowered = [w.lower() for w in words]
+    edge = [w in _EDGE_WORDS for w in lowered]
+    out = [(w, low) for w, low in zip(words, lowered, strict=True)]
+    count = len(words)
+    for n in range(2, most + 1):
+        for i in range(count - n + 1):
+            if edge[i] or edge[i + n - 1]:
                 continue
-            grams.append(" ".join(run))
-    return grams
+            out.append((" ".join(words[i:i + n]), "".join(lowered[i:i + n])))
+    return out
 
 
 def _line_of_text(text: str, needle: str) -> int:

@@ -141,7 +141,24 @@ class TextIndex:
         self.idf = {t: math.log(1 + n / len(o)) for t, o in self.owners_by_term.items()}
         self._unknown_idf = math.log(1 + n)
         self.phrase_weight = [sum(self.idf[t] for t in ts) for ts in self.phrase_terms]
+        self._phrase_set = [frozenset(ts) for ts in self.phrase_terms]
+        self._owner_set = {o: frozenset(ts) for o, ts in owner_terms.items()}
         self.vocab: list[str] = sorted(self.by_term)
+        # The vocabulary by term length: fuzz.ratio >= 84 needs lengths within 84/116 of
+        # each other, so a typo is only compared with terms of a length it can reach
+        # (in vocabulary order, so the first best term is the same as over all of it).
+        self._vocab_by_len: dict[int, list[str]] = {}
+        # Phrases of 3+ terms ("a whole documented phrase"), keyed by their heaviest term:
+        # a query without that term covers at most 1 - 1/size of the phrase's weight.
+        self._long_by_key: dict[str, list[int]] = defaultdict(list)
+        self._long_always: list[int] = []
+        for pi, ts in enumerate(self.phrase_terms):
+            if len(ts) < 3:
+                continue
+            if len(ts) >= 100:
+                self._long_always.append(pi)
+            else:
+                self._long_by_key[max(ts, key=self.idf.__getitem__)].append(pi)
 
     def weight(self, term: str) -> float:
         """How much a term says: rare terms (few entries use them) weigh more."""
@@ -153,8 +170,30 @@ class TextIndex:
             return term
         if len(term) < 5 or term.isdigit():
             return None
-        hit = process.extractOne(term, self.vocab, scorer=fuzz.ratio, score_cutoff=84)
+        choices = self._vocab_by_len.get(len(term))
+        if choices is None:
+            size = len(term)
+            low, high = (size * 84) // 116, -(-size * 116 // 84)
+            choices = self._vocab_by_len[size] = [
+                t for t in self.vocab if low <= len(t) <= high]
+        hit = process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
+
+    def may_cover_phrase(self, query_terms: Sequence[str], max_corrections: int = 40,
+                         coverage: float = 0.99) -> bool:
+        """Whether `search(query_terms)` could find a phrase of 3+ terms at least
+        `coverage` present (`phrase_coverage`): False only when no such phrase can be.
+        Counts every known query term (a superset of what `search` counts)."""
+        query = {t for t in self._known_terms(query_terms, max_corrections)
+                 if t in self.by_term}
+        if not query:
+            return False
+        picks = [pi for t in query for pi in self._long_by_key.get(t, ())]
+        for pi in picks + self._long_always:
+            shared = sum(self.idf[t] for t in self.phrase_terms[pi] if t in query)
+            if shared >= (coverage - 1e-6) * self.phrase_weight[pi]:
+                return True
+        return False
 
     def search(self, query_terms: Sequence[str], limit: int = 8,
                max_corrections: int = 40) -> list[TextHit]:
@@ -168,21 +207,20 @@ class TextIndex:
         query = self._known_terms(query_terms, max_corrections)
         qweight = sum(self.weight(t) for t in query) or 1.0
         phrase_acc: dict[int, float] = defaultdict(float)
-        phrase_shared: dict[int, list[str]] = defaultdict(list)
         owner_acc: dict[int, float] = defaultdict(float)
-        owner_shared: dict[int, list[str]] = defaultdict(list)
+        owner_count: dict[int, int] = defaultdict(int)
         # A very common term (thousands of postings, little weight) is skipped when the
         # query has rarer known terms: it cannot make a weak phrase strong, only slow.
         known_terms = [t for t in query if t in self.by_term]
         rare = [t for t in known_terms if len(self.by_term[t]) <= COMMON_POSTINGS]
-        for term in rare or known_terms:
+        used = rare or known_terms
+        for term in used:
             w = self.weight(term)
             for pi in self.by_term[term]:
                 phrase_acc[pi] += w
-                phrase_shared[pi].append(term)
             for owner in self.owners_by_term[term]:
                 owner_acc[owner] += w
-                owner_shared[owner].append(term)
+                owner_count[owner] += 1
         short_query = len(query) <= 12
         best: dict[int, tuple[float, int, bool]] = {}  # owner -> (score, phrase, by phrase)
         owners, pweights = self.phrase_owner, self.phrase_weight
@@ -196,7 +234,7 @@ class TextIndex:
             score = phrase_score
             if short_query:
                 query_score = (owner_acc[owner] / qweight
-                               * min(1.0, len(owner_shared[owner]) / 2) * 0.92)
+                               * min(1.0, owner_count[owner] / 2) * 0.92)
                 score = max(phrase_score, query_score)
             prev = best.get(owner)
             if prev is None or score > prev[0] or (score == prev[0] and pi < prev[1]):
@@ -204,7 +242,9 @@ class TextIndex:
         top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1][0], -kv[0]))
         hits = []
         for owner, (score, pi, by_phrase) in top:
-            why = phrase_shared[pi] if by_phrase else owner_shared[owner]
+            # The shared terms, found again for the few hits kept (`used` is distinct).
+            shared = self._phrase_set[pi] if by_phrase else self._owner_set[owner]
+            why = [t for t in used if t in shared]
             hits.append(TextHit(owner, score, phrase_acc[pi] / pweights[pi],
                                 owner_acc[owner] / qweight, tuple(sorted(why)),
                                 self.phrase_kind[pi], len(self.phrase_terms[pi])))
