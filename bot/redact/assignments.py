@@ -17,7 +17,15 @@ from collections.abc import Iterator
 
 from bot.redact.keys import key_kind
 from bot.redact.structured import BLOCK_SCALAR, block_scalar, xml_hit
-from bot.redact.values import Hit, Tails, bare_value_hit, lines_with, stand_in, value_hit
+from bot.redact.values import (
+    Hit,
+    Tails,
+    bare_value_hit,
+    lines_with,
+    plain_value_hit,
+    stand_in,
+    value_hit,
+)
 
 __all__ = ["Runs", "kv_hit", "scan_compare", "scan_k8s_secret", "scan_keys",
            "scan_name_value"]
@@ -116,7 +124,7 @@ def kv_hit(text: str, key: str, kind: str, weak: bool, key_start: int, pos: int,
     """The secret in the value that starts at `pos`, after `key` and its operator."""
     if text.startswith("[REDACTED:", pos) or text.startswith("[REDACTED:", pos + 1):
         return None  # already done (the second pass of `redact`)
-    header = key.lower().endswith(("cookie", "cookies", "authorization"))
+    header = key.lower().endswith(_HEADER_KEYS)
     if header and text[pos:pos + 1] not in ("\"", "'", "`", "\\"):
         return None  # a header line (`Cookie: a=b`): scan_headers takes it
     runs = runs or Runs(text)
@@ -154,8 +162,9 @@ def scan_keys(text: str, low: str) -> Iterator[Hit]:
     the words inside keys: each key is judged once, only its value is scanned."""
     done = 0
     # in text order, a word's hints before another's at the same place (a stable sort)
-    hints = sorted((m.start(), n, m.end("rest")) for n, r in enumerate(_HINT_RES)
-                   for m in r.finditer(low))
+    hints = [(m.start(), n, m.end("rest")) for n, r in enumerate(_HINT_RES)
+             for m in r.finditer(low)]
+    hints.sort()
     backwards = text[::-1] if hints else ""  # to find where each key starts, in C
     n = len(text)
     runs = Runs(text)
@@ -188,8 +197,29 @@ def scan_keys(text: str, low: str) -> Iterator[Hit]:
                 done = hit.end
 
 
+# The commonest assignment, `key=value` / `key: value` with a short value of ASCII letters
+# and digits ending its line, read by one match: what _KEY_OP_RE, _VALUE_RE and kv_hit
+# would find there (no type, index or quote; a bare value shorter than _BARE_SHORT; not a
+# header's key, whose bare value is scan_headers').
+_HEADER_KEYS = ("cookie", "cookies", "authorization")
+_PLAIN_AFTER_KEY = frozenset(" \t=:")  # what follows the key of a plain assignment
+_PLAIN_ASSIGNMENT = re.compile(
+    r"(?P<key>[^\W\d][\w.-]{0,127})(?<!\.assign)"
+    + "".join(f"(?<!(?i:{word}))" for word in _HEADER_KEYS)
+    + r"[ \t]{0,8}(?:=|:)[ \t]{0,8}(?P<v>[A-Za-z0-9]{1,31})(?=[ \t]{0,64}(?:[\r\n]|\Z))")
+
+
 def _assignment_hit(text: str, ks: int, ke: int, runs: Runs) -> Hit | None:
     key = text[ks:ke]
+    plain = _PLAIN_ASSIGNMENT.match(text, ks) if text[ke:ke + 1] in _PLAIN_AFTER_KEY else None
+    if plain and plain.end("key") == ke and (not ks or text[ks - 1] not in ":\"'`"):
+        verdict = key_kind(key)
+        if verdict is None:
+            return None
+        kind, weak = verdict
+        if kind in ("authorization", "cookie"):
+            return value_hit(kind, key, plain.start("v"), plain["v"], False, weak)
+        return plain_value_hit(kind, plain.start("v"), plain["v"], False, weak)
     if key_kind(key.removesuffix(".assign")) is None:
         return None
     if (ks >= 2 and text[ks - 1] == ":" and text[ks - 2].isalnum() and text[ke:ke + 1] == ":"

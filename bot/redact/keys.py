@@ -79,7 +79,7 @@ def key_kind(key: str) -> tuple[str, bool] | None:
     (`db_password_1`, `db_password_2`...) share one verdict: a word of digits says nothing."""
     found = _by_key.get(key, _UNSEEN)
     if found is _UNSEEN:
-        found = _key_kind(_NUMBERS.sub("0", key) if any(c.isdigit() for c in key) else key)
+        found = _key_kind(_NUMBERS.sub("0", key))
         if len(_by_key) >= _MAX_KEYS:
             _by_key.clear()
         _by_key[key] = found

@@ -162,19 +162,21 @@ class Redactor:
         replaced: list[_Replacement] = []
         changed: list[tuple[int, int]] = []
         pos = size = 0
+        names = self._names  # (looked up here: key spam makes many placeholders)
         for h in merged:
-            piece = text[pos:h.start]
-            name = self._placeholder(h.kind, h.value)
+            start, end, kind, value, quiet = h
+            piece = text[pos:start]
+            name = names.get(value) or self._placeholder(kind, value)
             out += (piece, name)
             size += len(piece)
             if passes is not None:
-                replaced.append((h.start, h.end, name))
-            pos = h.end
-            self._count += 1
-            if not h.quiet and changes_context(text, h):
+                replaced.append((start, end, name))
+            pos = end
+            if not quiet and changes_context(text, h):
                 again = True
                 changed.append((size, size + len(name)))
             size += len(name)
+        self._count += len(merged)
         out.append(text[pos:])
         if passes is not None:
             passes.append(replaced)

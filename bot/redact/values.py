@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["KINDS", "Hit", "Tails", "bare_value_hit", "lines_matching", "lines_with",
-           "looks_like_code", "lowercase", "password_hit", "stand_in", "token_like", "value_hit"]
+           "looks_like_code", "lowercase", "password_hit", "plain_value_hit", "stand_in",
+           "token_like", "value_hit"]
 
 KINDS = ("token", "jwt", "password", "secret", "private_key", "cookie", "authorization",
          "custom")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A secret found: its span in the scanned text, its kind, and its value."""
+class Hit(NamedTuple):
+    """A secret found: its span in the scanned text, its kind, and its value. A named
+    tuple: made once per secret, so it is cheap to make (key spam makes many)."""
 
     start: int
     end: int
@@ -76,13 +77,14 @@ def lines_matching(text: str, anchor: re.Pattern[str]) -> Iterator[tuple[int, in
 
 
 # Values that only stand for a secret: docs placeholders, env references, masks.
+_STAND_IN_WORDS = ("null|none|nil|true|false|undefined|redacted|hidden|masked|filtered|yes|no"
+                   "|on|off|required|optional|empty|unset")
 _STAND_IN = re.compile(
     r"\[(?i:REDACTED|FILTERED|HIDDEN|MASKED)[^\]\n]{0,40}\]|<[^<>\n]{1,80}>|&lt;.{1,80}?&gt;"
     r"|\$\{\{.{0,80}?\}\}|\$\{[^}\n]{1,80}\}|\$\([^)\n]{1,80}\)|\$[A-Z_][A-Z0-9_]{0,80}"
     r"|%[A-Za-z_][A-Za-z0-9_]{0,80}%|\{\{.{0,80}?\}\}|%\(?\w{0,40}\)?s|<%=?.{0,80}?%>"
     r"|[*xX•.…]{3,}"
-    r"|(?i:null|none|nil|true|false|undefined|redacted|hidden|masked|filtered|yes|no|on|off"
-    r"|required|optional|empty|unset)"
+    r"|(?i:" + _STAND_IN_WORDS + ")"
     # references in code and config: `var.db_password`, `os.environ["X"]`, `!Ref DbPass`
     r"|(?:var|local|locals|module|data|each|self|vars|params|props|this|settings|config|secrets"
     r"|env|ENV|process\.env|os\.environ|System\.getenv)[.\[(][\w.\[\]\"'()-]{0,120}"
@@ -106,6 +108,17 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PATH_WORDS = re.compile(r"[a-z0-9._-]{1,128}(?:/[a-z0-9._-]{1,128}){1,32}/?")
 _FILE_NAME = re.compile(r"/[\w-]{1,128}\.[a-z]{2,4}$")
 _WORDS = re.compile(r"(?:[A-Z]{0,3}+[a-z]++)++")  # `OAuthBearer`, `CreatedAt`: words
+
+
+# What _STAND_IN can match in a value of ASCII letters and digits only (the rest of it
+# needs punctuation): a mask of x's or a word.
+_PLAIN_STAND_IN = re.compile(r"[xX]{3,}|(?i:" + _STAND_IN_WORDS + ")")
+_LONGEST_WORD = max(map(len, _STAND_IN_WORDS.split("|")))
+
+
+def _plain(value: str) -> bool:
+    """ASCII letters and digits only: no path, no code (`_`), no stand-in but a word."""
+    return value.isascii() and value.isalnum()
 
 
 def stand_in(value: str) -> bool:
@@ -191,6 +204,8 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
               weak: bool = False) -> Hit | None:
     """The secret in `value` (at `start`) that `key` holds, or None when the value is
     no secret: a stand-in, an error code, a file path, a vault's name for a secret."""
+    if _plain(value) and kind not in ("authorization", "cookie"):
+        return plain_value_hit(kind, start, value, quoted, weak)
     judged = False  # stand_in(value) is known False
     if not quoted:
         if stand_in(value):
@@ -214,6 +229,18 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
         return None  # `private_key: /etc/ssl/private/app.key`
     if key.upper() in ("PWD", "OLDPWD") and value[:1] in "/~":
         return None  # the shell's working directory, not ODBC's PWD=
+    return Hit(start, start + len(value), kind, value)
+
+
+def plain_value_hit(kind: str, start: int, value: str, quoted: bool, weak: bool) -> Hit | None:
+    """`value_hit` for a value of ASCII letters and digits (`_plain`) and a kind other than
+    authorization and cookie: the checks there, for such a value, come to these two (one
+    regex, not five: key spam makes many values to judge)."""
+    # (a stand-in word is short; a mask of x's starts with one)
+    maybe_stand_in = len(value) <= _LONGEST_WORD or value[0] in "xX"
+    if (maybe_stand_in and _PLAIN_STAND_IN.fullmatch(value)) or (
+            weak and not token_like(value, quoted)):
+        return None
     return Hit(start, start + len(value), kind, value)
 
 
