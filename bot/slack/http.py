@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import METRICS, RECEIVED_AT, Metrics
@@ -107,6 +109,7 @@ class _BoltAdapter(SlackRequestHandler):
             log.warning("event=bad_request reason=%s", type(err).__name__)
             self.metrics.slack_rejected("http", "malformed")
             return _bolt_error("malformed body")
+        _reread_form(bolt_request)
         try:
             response = self.app.dispatch(bolt_request)
         except Exception:
@@ -115,6 +118,19 @@ class _BoltAdapter(SlackRequestHandler):
         self.metrics.slack_request("http", bolt_request.body, status=response.status,
                                    seconds=time.perf_counter() - started)
         return response
+
+
+def _reread_form(req: BoltRequest) -> None:
+    """bolt reads any form body holding the word "payload" as an interactivity payload;
+    a slash command whose text says "payload" ("invalid payload") then parses as nothing
+    and is never answered (404). Such a body is read as the plain form it is."""
+    raw = req.raw_body
+    if req.body or not raw or raw.startswith("{") or "payload" not in raw:
+        return
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    if form and "payload" not in form:
+        req.body = form
+        req.context = build_context(req.context, form)  # ids and response_url, as bolt does
 
 
 def _bolt_error(message: str) -> BoltResponse:

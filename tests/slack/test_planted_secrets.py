@@ -338,9 +338,6 @@ def _drive(bot: BotServer) -> None:
     # /errcode: answered privately; each answer's Share button, and one Show-other-matches.
     slash_names = [f"slash{next(_names)}" for _ in pastes]
     for name, text in zip(slash_names, pastes, strict=True):
-        # slack_bolt reads a form body holding the word "payload" as an interactivity
-        # payload (request/internals.parse_body), so such a command is never routed.
-        text = text.replace("payload", "pay_load")
         _send(bot, payloads.slash_command(text, channel_id=CHANNEL, user_id="U0SLASH",
                                           response_url=api.response_url(name)))
     answers = _responses(bot, slash_names)
