@@ -364,7 +364,7 @@ class Matcher:
         statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             failing = bool(statuses) or _FAILURE.search(segment) is not None
-            seg_terms = [t for t in terms(segment) if t not in self.product_terms]
+            seg_terms = self._meaning_terms(segment)
             if not seg_terms:
                 continue
             negated = negated_terms(segment)
@@ -402,6 +402,10 @@ class Matcher:
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
 
+    def _meaning_terms(self, segment: str) -> list[str]:
+        """A sentence's terms for the meaning index: product names are product evidence."""
+        return [t for t in terms(segment) if t not in self.product_terms]
+
     def _meaning_cannot_decide(self, ev: Evidence) -> bool:
         """True when no meaning match of this paste can be confident, so a paste with no
         code match needs no meaning search to know it has no answer (the rule of
@@ -410,13 +414,10 @@ class Matcher:
         merged across sentences keep these signals only if one of them had it."""
         if any(s >= 400 for s in ev.http_statuses):
             return False
-        status = ev.error_status
-        if status is not None and status >= 400:
-            return False
         for segment in ev.prose:
             if _FAILURE.search(segment) is not None:
                 return False
-            seg_terms = [t for t in terms(segment) if t not in self.product_terms]
+            seg_terms = self._meaning_terms(segment)
             if seg_terms and self.text.may_cover_phrase(seg_terms):
                 return False
         return True
@@ -445,7 +446,8 @@ _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
 
 def _keep(found: dict[int, Match], i: int, m: Match) -> None:
     """Keep the better match per entry; add the other's reason if it is a different kind
-    of evidence (one code reason is enough: its word-run variants only repeat it)."""
+    of evidence (one code reason is enough: its word-run variants only repeat it). What
+    each per-kind rule said merges in `Signals.rule`; `confident` is decided later."""
     old = found.get(i)
     if old is None:
         found[i] = m
@@ -454,8 +456,7 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
     same_kind = best.kind == other.kind or {best.kind, other.kind} <= _CODE_KINDS
     merged = best.evidence if same_kind else tuple(
         dict.fromkeys(best.evidence + other.evidence))[:4]
-    confident = best.confident if same_kind else best.confident or other.confident
-    found[i] = _evolve(best, confident=confident, evidence=merged,
+    found[i] = _evolve(best, evidence=merged,
                        mention=best.mention or other.mention, line=min(best.line, other.line),
                        signals=best.signals.merge(other.signals))
 
