@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from bot.logs import QUIET_LOGGERS, configure_logging
+from bot.logs import configure_logging
+from tests.log_state import logging_restored
 
 TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
 DSN = "postgres://svc:Hunter2Secret99@db.internal/app"
@@ -16,18 +17,8 @@ DSN = "postgres://svc:Hunter2Secret99@db.internal/app"
 
 @pytest.fixture
 def log_output():
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level,
-             {n: logging.getLogger(n).level for n in QUIET_LOGGERS})
-    buf = io.StringIO()
-    yield buf
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
+    with logging_restored():
+        yield io.StringIO()
 
 
 def test_our_log_lines_are_redacted(log_output):

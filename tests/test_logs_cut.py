@@ -8,25 +8,16 @@ import logging
 
 import pytest
 
-from bot.logs import QUIET_LOGGERS, configure_logging
+from bot.logs import configure_logging
+from tests.log_state import logging_restored
 
 TOKEN = "ghp_" + "Q7f2Kp9LmX4sT8vW1zR6bN3cY5dE0aH2jU8o"  # a GitHub token: 40 characters
 
 
 @pytest.fixture
 def log_output():
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level,
-             {n: logging.getLogger(n).level for n in QUIET_LOGGERS})
-    buf = io.StringIO()
-    yield buf
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
+    with logging_restored():
+        yield io.StringIO()
 
 
 def test_a_long_message_is_redacted_before_it_is_cut(log_output):

@@ -22,7 +22,6 @@ import contextlib
 import html
 import io
 import json
-import logging
 import random
 import re
 import time
@@ -35,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.logs import QUIET_LOGGERS, configure_logging
+from bot.logs import configure_logging
 from bot.slack.ids import (
     ACTION_AS_IS,
     ACTION_ESCALATE,
@@ -51,6 +50,7 @@ from tests.fakes.escalation_thread import T0, slack_escape
 from tests.fakes.servers import LocalServer, RecordedRequest, Reply
 from tests.fakes.slack_api import RecordedCall
 from tests.fakes.slack_bot import BotServer
+from tests.log_state import logging_restored
 from tests.redact_corpus import Sample, load, sample
 
 CORPUS = load()
@@ -233,13 +233,10 @@ def health_config(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Iterator[Run]:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level,
-             {n: logging.getLogger(n).level for n in QUIET_LOGGERS})
     log = io.StringIO()
-    configure_logging("DEBUG", stream=log)  # what `errcode serve --log-level DEBUG` does
     tmp = tmp_path_factory.mktemp("planted")
-    try:
+    with logging_restored():
+        configure_logging("DEBUG", stream=log)  # what `errcode serve --log-level DEBUG` does
         with health_server() as vault, BotServer(
                 tmp, health=health_config(vault.url), env={TOKEN_ENV: ADMIN_TOKEN},
                 escalation_channel=ESC_CHANNEL) as bot:
@@ -254,14 +251,6 @@ def run(tmp_path_factory) -> Iterator[Run]:
         yield_run.database += "\n" + file_bytes(db)  # after the store closed (checkpointed)
         yield_run.log = log.getvalue()
         yield yield_run
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
-        for name, level in saved[2].items():
-            logging.getLogger(name).setLevel(level)
 
 
 _names = iter(range(1, 10_000))
