@@ -19,7 +19,7 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import bot.redact.redactor as redactor_module
 from bot.redact import redact
@@ -34,20 +34,32 @@ def _fill(unit: str, size: int = SIZE) -> str:
     return (unit * (size // len(unit) + 1))[:size]
 
 
-def mixed_pastes(size: int = SIZE) -> str:
-    """Every corpus format with fresh fake values, and the clean pastes, to `size`."""
-    corpus = load()
-    rnd = random.Random(zlib.crc32(b"bench"))
+def _until(size: int, pieces: Iterator[str], sep: str) -> str:
+    """Pieces joined by `sep` until the text holds `size` characters."""
     parts: list[str] = []
     total = 0
-    while total < size:
+    while total < size + len(sep):
+        piece = next(pieces)
+        parts.append(piece)
+        total += len(piece) + len(sep)
+    return sep.join(parts)[:size]
+
+
+def _samples(seed: bytes, *, clean: bool) -> Iterator[str]:
+    """Every corpus format with fresh fake values, round after round (each round followed
+    by the clean pastes when `clean`)."""
+    corpus = load()
+    rnd = random.Random(zlib.crc32(seed))
+    while True:
         for fmt in corpus.formats:
-            text = sample(fmt, rnd, corpus.charsets).text
-            parts.append(text)
-            total += len(text) + 2
-        parts.extend(corpus.clean)
-        total += sum(len(c) + 2 for c in corpus.clean)
-    return "\n\n".join(parts)[:size]
+            yield sample(fmt, rnd, corpus.charsets).text
+        if clean:
+            yield from corpus.clean
+
+
+def mixed_pastes(size: int = SIZE) -> str:
+    """Every corpus format with fresh fake values, and the clean pastes, to `size`."""
+    return _until(size, _samples(b"bench", clean=True), "\n\n")
 
 
 def corpus_repeated(size: int = SIZE) -> str:
@@ -67,17 +79,9 @@ def slack_escaped(size: int = SIZE) -> str:
 
 def json_lines(size: int = SIZE) -> str:
     """Each corpus sample as the message of a JSON log line (quotes, line ends escaped)."""
-    corpus = load()
-    rnd = random.Random(zlib.crc32(b"bench-json"))
-    lines: list[str] = []
-    total = 0
-    while total < size:
-        for fmt in corpus.formats:
-            line = json.dumps({"level": "error", "msg": sample(fmt, rnd, corpus.charsets).text,
-                               "request_id": "req_7Hq2Lm9Xv"})
-            lines.append(line)
-            total += len(line) + 1
-    return "\n".join(lines)[:size]
+    lines = (json.dumps({"level": "error", "msg": text, "request_id": "req_7Hq2Lm9Xv"})
+             for text in _samples(b"bench-json", clean=False))
+    return _until(size, lines, "\n")
 
 
 def numbered(template: str, size: int = SIZE) -> str:
