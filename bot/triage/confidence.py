@@ -8,12 +8,15 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
 1. **Product consistency**: when the paste names or implies a product (name, envelope
    shape, request-id format, channel default), the other product's entries are never
    confident unless their code is written in the paste exactly as that product spells it.
+   A sentence that names one product judges its own meaning matches by that product.
 2. **Negation**: a meaning match whose shared words the paste rules out ("it's not a rate
    limit") is never confident.
 3. **Generic words alone never decide**: with no product, no documented code and no
    matching status, a meaning match needs distinctive words, not "not found" or "conflict";
    and a meaning match needs a sentence that speaks of a failure (or a matching status, or
    a whole documented phrase): a licensing question sharing "multi-dc" is not an error.
+   Other software's output (npm, pip, kubectl, botocore, ...) that names no product gives
+   no meaning answer at all: only a documented code written in it can be one.
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
@@ -78,6 +81,7 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
     code_written = s.code in ("exact", "normalized") and s.code_source != "words"
     status_only = m.kind == "status"
     peers = ctx.status_peers.get(m.entry.catalog, 0)
+    product = product_of(m, ctx)
     return {
         "exact_in_field": float(s.code == "exact" and s.code_source == "mention"),
         "exact_in_text": float(s.code == "exact" and s.code_source == "token"),
@@ -101,12 +105,14 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
         "status_only": float(status_only),
         "status_only_unique": float(status_only and peers == 1),
         "status_only_share": 1.0 / peers if status_only and peers else 0.0,
-        "same_product": float(ctx.product == m.entry.catalog),
-        "other_product": float(ctx.product is not None and ctx.product != m.entry.catalog),
+        "same_product": float(product == m.entry.catalog),
+        "other_product": float(product is not None and product != m.entry.catalog),
+        "own_sentence_product": float(bool(s.product) and s.product == m.entry.catalog
+                                      and s.product != ctx.product),
         "meaning_beside_code": float(ctx.has_code and not s.code and _near(m.line, ctx)),
         "meaning_apart_from_code": float(ctx.has_code and not s.code
                                          and not _near(m.line, ctx)),
-        "no_context": float(ctx.product is None and not ctx.has_code and not s.status_ok
+        "no_context": float(product is None and not ctx.has_code and not s.status_ok
                             and not s.code),
         "behind_top": max(-3.0, (m.score - ctx.top_score) / 10.0),
         "troubleshooting": float(m.entry.kind != "error"),
@@ -167,6 +173,12 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
     return confident + rest
 
 
+def product_of(m: Match, ctx: Context) -> str | None:
+    """The product a match is judged against: its sentence's, when the sentence names
+    one (a paste about two products), else the paste's."""
+    return m.signals.product or ctx.product
+
+
 def _near(line: int, ctx: Context) -> bool:
     """On a line holding a code, or next to one (an envelope's message line)."""
     return any(abs(line - code_line) <= 2 for code_line in ctx.code_lines)
@@ -183,7 +195,8 @@ def _answer_order(m: Match) -> tuple[int, float, float]:
 def ruled_out(m: Match, ctx: Context) -> bool:
     """Rules 1-4 of the module docstring."""
     s = m.signals
-    if ctx.product and m.entry.catalog != ctx.product and s.code != "exact":
+    product = product_of(m, ctx)
+    if product and m.entry.catalog != product and s.code != "exact":
         return True
     if s.negated >= 0.5 and s.code_source in ("", "words"):
         return True  # ruled out in the person's words ("not a rate limit")
@@ -193,7 +206,9 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True  # one of several errors with this status: the answer lists them all
     if not (s.failing or s.status_ok or s.strong_phrase):
         return True  # a question or a healthy transcript sharing a few words
-    return (ctx.product is None and not ctx.has_code and not s.status_ok
+    if ctx.foreign and not s.product:
+        return True  # other software's output, no product named: its words are its own
+    return (product is None and not ctx.has_code and not s.status_ok
             and s.matched_weight < GENERIC_WEIGHT and not s.strong_phrase)
 
 

@@ -66,8 +66,10 @@ _REQUEST_ID_KV = re.compile(
     r"request[ _-]?id\\?[\"'`\]]?[ \t]{0,8}+(?::|=>?)[ \t]{0,8}+(?:\\?[\"'`]|\[){0,2}+"
     r"([a-z0-9][a-z0-9_\-]{5,80})"
 )
+# Not a file or path name: `/etc/ssl/certs/ca-certificates.crt`, `docs/errors`.
 _CODE_TOKEN = re.compile(
-    r"[A-Za-z](?<!\w[A-Za-z])[A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b")
+    r"[A-Za-z](?<![\w/][A-Za-z])[A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b"
+    r"(?![./][A-Za-z0-9])")
 _KV_CODE = re.compile(
     r"(?:code|error_code|errorCode|err_code|error|err|errcode|reason)="
     r"(\"?)([A-Za-z][\w.\-]{2,80})\1"
@@ -268,7 +270,9 @@ def _prose(text: str, low: str, lines: _Lines, found: list[str]) -> list[str]:
     """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long one."""
     if len(text) <= SHORT_PASTE_CHARS:
         whole = " ".join(line.strip() for line in lines.lines if line.strip())
-        return [whole, *found] if whole else found
+        if not whole:
+            return found
+        return [*_list_items(lines.lines, whole), *found]
     picked: dict[int, int] = {}  # line start -> line end
     for word in ERRORISH_WORDS:
         pos = low.find(word)
@@ -282,6 +286,31 @@ def _prose(text: str, low: str, lines: _Lines, found: list[str]) -> list[str]:
             pos = low.find(word, pos + len(word))
     return found + [text[start:picked[start]].strip()
                     for start in sorted(picked)[:MAX_PROSE_LINES]]
+
+
+_ITEM = re.compile(
+    r"(?:^|\s)(?:\(?(?:[1-9]|[a-e])\)|[1-9]\.(?=\s)|(?:first|second|third|also|plus)(?:ly)?,"
+    r"|(?:the )?(?:first|second|other|another) (?:one|problem|issue|thing)(?: is)?:?)\s",
+    re.IGNORECASE)
+
+
+def _list_items(lines: list[str], whole: str) -> list[str]:
+    """A paste that lists several problems ("1) ... 2) ...", "First, ... Second, ...",
+    bullets): its preamble and each item as sentences of their own, so each item brings
+    its own answer and its own product. Otherwise the whole paste is one sentence."""
+    bullets = [i for i, line in enumerate(lines) if line.lstrip()[:2] in ("- ", "* ", "• ")]
+    if len(bullets) >= 2:
+        preamble = " ".join(line.strip() for line in lines[:bullets[0]] if line.strip())
+        items = [lines[i].strip()[2:] for i in bullets]
+        rest = " ".join(line.strip() for i, line in enumerate(lines)
+                        if i > bullets[0] and i not in bullets and line.strip())
+        return [p for p in (preamble, *items, rest) if p]
+    starts = [m.start() for m in _ITEM.finditer(whole)]
+    if len(starts) < 2:
+        return [whole]
+    bounds = [*starts[1:], len(whole)]
+    items = [whole[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
+    return [p for p in (whole[:starts[0]].strip(), *items) if p]
 
 
 def _short_line_at(text: str, pos: int) -> tuple[int, int] | None:

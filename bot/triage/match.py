@@ -23,6 +23,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
+from bot.triage.vocabulary import added_terms, expanded_terms
 
 MAX_FUZZY_CANDIDATES = 300
 NGRAM_TEXT_LIMIT = 400
@@ -53,6 +54,7 @@ class Signals:
     status_ok: bool = False  # its documented HTTP status is in the paste
     contested: bool = False  # respelt code the other product spells exactly in the paste
     rule: bool = False  # the matcher's own per-kind rule found it confident
+    product: str = ""  # the product its sentence names, when it names exactly one
 
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
@@ -68,7 +70,7 @@ class Signals:
             failing=self.failing or other.failing, negated=text.negated, echo=text.echo,
             text_rank=min(self.text_rank, other.text_rank), text_margin=text.text_margin,
             status_ok=self.status_ok or other.status_ok,
-            contested=code.contested, rule=self.rule or other.rule)
+            contested=code.contested, rule=self.rule or other.rule, product=text.product)
 
 
 _CODE_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
@@ -269,7 +271,7 @@ class Matcher:
             # Word runs find codes typed as words; a run that only re-spells a code token
             # already found (`RATE LIMTD` for `RATE_LIMTD`) would drop its spelling style.
             written_norms = {w.norm for w in candidates.values()}
-            for gram, norm in _ngram_norms(ev.text):
+            for gram, norm in _ngram_norms(_PATHS.sub(" ", ev.text)):
                 if norm not in written_norms:
                     candidates.setdefault(gram, _Written(gram, norm, "words"))
         return list(candidates.values())
@@ -368,6 +370,7 @@ class Matcher:
             if not seg_terms:
                 continue
             negated = negated_terms(segment)
+            named = self.products.named_in(segment)
             line: int | None = None
             forms: dict[str, str] | None = None  # the words as written, once per sentence
             hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34]
@@ -386,6 +389,8 @@ class Matcher:
                              and (failing or strong) and not echo.issuperset(hit.matched))
                 if forms is None:
                     forms = written_forms(segment)
+                    for term, written in added_terms(segment):
+                        forms.setdefault(term, written)
                 words = ", ".join(forms.get(t, t) for t in hit.matched)
                 why = [f"words match its {hit.phrase_kind}: {words}"]
                 if status_ok:
@@ -398,13 +403,17 @@ class Matcher:
                     strong_phrase=strong, failing=failing,
                     negated=sum(t in negated for t in hit.matched) / len(hit.matched),
                     echo=echo.issuperset(hit.matched), text_rank=rank,
-                    text_margin=hit.score - following, status_ok=status_ok, rule=confident)
+                    text_margin=hit.score - following, status_ok=status_ok, rule=confident,
+                    product=named)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
 
     def _meaning_terms(self, segment: str) -> list[str]:
-        """A sentence's terms for the meaning index: product names are product evidence."""
-        return [t for t in terms(segment) if t not in self.product_terms]
+        """A sentence's terms for the meaning index: product names are product evidence,
+        URLs and file paths are not words of the sentence."""
+        if "/" in segment:
+            segment = _PATHS.sub(" ", segment)  # a path's words name files, not problems
+        return [t for t in expanded_terms(segment) if t not in self.product_terms]
 
     def _meaning_cannot_decide(self, ev: Evidence) -> bool:
         """True when no meaning match of this paste can be confident, so a paste with no
@@ -524,6 +533,7 @@ def _where(mention: CodeMention | None) -> str:
 
 
 _SPLIT = re.compile(r"[A-Za-z0-9]+")
+_PATHS = re.compile(r"\S*\w/\w\S*")  # URLs and file paths: their words are not prose
 _EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
 _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"
@@ -559,5 +569,9 @@ def _ngram_norms(text: str, most: int = 4) -> list[tuple[str, str]]:
 
 
 def _line_of_text(text: str, needle: str) -> int:
+    """The line a sentence starts on (its first words, when the sentence was joined
+    from several lines)."""
     pos = text.find(needle)
+    if pos < 0:
+        pos = text.find(needle[:16])
     return text.count("\n", 0, pos) if pos > 0 else 0

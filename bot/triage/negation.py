@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.triage.textindex import terms
+from bot.triage.vocabulary import expanded_terms
 
 _SCOPE = r"((?:[\w'.-]+\s+){0,2}[\w'.-]+)"  # the next one to three words
 _RULED_OUT = re.compile(
@@ -34,7 +34,7 @@ def negated_terms(sentence: str) -> frozenset[str]:
     out: set[str] = set()
     for m in _RULED_OUT.finditer(sentence):
         scope = m.group(1) or m.group(2) or ""
-        out.update(terms(_STOP_AT.split(scope, maxsplit=1)[0]))
+        out.update(expanded_terms(_STOP_AT.split(scope, maxsplit=1)[0]))
     for m in _FINE.finditer(sentence):
-        out.update(terms(m.group(1)))
+        out.update(expanded_terms(m.group(1)))
     return frozenset(out)

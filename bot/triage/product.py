@@ -34,6 +34,12 @@ class ProductEvidence:
         }
         self.places = _documented_places(catalog)
 
+    def named_in(self, sentence: str) -> str:
+        """The one product a sentence names ("" for none or several): in a paste about two
+        products, each sentence's errors belong to the product it names."""
+        named = [catalog for catalog, pattern in self.name_patterns if pattern.search(sentence)]
+        return named[0] if len(named) == 1 else ""
+
     def score(self, ev: Evidence, hint: str | None) -> tuple[ProductScores, ProductReasons]:
         """Points and reasons per product catalog; `hint` is e.g. a channel's default."""
         scores: ProductScores = defaultdict(float)
@@ -120,6 +126,15 @@ _FOREIGN_MARKS = (
     "googleapis.com", "amazonaws.com", "api.github.com", "registry.npmjs.org", "openai",
     "elasticsearch", "gradle", "maven", "yarn install", "yarn add",
     "password authentication failed", "duplicate key value",
+    # ... and the names other software signs its errors with
+    "node_modules", "botocore", "boto3", "aws cli", "gcloud", "skopeo", "quay.io", "harbor",
+    "twilio", "stripe", "api.slack.com", "slack api", "mongo", "e11000", "springframework",
+    "spring boot", "hikari", "keycloak", "okta", "auth0", "hashicorp", ":8200/",
+    "vault is sealed", "envoy", "upstream connect error",
+    "curl: (", "ssl certificate problem", "jsonwebtoken", "express-jwt", "github.com/",
+    "azure", "microsoft", "amazon", "heroku", "cloudflare", "jenkins", "gitlab", "ansible",
+    "go: ", "goroutine ", "requirements.txt", "package.json", "go.mod", "cargo.toml",
+    "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
 )
 
 

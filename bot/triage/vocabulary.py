@@ -1,0 +1,98 @@
+"""How people say what the documents say: support English folded into catalog words.
+
+A customer writes "we get throttled after ~100 calls", "it asks for a second factor",
+"only fails outside business hours"; the documents say "rate limit", "MFA", "time
+window". Meaning search (bot.triage.textindex) matches words, so a sentence gains the
+documents' words for the phrases it uses. Only the query side is expanded: catalog
+phrases keep their size and weight, and an expansion can add evidence, never remove it.
+
+The table is general vocabulary of authentication, HTTP services and secret stores, not
+the wording of any one case; it is shared by every catalog (a team's own product gains
+it too when its documents use these words).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.triage.textindex import terms
+
+# (what people write, the documents' words it adds). Patterns are matched on the
+# lowercased sentence, on word boundaries.
+_FOLDS: tuple[tuple[str, str], ...] = (
+    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in|on)|re-?login", "login"),
+    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?|kick(?:ed|s)?|bump(?:ed|s)?)"
+     r"(?: (?:us|me|them|him|her|everyone|people|users))? out"
+     r"|(?:log|sign)(?:ged|ing)? (?:in|on) again|log(?:ged)? back in|re-?authenticat\w*",
+     "session expired"),
+    (r"second factor|totp|otp|one[- ]time (?:code|password)"
+     r"|authenticator(?: app)?|step[- ]up", "mfa"),
+    (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*", "rate limit"),
+    (r"(?:business|working|office|opening) hours|after[- ]hours|outside (?:of )?(?:the )?hours"
+     r"|only (?:during|in) the day", "outside time window"),
+    (r"already (?:exists?|there|taken|in use|present)|exists already|name (?:is )?taken",
+     "already exists"),
+    (r"(?:in the )?meantime|someone else (?:changed|edited|modified|updated|saved|wrote)"
+     r"|(?:at|around) the same time|simultaneous\w*|concurrent\w*|race condition|overwr\w+"
+     r"|(?:out of date|outdated|old) (?:version|copy|etag)", "concurrent modification"),
+    (r"re-?creat\w*|creat\w* (?:it |them |the secret |the path )?(?:again|back)"
+     r"|(?:soft|recently)[- ]deleted|undelet\w*|restore\w* (?:a |the )?deleted",
+     "soft-deleted secret retention"),
+    (r"not (?:allowed|permitted|authori[sz]ed)|no (?:permission|access|rights)"
+     r"|lack(?:s|ing)? (?:the )?(?:permission|rights|access|privilege)\w*"
+     r"|insufficient (?:rights|privileges|permissions)",
+     "permission denied"),
+    (r"time[sd]? ?out|timing out|took too long|takes forever|never (?:answers|responds)"
+     r"|(?:did(?: not|n't)|does(?: not|n't)|not) respond\w*|hang(?:s|ing)?",
+     "timeout didn't respond in time"),
+    (r"(?:is|was|went|goes|are|were) down|outage|offline|unreachable|not reachable"
+     r"|recover(?:s|ed|ing)? on its own|blip\w*|flap\w*",
+     "unavailable"),
+    (r"white ?list\w*|allow ?list\w*|firewall|vpn|egress|source ip|nat gateway"
+     r"|(?:our|my|their|the) (?:office |public |new )?ip", "ip allowlist"),
+    (r"pagination|next page|page token|paginat\w*", "pagination cursor"),
+    (r"interval|ttl|lifetime|(?:retention|rotation) period|\d+ ?(?:days|months|weeks|hours)",
+     "duration"),
+    (r"wildcard|glob\w*|\*\*", "glob pattern"),
+    (r"(?:cert(?:ificate)?|ca) chain (?:is )?(?:incomplete|missing)|missing intermediates?",
+     "incomplete certificate chain"),
+    (r"self[- ]signed|unknown (?:authority|ca|issuer)|untrusted (?:cert\w*|ca|issuer)",
+     "certificate signed by unknown authority"),
+    (r"(?:key|cert\w*) (?:does(?: not|n't)|did(?: not|n't)) match|wrong (?:private )?key",
+     "private key does not match certificate"),
+    (r"(?:our|current|paid|enterprise|pro|basic|free|starter|higher|premium|business|trial)"
+     r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan",
+     "license tier"),
+    (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)",
+     "feature disabled"),
+    (r"still (?:attached|bound|referenced|in use|used|assigned)|(?:attached|bound) to",
+     "in use active bindings"),
+    (r"hard (?:limit|cap)|(?:monthly|tenant|account) (?:limit|cap|allowance)|out of quota",
+     "quota exceeded"),
+    (r"kms|hsm|key management", "kms"),
+)
+
+_PATTERN = re.compile("|".join(f"(?P<f{i}>\\b(?:{p})\\b)" for i, (p, _) in enumerate(_FOLDS)))
+_ADDED: tuple[tuple[str, ...], ...] = tuple(tuple(terms(words)) for _, words in _FOLDS)
+
+
+@lru_cache(maxsize=4096)
+def added_terms(sentence: str) -> tuple[tuple[str, str], ...]:
+    """(term, words as written) for each documents' term the sentence's phrasing adds.
+
+    Cached: escalation threads and retries repeat the same sentences."""
+    out: dict[str, str] = {}
+    for m in _PATTERN.finditer(sentence.lower()):
+        written = m.group(0)
+        index = int(m.lastgroup[1:]) if m.lastgroup else -1
+        for term in _ADDED[index]:
+            out.setdefault(term, written)
+    return tuple(out.items())
+
+
+def expanded_terms(sentence: str) -> list[str]:
+    """`terms(sentence)` plus the documents' terms its phrasing adds (each once)."""
+    own = terms(sentence)
+    seen = set(own)
+    return own + [t for t, _ in added_terms(sentence) if t not in seen]

@@ -1,0 +1,77 @@
+"""Pastes in people's own words and pastes listing several problems: the support-English
+folds (bot/triage/vocabulary.py), list items as sentences of their own, a sentence's own
+product, and file paths that are not codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage.engine import TriageEngine, engine_for
+from bot.triage.extract import extract
+from bot.triage.negation import negated_terms
+from bot.triage.textindex import terms
+from bot.triage.vocabulary import added_terms, expanded_terms
+
+
+@pytest.fixture(scope="module")
+def engine() -> TriageEngine:
+    return engine_for()
+
+
+@pytest.mark.parametrize(("sentence", "documents_say"), [
+    ("we keep getting throttled by the api", "rate limit"),
+    ("it asks for a second factor before deleting", "mfa"),
+    ("the job only fails outside business hours", "time window"),
+    ("two admins saved it and someone else changed it in the meantime",
+     "concurrent modification"),
+    ("the upstream never responds, the call hangs", "timeout"),
+])
+def test_support_english_adds_the_documents_words(sentence, documents_say):
+    added = dict(added_terms(sentence))
+    assert set(terms(documents_say)) <= set(expanded_terms(sentence))
+    # The reason quotes what the person wrote, not the documents' word.
+    assert all(written in sentence for written in added.values())
+
+
+def test_plain_words_add_nothing():
+    assert added_terms("the certificate import returned a validation error") == ()
+    assert expanded_terms("token expired") == terms("token expired")
+
+
+def test_a_ruled_out_paraphrase_is_ruled_out_in_the_documents_words():
+    assert {"rate", "limit"} <= negated_terms("it's not throttling, we are way under quota")
+
+
+def test_each_listed_problem_is_a_sentence_of_its_own():
+    paste = ("Two things from one customer:\n"
+             "1) MazeVault UI logs everyone out with \"Token has expired\"\n"
+             "2) their ScaiVault deploy job gets 403 insufficient_scope\n")
+    prose = extract(paste).prose
+    assert any(p.startswith("1) MazeVault") for p in prose)
+    assert any(p.startswith("2) their ScaiVault") for p in prose)
+    bullets = extract("since the new root CA:\n- the weekly report fails\n- OCSP says unknown\n")
+    assert {"the weekly report fails", "OCSP says unknown"} <= set(bullets.prose)
+    assert extract("one sentence, no list").prose == ("one sentence, no list",)
+
+
+def test_a_sentence_naming_the_other_product_keeps_its_own_answer(engine):
+    paste = ("Two separate things:\n"
+             "1) MazeVault UI logs everyone out with \"Token has expired\" after 15 minutes\n"
+             "2) their deploy job against ScaiVault fails with "
+             '{"error":{"code":"token_revoked","message":"Token was explicitly revoked"}}\n')
+    keys = [f.entry.key for f in engine.triage(paste).confident]
+    assert "scaivault:token_revoked" in keys
+    assert "mazevault:AUTH_EXPIRED" in keys
+    # The same sentence without its product name is judged by the paste's product.
+    unnamed = paste.replace("MazeVault UI", "The UI")
+    assert "mazevault:AUTH_EXPIRED" not in [f.entry.key for f in engine.triage(unnamed).confident]
+
+
+def test_file_paths_are_not_codes(engine):
+    paste = ("*  CAfile: /etc/ssl/certs/ca-certificates.crt\n"
+             "More details here: https://example.com/docs/errors/20003")
+    assert "ca-certificates" not in extract(paste).tokens
+    keys = [f.entry.key for f in engine.triage(paste).confident]
+    assert "scaivault:ca_has_certificates" not in keys  # neither as a code nor as words
+    assert "mazevault:ocsp-errors" not in keys  # `docs/errors` is not "ocsp errors"
+    assert "ca_has_certificates" in extract("DELETE failed: ca_has_certificates").tokens
