@@ -103,3 +103,15 @@ def test_every_status_verb_introduces_a_status_but_not_a_count(verb):
 def test_status_words_are_whole_words():
     for word in ("barcode", "upstream_status", "workstatus", "httpstatuses"):
         assert extract(f"{word}: 500").http_statuses == (), word
+
+
+@pytest.mark.parametrize(("paste", "statuses"), [
+    ("scaivault 429s again", (429,)),
+    ("the api has been 429ing us all morning", (429,)),
+    ("writes get 503'd for a minute", (503,)),
+    ("sleep 500s then retry", ()),
+    ("timeout 404s", ()),
+    ("release v1.429s", ()),
+])
+def test_a_status_used_as_a_word_is_a_status(paste, statuses):
+    assert extract(paste).http_statuses == statuses
