@@ -391,7 +391,7 @@ class Matcher:
                     forms = written_forms(segment)
                     for term, written in added_terms(segment):
                         forms.setdefault(term, written)
-                words = ", ".join(forms.get(t, t) for t in hit.matched)
+                words = ", ".join(dict.fromkeys(forms.get(t, t) for t in hit.matched))
                 why = [f"words match its {hit.phrase_kind}: {words}"]
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")

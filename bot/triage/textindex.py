@@ -34,7 +34,7 @@ pls please hi hello hey thanks thank anyone someone somebody know help why what'
 we're they're im ive i've seeing see keep keeps kept still now today yesterday just like
 error errors err issue issues problem problems happen happens happening happened
 didn't doesn't don't won't can't isn't aren't wasn't weren't cannot say says said saying
-think thought guess maybe seems seem looks look
+think thought guess maybe seems seem looks look back
 """.split())
 
 # Words that differ only in form, folded so "expired", "expires" and "expiry" meet.

@@ -21,11 +21,24 @@ from bot.triage.textindex import terms
 # (what people write, the documents' words it adds). Patterns are matched on the
 # lowercased sentence, on word boundaries.
 _FOLDS: tuple[tuple[str, str], ...] = (
-    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in|on)|re-?login", "login"),
+    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in(?:to)?|on(?:to)?)|re-?login", "login"),
     (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?|kick(?:ed|s)?|bump(?:ed|s)?)"
      r"(?: (?:us|me|them|him|her|everyone|people|users))? out"
-     r"|(?:log|sign)(?:ged|ing)? (?:in|on) again|log(?:ged)? back in|re-?authenticat\w*",
+     r"|(?:log|sign)(?:ged|ing)? (?:in|on) again|log(?:ged)? back in|re-?authenticat\w*"
+     r"|no longer valid|not valid any ?more|too much time|inactiv\w+|idle (?:time|session)",
      "session expired"),
+    (r"can(?:no|')t (?:even )?parse|unparse?able|garbled|truncated|cut off|corrupt\w*",
+     "malformed"),
+    (r"(?:is ?n[o']t|not) in the (?:right|expected|correct|shape|format)\w*"
+     r"|wrong (?:shape|format)|(?:shape|format) it expects", "invalid format"),
+    (r"mandatory|(?:is|are) ?n[o']t there|not present|left out|omitted", "missing required"),
+    (r"anti-?forgery|xsrf|forgery", "csrf"),
+    (r"role (?:does(?: not|n't)|did(?: not|n't)) (?:include|allow|have|cover)"
+     r"|(?:viewer|read-?only|reader|auditor) role", "missing permission rbac role"),
+    (r"\w+:(?:read|write|admin|delete|list)|read-?only (?:token|key|scope)",
+     "insufficient scope"),
+    (r"diverg\w*|(?:two|both|other) (?:sites|regions|datacenters|data centers|dcs)"
+     r"|wan link|cross-?(?:site|region|dc)", "multi-dc sync conflict"),
     (r"second factor|totp|otp|one[- ]time (?:code|password)"
      r"|authenticator(?: app)?|step[- ]up", "mfa"),
     (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*", "rate limit"),
@@ -35,7 +48,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      "already exists"),
     (r"(?:in the )?meantime|someone else (?:changed|edited|modified|updated|saved|wrote)"
      r"|(?:at|around) the same time|simultaneous\w*|concurrent\w*|race condition|overwr\w+"
-     r"|(?:out of date|outdated|old) (?:version|copy|etag)", "concurrent modification"),
+     r"|changed (?:underneath|under)", "concurrent modification"),
     (r"re-?creat\w*|creat\w* (?:it |them |the secret |the path )?(?:again|back)"
      r"|(?:soft|recently)[- ]deleted|undelet\w*|restore\w* (?:a |the )?deleted",
      "soft-deleted secret retention"),
@@ -54,7 +67,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     (r"pagination|next page|page token|paginat\w*", "pagination cursor"),
     (r"interval|ttl|lifetime|(?:retention|rotation) period|\d+ ?(?:days|months|weeks|hours)",
      "duration"),
-    (r"wildcard|glob\w*|\*\*", "glob pattern"),
+    (r"wildcard|globs?|globbing|\*\*", "glob pattern"),
     (r"(?:cert(?:ificate)?|ca) chain (?:is )?(?:incomplete|missing)|missing intermediates?",
      "incomplete certificate chain"),
     (r"self[- ]signed|unknown (?:authority|ca|issuer)|untrusted (?:cert\w*|ca|issuer)",
@@ -62,7 +75,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     (r"(?:key|cert\w*) (?:does(?: not|n't)|did(?: not|n't)) match|wrong (?:private )?key",
      "private key does not match certificate"),
     (r"(?:our|current|paid|enterprise|pro|basic|free|starter|higher|premium|business|trial)"
-     r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan",
+     r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan"
+     r"|enterprise[- ]only|enterprise (?:feature|module|edition)|talk to sales",
      "license tier"),
     (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)",
      "feature disabled"),
