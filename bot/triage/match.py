@@ -545,7 +545,9 @@ _FAILURE = re.compile(
     r"|logged out|log(?:s|ged)? (?:us |me |them )?out|hang(?:s|ing)?|stuck|crash\w*|slow\w*"
     r"|couldn't|wouldn't|isn't|aren't|keeps? (?:asking|failing|saying|returning|getting)"
     r"|breaks?|broke|lost|disappear\w*|complain\w*|outage|flak\w*|intermittent\w*"
-    r"|reject\w*|throttl\w*|spik\w*|[45]\d\d(?:s|'s)?|[45]xx)\b"
+    r"|reject\w*|throttl\w*|spik\w*|[45]xx"
+    # a status, not a port (`port 443`, `:443`, `443/tcp`, `->443`)
+    r"|(?<![:.>\d])(?<!port )[45]\d\d(?:s|'s)?(?![/\d]|[.:]\d))\b"
 )
 
 
