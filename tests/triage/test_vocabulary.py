@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.triage.confidence import ruled_out
 from bot.triage.engine import TriageEngine, engine_for
 from bot.triage.extract import extract
 from bot.triage.negation import negated_terms
@@ -54,17 +55,22 @@ def test_each_listed_problem_is_a_sentence_of_its_own():
     assert extract("one sentence, no list").prose == ("one sentence, no list",)
 
 
-def test_a_sentence_naming_the_other_product_keeps_its_own_answer(engine):
+def test_a_sentence_naming_the_other_product_is_judged_by_its_own_product(engine):
     paste = ("Two separate things:\n"
              "1) MazeVault UI logs everyone out with \"Token has expired\" after 15 minutes\n"
              "2) their deploy job against ScaiVault fails with "
              '{"error":{"code":"token_revoked","message":"Token was explicitly revoked"}}\n')
-    keys = [f.entry.key for f in engine.triage(paste).confident]
-    assert "scaivault:token_revoked" in keys
-    assert "mazevault:AUTH_EXPIRED" in keys
-    # The same sentence without its product name is judged by the paste's product.
-    unnamed = paste.replace("MazeVault UI", "The UI")
-    assert "mazevault:AUTH_EXPIRED" not in [f.entry.key for f in engine.triage(unnamed).confident]
+
+    def judged(text: str) -> dict[str, bool]:
+        found = engine.matcher.candidates(extract(text))
+        assert found.product == "scaivault"  # the envelope and the written code
+        return {m.entry.key: ruled_out(m, found.context) for m in found.matches}
+
+    named = judged(paste)
+    assert named["mazevault:AUTH_EXPIRED"] is False  # its sentence names MazeVault
+    assert named["scaivault:token_expired"] is True  # ... so ScaiVault's synonym is out
+    unnamed = judged(paste.replace("MazeVault UI", "The UI"))
+    assert unnamed["mazevault:AUTH_EXPIRED"] is True  # judged by the paste's product
 
 
 def test_file_paths_are_not_codes(engine):
