@@ -465,8 +465,11 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
     same_kind = best.kind == other.kind or {best.kind, other.kind} <= _CODE_KINDS
     merged = best.evidence if same_kind else tuple(
         dict.fromkeys(best.evidence + other.evidence))[:4]
+    # The line is where the code is written, else where the best meaning match is: the
+    # "one answer per sentence" rule reads it.
+    at = best if best.kind in _CODE_KINDS or other.kind not in _CODE_KINDS else other
     found[i] = _evolve(best, evidence=merged,
-                       mention=best.mention or other.mention, line=min(best.line, other.line),
+                       mention=best.mention or other.mention, line=at.line,
                        signals=best.signals.merge(other.signals))
 
 
