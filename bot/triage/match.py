@@ -248,8 +248,15 @@ class Matcher:
         echo = self._echo_of_codes(written)
         fuzzy_budget = MAX_FUZZY_CANDIDATES
         word_terms: dict[str, tuple[str, ...]] = {}  # this paste's words -> their terms
+        # A run of words inside a longer written code ("NOT FOUND" in "SECRET NOT FOUND",
+        # `RESOURSE_NOT_FOUND`; "policy not found" in `rotation-policy-not-found`) is part
+        # of that code, which is judged whole.
+        documented = [w.norm for w in written
+                      if w.source != "words" or w.norm in self.by_norm]
         for w in written:
             if len(w.norm) < 4:
+                continue
+            if w.source == "words" and any(w.norm in n and w.norm != n for n in documented):
                 continue
             if w.norm in self.by_norm:
                 self._match_documented_code(w, ev.text, spelled_exactly, found)

@@ -81,3 +81,12 @@ def test_file_paths_are_not_codes(engine):
     assert "scaivault:ca_has_certificates" not in keys  # neither as a code nor as words
     assert "mazevault:ocsp-errors" not in keys  # `docs/errors` is not "ocsp errors"
     assert "ca_has_certificates" in extract("DELETE failed: ca_has_certificates").tokens
+
+
+@pytest.mark.parametrize(("paste", "only"), [
+    ("SECRET NOT FOUND", "scaivault:secret_not_found"),  # not also `ca_not_found`
+    ("RESOURSE_NOT_FOUND", "mazevault:RESOURCE_NOT_FOUND"),
+    ("rotation-policy-not-found", "scaivault:rotation_policy_not_found"),  # not policy_...
+])
+def test_words_inside_a_written_code_are_part_of_it(engine, paste, only):
+    assert [f.entry.key for f in engine.triage(paste).confident] == [only]
