@@ -135,6 +135,8 @@ _FOREIGN_MARKS = (
     "azure", "microsoft", "amazon", "heroku", "cloudflare", "jenkins", "gitlab", "ansible",
     "go: ", "goroutine ", "requirements.txt", "package.json", "go.mod", "cargo.toml",
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
+    "_engine_exception", "firebase", "spring security", "'_csrf'", "laravel", "django",
+    "wordpress",
 )
 
 
