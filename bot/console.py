@@ -4,7 +4,8 @@ Each question goes through the same calls the Slack listeners make (`bot.answers
 `bot.escalation.flow`) and the answer is printed as text (the renderers the CLI uses).
 No Slack library is loaded. Buttons are numbered: `!2` presses button 2 of the last
 answer. What Slack asks in a modal is asked at the prompt; the email draft is printed.
-A block pasted at the prompt is one question, as it is in Slack.
+A block pasted at the prompt is one question, as it is in Slack; what Slack tells only
+the person who pasted it (how many secrets were hidden from it) is printed as theirs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.answers import (
     answer,
     found_in_thread,
     health_answer,
+    hidden_note,
     is_escalate,
     record_feedback,
     replay,
@@ -190,9 +192,17 @@ class Session:
     # ------------------------------------------------------------------ showing
 
     def show(self, shown: Answer, where: str) -> None:
-        self.out.write(f"\n[{where}]\n{answer_text(shown, self.core.catalog).rstrip()}\n")
+        """The answer, and what Slack tells only the paster about secrets hidden from the
+        paste: on top of an answer only they see, else as a note of its own after it."""
+        text = answer_text(shown, self.core.catalog).rstrip()
+        note = paster_note(shown)
+        if note and shown.ephemeral:
+            text = f"{note}\n\n{text}"
+        self.out.write(f"\n[{where}]\n{text}\n")
         if shown.offers:
             self.offer(tuple(Button(o.label, self._action(o, where)) for o in shown.offers))
+        if note and not shown.ephemeral:
+            self.out.write(f"\n[{PRIVATE}]\n{note}\n")
         self.out.flush()
 
     def offer(self, buttons: tuple[Button, ...]) -> None:
@@ -282,6 +292,16 @@ def answer_text(shown: Answer, catalog: Catalog) -> str:
         shared = f"Shared by {shown.shared_by}\n" if shown.shared_by else ""
         return shared + _triage_text(shown.triage, catalog, shown.show_others)
     return _BOLD.sub(r"\1", shown.note)
+
+
+def paster_note(shown: Answer) -> str:
+    """The note Slack gives the person whose paste had secrets hidden (`hidden_note`, as
+    bot.slack.replies chooses it): "" when none were. A private answer was not posted;
+    one in the thread was, so it is worth deleting."""
+    if not shown.hidden:
+        return ""
+    return hidden_note(shown.hidden, posted=None) if shown.ephemeral else hidden_note(
+        shown.hidden)
 
 
 def _triage_text(t: Triage, catalog: Catalog, show_others: bool) -> str:

@@ -162,6 +162,47 @@ def test_help_list_and_unknown_products_answer_as_in_slack(tmp_path):
     assert "nosuch" in unknown.text and "`mazevault`" in unknown.text
 
 
+def slack_reply(tmp_path: Path, paste: str, *, ephemeral: bool):
+    """What the Slack door answers for the same paste, from the same core."""
+    with Store(tmp_path / "slack.db") as store:
+        return reply_for(answer(Core.load(Settings(), CATALOG, store),
+                                Asked(paste, ephemeral=ephemeral)), CATALOG)
+
+
+SECRET = "Hunter2Secret99x"
+SECRET_PASTE = ['POST /v1/login -> 401 {"error":"token_expired"}', f"db_password={SECRET}"]
+
+
+def test_a_paste_with_a_secret_tells_only_the_paster_what_was_hidden_as_slack_does(tmp_path):
+    paste = "\n".join(SECRET_PASTE)
+    out = shell(tmp_path, '"""', *SECRET_PASTE, '"""', f"@errcode {' '.join(SECRET_PASTE)}",
+                ":quit")
+    assert SECRET not in out
+    private, thread, note = answers(out)
+    # Asked privately (as /errcode): the note leads the answer only the paster sees.
+    told, _, rest = private.text.partition("\n\n")
+    assert private.where == "only you can see this" and codes(rest) == ["token_expired"]
+    assert told == ("I hid 1 secret from your paste (1 password) in my answer; your command "
+                    "was not posted, but rotate it if you pasted it anywhere else.")
+    slack_private = slack_reply(tmp_path, paste, ephemeral=True)
+    assert slack_private.blocks[0]["elements"][0]["text"] == f":lock: {told}"
+    # Asked in the thread (a mention): the answer says nothing of it; the paster alone is
+    # told after it, as chat.postEphemeral tells them in Slack.
+    assert thread.where == "in the thread" and "I hid" not in thread.text
+    assert "Escalate" in thread.buttons
+    assert note.where == "only you can see this" and not note.buttons
+    assert note.text == slack_reply(tmp_path, " ".join(SECRET_PASTE), ephemeral=False
+                                    ).private_note
+    assert note.text.startswith("I hid 1 secret from your paste (1 password)")
+
+
+def test_a_paste_without_secrets_gets_no_note(tmp_path):
+    out = shell(tmp_path, '{"error":"token_expired"}', '@errcode {"error":"token_expired"}',
+                ":quit")
+    assert [s.where for s in answers(out)] == ["only you can see this", "in the thread"]
+    assert "I hid" not in out
+
+
 # --------------------------------------------------------------------------- buttons
 
 

@@ -362,6 +362,34 @@ def test_long_secret_is_redacted_whole():
     assert redact("password=" + "y7" * 20_000).text == "password=[REDACTED:password#1]"
 
 
+# Numbered keys never repeat, so their spam is read key by key; lines that are a plain
+# `key: value` are found by one pass over the text and judged as any assignment is.
+def test_numbered_key_spam_loses_every_value_and_keeps_every_key():
+    out = redact("".join(f"db_password_{i}: S3cr3t{i}x\n" for i in range(3_000))).text
+    assert out.splitlines() == [f"db_password_{i}: [REDACTED:password#{i + 1}]"
+                                for i in range(3_000)]
+
+
+PLAIN_LINES = ["db_password_7: S3cr3t7x", "api_key=abc123DEF", "token: tokenABC123",
+               "cookie: abc123def", "  secret :  Zq8PzW4nXbT2  ", "password: xxxxxxxx",
+               "password: null", "password_min_length: 12", "password: " + "a1" * 20,
+               "Password\t=\tHunter2Secret", "client.assign: abc12345", "stripe_key: abc",
+               "AUTHORIZATION: abc123def", "set_cookies = sess123abc", "db.password-2 =Secr3t\r"]
+
+
+@pytest.mark.parametrize("line", PLAIN_LINES)
+def test_a_plain_line_redacts_as_the_same_assignment_inside_a_line(line: str):
+    alone = redact(line + "\n").text
+    assert redact("x " + line + "\n").text == "x " + alone
+    assert redact("first\n" + line + "\nlast\n").text == "first\n" + alone + "last\n"
+
+
+def test_plain_lines_inside_a_block_scalar_go_with_it():
+    block = "password: |\n" + "".join(f"  db_password_{i}: S3cr3t{i}xyz\n" for i in range(12))
+    assert redact(block + "db_password_99: S3cr3t99xyz\n").text == (
+        "password: |\n  [REDACTED:password#1]\ndb_password_99: [REDACTED:password#2]\n")
+
+
 # ------------------------------------------------------------- property tests ----
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"

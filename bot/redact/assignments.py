@@ -4,9 +4,11 @@ name/value pairs (`{"name": k, "value": v}`) and every value of a Kubernetes Sec
 
 Keys are found from the words they contain (`pass`, `token`, `key`...), one regex per
 word with a literal start so the engine skips through a paste in C; each key is judged
-once (bot.redact.keys) and only its value is read. A bare value ends at white space or a
-quote, and at `&`/`;` only where the next `key=` follows, so `AccountKey=..;` and ODBC
-`PWD={..};` connection strings give up their secrets and nothing after them.
+once (bot.redact.keys) and only its value is read. Lines that are a plain `key: value`
+(what key spam repeats) are read by one more pass, not key by key. A bare value ends at
+white space or a quote, and at `&`/`;` only where the next `key=` follows, so
+`AccountKey=..;` and ODBC `PWD={..};` connection strings give up their secrets and
+nothing after them.
 """
 
 from __future__ import annotations
@@ -35,13 +37,26 @@ __all__ = ["Runs", "kv_hit", "scan_compare", "scan_k8s_secret", "scan_keys",
 # One regex per word: a literal prefix lets the engine skip through the text in C.
 _HINT_WORDS = ("pass", "pw", "secret", "sess", "sig", "token", "key", "auth", "access", "api_id",
                "api-id", "apiid", "cookie", "cred", "client", "contrase", "contribsys")
+# (What follows the key is looked at, not taken: a match is the word and the rest of its
+# key, and no hint word can start in what follows it.)
 _HINT_RES = tuple(re.compile(
-    re.escape(word) + r"(?P<rest>[\w.-]{0,127}+)(?:\\?[\"'`]\]?)?(?:\[[0-9]{0,6}\])?[ \t]{0,8}"
-    r"(?=[:=!?.+(,>\"'`]|str|bytes|\[\]byte)") for word in _HINT_WORDS)
-_FLAG_HINT_RE = re.compile(  # --password x
-    r"--?(?=[a-z])(?=[\w.-]{0,127}?(?:" + "|".join(map(re.escape, _HINT_WORDS)) + "))")
+    re.escape(word) + r"[\w.-]{0,127}+(?=(?:\\?[\"'`]\]?)?(?:\[[0-9]{0,6}\])?[ \t]{0,8}"
+    r"(?:[:=!?.+(,>\"'`]|str|bytes|\[\]byte))") for word in _HINT_WORDS)
+
+
+def _by_first_letter(words: tuple[str, ...]) -> str:
+    """An alternation of `words` grouped by first letter: one test per letter, not per word."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(re.escape(c) + "(?:" + "|".join(rest) + ")" for c, rest in groups.items())
+
+
+_FLAG_HINT_RE = re.compile(  # --password x (not a dash inside a word: _flag_hit skips those)
+    r"-(?<![A-Za-z0-9_-]-)-?(?=[a-z])(?=[\w.-]{0,127}?(?:" + _by_first_letter(_HINT_WORDS) + "))")
 _KEY_RUN = re.compile(r"[\w.-]{1,128}")
-_KEY_OP_RE = re.compile(
+_SPAN = re.Match.span
+_KEY_OP = (
     r"(?P<kq>\\?[\"'`])?(?P<key>[^\W\d][\w.-]{0,127})(?(kq)(?P=kq)\]?)"
     r"(?:\[[0-9]{0,6}\])?"
     # a type between key and `=`: `apiKey: String = "x"`, `var token string = "x"`
@@ -49,6 +64,10 @@ _KEY_OP_RE = re.compile(
     r"(?=[ \t]{1,8}=[ \t])|[ \t]{1,8}(?:string|String|str|bytes|\[\]byte)(?=[ \t]{0,8}=[^=>]))?"
     r"[ \t]{0,8}(?P<op>=>|:{1,3}=|[?.+]=|!==?|={1,3}|:(?![:/])|,(?=[ \t]{0,8}[\"'`])"
     r"|(?:\.assign)?\((?=[ \t]{0,8}[\"'])|(?<=[ \t])(?=[\"']))[ \t]{0,8}@?")
+_KEY_OP_RE = re.compile(_KEY_OP)
+# The same for a key that is a whole run of key characters (128 at most): callers want
+# the key to end where the run does, so no shorter key is tried (slow where none matches).
+_WHOLE_KEY_OP_RE = re.compile(_KEY_OP.replace(r"[\w.-]{0,127})", r"[\w.-]{0,127}+)", 1))
 # A bare value ends at whitespace or a quote; `&`/`;` end it only where the next `key=`
 # follows (query strings, connection strings): `password=Tr0ub4dor&3` is one secret.
 _BARE_FIRST = r"[^\s\"'`<&\\,;{\[]"
@@ -67,6 +86,17 @@ _VALUE_RE = re.compile(
     r"|\{(?P<brace>[^{}\n]{1,1024})\}(?=[ \t]{0,8}(?:[;\"'\r\n]|$))"  # ODBC `PWD={a;b}`
     r"|(?P<bare>" + _BARE_FIRST + _BARE_NEXT + f"{{0,{_BARE_SHORT - 1}}})")
 _BARE_RUN = re.compile(_BARE_NEXT + f"{{0,{_BARE_MAX - 1}}}")
+# The same, read faster where they can be: a bare value or run of none of `& ; \ <` (which
+# end it or not depending on what follows) and a double-quoted value under 65,536 characters.
+_BARE_PLAIN = r"[^\s\"'`<&\\;]"
+_BARE_ENDS = ("&", ";", "\\", "<")  # what _BARE_NEXT reads with a look ahead
+_FAST_BARE = re.compile(_BARE_FIRST + _BARE_PLAIN + f"{{0,{_BARE_SHORT - 1}}}+(?![&;\\\\<])")
+_FAST_BARE_RUN = re.compile(_BARE_PLAIN + f"{{0,{_BARE_MAX - 1}}}+")
+_FAST_QUOTED = {  # the first char -> its branch of _VALUE_RE, without the bound
+    "\"": re.compile(r'"(?P<dq>[^"\\\n]*+(?:\\.[^"\\\n]*+)*+)"'),
+    "'": re.compile(r"'(?P<sq>[^'\n]*+)'"),
+    "`": re.compile(r"`(?P<bq>[^`\n]*+)`"),
+}
 _FLAG_RE = re.compile(  # a bare value: its first character (Runs.flag_end finds its end)
     r"--?(?P<key>[A-Za-z][\w.-]{1,127})(?:=|[ \t]{1,8})(?:\"(?P<dq>[^\"\n]{0,8192})\""
     r"|'(?P<sq>[^'\n]{0,8192})'|(?P<bare>[^\s\"'`-]))")
@@ -92,9 +122,9 @@ class Runs:
         if not lo <= start + 1 <= hi:
             pos = start + 1
             while True:  # chunks of _BARE_MAX - 1: what a character may be looks ahead only
-                m = _BARE_RUN.match(self._text, pos)
-                pos = m.end() if m else pos
-                if not m or m.end() - m.start() < _BARE_MAX - 1:
+                end = _bare_run_end(self._text, pos)
+                pos, whole = end, end - pos < _BARE_MAX - 1
+                if whole:
                     break
             lo, hi = self._bare = (start + 1, pos)
         return min(hi, start + _BARE_MAX)
@@ -108,8 +138,29 @@ class Runs:
         return min(hi, start + _FLAG_MAX)
 
 
+def _bare_run_end(text: str, pos: int) -> int:
+    """Where `_BARE_RUN.match(text, pos)` ends (both match at least nothing)."""
+    fast = _FAST_BARE_RUN.match(text, pos)
+    end = fast.end() if fast else pos
+    if end - pos < _BARE_MAX - 1 and text[end:end + 1] not in _BARE_ENDS:
+        return end
+    m = _BARE_RUN.match(text, pos)
+    return m.end() if m else pos
+
+
 def _value_at(text: str, pos: int, runs: Runs) -> tuple[str, int, int] | None:
     """(group, start, end) of the value starting at `pos`."""
+    first = text[pos:pos + 1]
+    quoted = _FAST_QUOTED.get(first)
+    if quoted is not None:  # dq, sq, bq: the first three branches of _VALUE_RE
+        fast = quoted.match(text, pos)
+        if fast and fast.end(1) - fast.start(1) <= 65536:
+            return fast.lastgroup or "", fast.start(1), fast.end(1)
+    elif first != "$":  # (`${{ x }}` is tmpl) no branch before bare reads any other
+        fast = _FAST_BARE.match(text, pos)
+        if fast:
+            end = fast.end()
+            return "bare", pos, runs.bare_end(pos) if end - pos == _BARE_SHORT else end
     m = _VALUE_RE.match(text, pos)
     if not m or not m.lastgroup:
         return None
@@ -161,20 +212,37 @@ def scan_keys(text: str, low: str) -> Iterator[Hit]:
     """Values of secret keys (`k=v`, `"k": "v"`, `--k v`, `<k>v</k>`...), found from
     the words inside keys: each key is judged once, only its value is scanned."""
     done = 0
-    # in text order, a word's hints before another's at the same place (a stable sort)
-    hints = [(m.start(), n, m.end("rest")) for n, r in enumerate(_HINT_RES)
-             for m in r.finditer(low)]
+    # (start, end) of each hint word and the rest of its key, in text order (no two words
+    # start alike, so no two hints start at the same place)
+    hints: list[tuple[int, int]] = []
+    for regex in _HINT_RES:
+        hints += map(_SPAN, regex.finditer(low))
     hints.sort()
-    backwards = text[::-1] if hints else ""  # to find where each key starts, in C
+    # The plain lines, read along with the hints (each match let go once passed: holding
+    # thousands would make the garbage collector go through them again and again).
+    lines = _plain_lines(text)
+    line, line_end = None, -1
+    backwards = ""  # the text reversed, made when first needed: where keys start, in C
     n = len(text)
     runs = Runs(text)
-    for ks, _, ke in hints:
+    for ks, ke in hints:
         if ks < done:
             continue
-        if ks:
+        done = ke
+        while line_end < ke:
+            line = next(lines, None)
+            line_end = n + 1 if line is None else line.end("key")
+        # The key of a plain line (all the hints inside it end where it does).
+        if line_end == ke and line is not None:
+            hit = _plain_hit(line["key"], line.start("v"), line["v"])
+            if hit:
+                yield hit
+            continue
+        before = text[ks - 1:ks]
+        if before and (before.isalnum() or before in "_.-"):  # the word is inside its key
+            backwards = backwards or text[::-1]
             run = _KEY_RUN.match(backwards, n - ks)
             ks -= (run.end() - run.start()) if run else 0
-        done = ke
         if ks >= 1 and text[ks - 1] == "\\" and text[ks] in "nrt" and ke - ks > 1:
             ks += 1  # `\nDB_PASSWORD=x` inside a JSON string
         if text[ks] == "-":
@@ -203,23 +271,48 @@ def scan_keys(text: str, low: str) -> Iterator[Hit]:
 # header's key, whose bare value is scan_headers').
 _HEADER_KEYS = ("cookie", "cookies", "authorization")
 _PLAIN_AFTER_KEY = frozenset(" \t=:")  # what follows the key of a plain assignment
-_PLAIN_ASSIGNMENT = re.compile(
-    r"(?P<key>[^\W\d][\w.-]{0,127})(?<!\.assign)"
-    + "".join(f"(?<!(?i:{word}))" for word in _HEADER_KEYS)
-    + r"[ \t]{0,8}(?:=|:)[ \t]{0,8}(?P<v>[A-Za-z0-9]{1,31})(?=[ \t]{0,64}(?:[\r\n]|\Z))")
+# (Possessive: a shorter key, operator or value could never be followed by what follows it.)
+_PLAIN_NOT_HEADER = r"(?<!\.assign)" + "".join(f"(?<!(?i:{word}))" for word in _HEADER_KEYS)
+_PLAIN_VALUE = (r"[ \t]{0,8}+(?:=|:)[ \t]{0,8}+(?P<v>[A-Za-z0-9]{1,31}+)"
+                r"(?=[ \t]{0,64}+(?:[\r\n]|\Z))")
+_PLAIN_ASSIGNMENT = re.compile(r"(?P<key>[^\W\d][\w.-]{0,127}+)" + _PLAIN_NOT_HEADER
+                               + _PLAIN_VALUE)
+# A whole line that is a plain assignment of an ASCII key (`  db_password_7: S3cr3t7x`), as
+# key spam repeats it: all such lines found by one regex pass (the first line by another).
+_PLAIN_LINE_BODY = (r"[ \t]*+(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,127}+)" + _PLAIN_NOT_HEADER
+                    + _PLAIN_VALUE)
+_PLAIN_LINE = re.compile(r"\n" + _PLAIN_LINE_BODY)  # a literal start: skipped through in C
+_PLAIN_FIRST_LINE = re.compile(_PLAIN_LINE_BODY)
+
+
+def _plain_lines(text: str) -> Iterator[re.Match[str]]:
+    """The plain assignment lines of `text`, in text order: for every hint inside such a
+    key, what _assignment_hit would find (the key starts the line, so the hint's key is
+    all of it), without finding the key's start and reading it again hint by hint."""
+    first = _PLAIN_FIRST_LINE.match(text)
+    if first:
+        yield first
+    yield from _PLAIN_LINE.finditer(text)
+
+
+def _plain_hit(key: str, start: int, value: str) -> Hit | None:
+    """The secret of a plain assignment: `key`, its value of ASCII letters and digits."""
+    verdict = key_kind(key)
+    if verdict is None:
+        return None
+    kind, weak = verdict
+    if kind in ("authorization", "cookie"):
+        return value_hit(kind, key, start, value, False, weak)
+    return plain_value_hit(kind, start, value, weak)
 
 
 def _assignment_hit(text: str, ks: int, ke: int, runs: Runs) -> Hit | None:
     key = text[ks:ke]
+    if key_kind(key) is None and not key.endswith(".assign"):
+        return None  # (what every way below comes to: `secret_type`, `max_tokens`...)
     plain = _PLAIN_ASSIGNMENT.match(text, ks) if text[ke:ke + 1] in _PLAIN_AFTER_KEY else None
     if plain and plain.end("key") == ke and (not ks or text[ks - 1] not in ":\"'`"):
-        verdict = key_kind(key)
-        if verdict is None:
-            return None
-        kind, weak = verdict
-        if kind in ("authorization", "cookie"):
-            return value_hit(kind, key, plain.start("v"), plain["v"], False, weak)
-        return plain_value_hit(kind, plain.start("v"), plain["v"], False, weak)
+        return _plain_hit(key, plain.start("v"), plain["v"])
     if key_kind(key.removesuffix(".assign")) is None:
         return None
     if (ks >= 2 and text[ks - 1] == ":" and text[ks - 2].isalnum() and text[ke:ke + 1] == ":"
@@ -228,10 +321,13 @@ def _assignment_hit(text: str, ks: int, ke: int, runs: Runs) -> Hit | None:
     start = ks
     if ks and text[ks - 1] in "\"'`" and text[ke:ke + 1] in ("\"", "'", "`", "\\"):
         start = ks - 2 if ks >= 2 and text[ks - 2] == "\\" else ks - 1  # a quoted key
-    m = _KEY_OP_RE.match(text, start)
+    after = text[ke:ke + 1]
+    whole = ke - ks <= 128 and not (after and (after.isalnum() or after in "_.-"))
+    key_op = _WHOLE_KEY_OP_RE if whole else _KEY_OP_RE
+    m = key_op.match(text, start)
     if start < ks and not (m and m.end("key") == ke):
         start = ks  # the quote before the key opens a string, not the key: `-H "X-Api-Key: x"`
-        m = _KEY_OP_RE.match(text, start)
+        m = key_op.match(text, start)
     if not m or m.end("key") != ke:
         return None
     key = m["key"]

@@ -159,25 +159,28 @@ class Redactor:
         """`text` with `merged` replaced; whether to go again, and where in the output the
         placeholders that changed their context are."""
         out: list[str] = []
+        append = out.append
         replaced: list[_Replacement] = []
         changed: list[tuple[int, int]] = []
-        pos = size = 0
-        names = self._names  # (looked up here: key spam makes many placeholders)
-        for h in merged:
-            start, end, kind, value, quiet = h
-            piece = text[pos:start]
-            name = names.get(value) or self._placeholder(kind, value)
-            out += (piece, name)
-            size += len(piece)
+        pos = shift = 0  # shift: how much longer the output is than the text, so far
+        names, kinds, last = self._names, self._kinds, self._last  # (key spam: many hits)
+        for start, end, kind, value, quiet in merged:
+            name = names.get(value)
+            if name is None:  # self._placeholder, inline
+                kinds[kind] = kinds.get(kind, 0) + 1
+                last[kind] = n = last.get(kind, 0) + 1
+                name = names[value] = f"[REDACTED:{kind}#{n}]"
+            append(text[pos:start])
+            append(name)
             if passes is not None:
                 replaced.append((start, end, name))
             pos = end
-            if not quiet and changes_context(text, h):
+            if not quiet and changes_context(text, start, end):
                 again = True
-                changed.append((size, size + len(name)))
-            size += len(name)
+                changed.append((start + shift, start + shift + len(name)))
+            shift += len(name) - (end - start)
         self._count += len(merged)
-        out.append(text[pos:])
+        append(text[pos:])
         if passes is not None:
             passes.append(replaced)
         return "".join(out), again, changed
@@ -221,7 +224,7 @@ class Redactor:
                 k = short.within(h.start, h.end)
                 if k is not None:
                     inside[short.kept.index(k)] += 1
-                again = again or (not h.quiet and changes_context(short.text, h))
+                again = again or (not h.quiet and changes_context(short.text, h.start, h.end))
             out.append(short.text[pos:])
             self._count += len(merged) + sum((k.reps - 1) * n
                                              for k, n in zip(short.kept, inside, strict=True))

@@ -1,14 +1,15 @@
 """The span engine: run the scanners, cut out earlier placeholders, merge overlaps.
 
-Every scanner is one pass of a compiled regex with bounded quantifiers (or a bounded
-walk), most starting with a literal (the words run on a lowercased copy of the same
-length), so a paste is read in C, in linear time: 1 MB of mixed pastes in ~0.2 s (./dev
-bench redact). What a hostile paste could make quadratic is worked out once: the end of
-a run of glued keys (`k=k=k=`, Runs), each YAML document's `kind:`; a regex without a
-literal start reads only the lines holding its words (lines_with). Escaped text is read
-decoded too (find_hits: Slack's entities, JSON strings), each depth of strings as one
-text. Spans from all scanners are merged (overlaps join, the most specific kind names
-the result); bot.redact.redactor numbers and replaces them in one pass.
+Every scanner is one pass of a compiled regex with bounded or possessive quantifiers (or
+a bounded walk), most starting with a literal (the words run on a lowercased copy of the
+same length), so a paste is read in C, in linear time: 1 MB of mixed pastes in ~0.13 s
+(./dev bench redact). What a hostile paste could make quadratic is worked out once: the
+end of a run of glued keys (`k=k=k=`, Runs), each YAML document's `kind:`; a regex
+without a literal start reads only the lines holding its words (lines_with). Escaped
+text is read decoded too (find_hits: Slack's entities, JSON strings), each depth of
+strings as one text. Spans from all scanners are merged (overlaps join, the most
+specific kind names the result); bot.redact.redactor numbers and replaces them in one
+pass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import string
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
+from operator import itemgetter, le, lt, sub
 
 from bot.redact.assignments import scan_compare, scan_k8s_secret, scan_keys, scan_name_value
 from bot.redact.commands import scan_cli
@@ -29,7 +31,7 @@ from bot.redact.structured import (
     scan_private_keys,
     scan_xml_entries,
 )
-from bot.redact.values import Hit, lines_with, lowercase, stand_in
+from bot.redact.values import Hit, lines_with, lowercase, new_hit, stand_in
 
 __all__ = ["PRIORITY", "SCANNERS", "View", "changes_context", "find_hits", "merge",
            "outside_marks"]
@@ -82,13 +84,14 @@ def _find(text: str, patterns: Sequence[re.Pattern[str]]) -> list[Hit]:
         layer = _Layer(views, layer)
         found, strings = _scan(layer.text, patterns)
         for h in found:
-            back = layer.back(h)
+            back = layer.back(h.start, h.end)
             if back is not None:
                 # Beside an escape in the text, but judged where it was found (an escape
                 # inside it may leave its string with none, read raw next time: not quiet).
-                quiet = not changes_context(layer.text, h) and "\\" not in text[
-                    back.start:back.end]
-                hits.append(Hit(back.start, back.end, back.kind, back.value, quiet))
+                start, end = back
+                quiet = (not changes_context(layer.text, h.start, h.end)
+                         and text.find("\\", start, end) < 0)
+                hits.append(new_hit((start, end, h.kind, h.value, quiet)))
         parent = layer.text
     return hits
 
@@ -110,10 +113,31 @@ def _scan(text: str, patterns: Sequence[re.Pattern[str]]
     hits.extend(scan_custom(text, patterns))
     if not strings and "\\" not in text:
         return hits, strings
-    kept = [_whole_escapes(text, h, strings) if _near_escape(text, h, strings)
-            else h if read is text or not _overlaps(h, strings)
-            else Hit(h.start, h.end, h.kind, text[h.start:h.end]) for h in hits]
-    return [h for h in kept if h is not None], strings
+    return _clear_of_escapes(text, read, hits, strings), strings
+
+
+def _clear_of_escapes(text: str, read: str, hits: list[Hit], strings: list[tuple[int, int]]
+                      ) -> list[Hit]:
+    """Hits of `read` as spans of `text`: none splitting an escape or running out of the
+    escaped string it starts in (`_whole_escapes`), and one over a string `read` masks
+    holding what the text holds there, not the stand-in."""
+    starts = [start for start, _ in strings]
+    kept: list[Hit] = []
+    for h in hits:
+        start, end = h[0], h[1]
+        i = bisect_right(starts, start) - 1  # the string starting last at or before `h`
+        if (text[start - 1:start] == "\\" or text[end - 1:end] == "\\"
+                or (i >= 0 and start < strings[i][1] < end)):
+            whole = _whole_escapes(text, h, strings)
+            if whole is not None:
+                kept.append(whole)
+        elif read is text:
+            kept.append(h)
+        else:
+            i = bisect_left(starts, end) - 1  # the string starting last before its end
+            kept.append(h if i < 0 or strings[i][1] <= start
+                        else new_hit((start, end, h.kind, text[start:end], False)))
+    return kept
 
 
 def _json_views(text: str, strings: list[tuple[int, int]]) -> list[View]:
@@ -155,11 +179,6 @@ def _masked(text: str, strings: list[tuple[int, int]]) -> str:
 _STAND_IN = "a1"  # token-like (a weak key's value), no known shape, no stand-in word
 
 
-def _overlaps(h: Hit, strings: list[tuple[int, int]]) -> bool:
-    i = bisect_right(strings, (h.end, -1)) - 1
-    return i >= 0 and strings[i][1] > h.start
-
-
 _SEPARATOR = "\n\x00\n"  # between the strings of one depth: no span reads across it
 
 
@@ -176,28 +195,17 @@ class _Layer:
             at += len(view.text) + len(_SEPARATOR)
         self.text = _SEPARATOR.join(view.text for view in views)
 
-    def back(self, h: Hit) -> Hit | None:
-        """`h` (cut at the end of its string) in the original text."""
-        i = bisect_right(self.starts, h.start) - 1
+    def back(self, start: int, end: int) -> tuple[int, int] | None:
+        """The span [start, end) of this text (cut at the end of its string) in the
+        original text."""
+        i = bisect_right(self.starts, start) - 1
         view = self.views[i]
         base = self.starts[i]
-        end = min(h.end, base + len(view.text))
-        if h.start >= end:
+        end = min(end, base + len(view.text))
+        if start >= end:
             return None  # in a separator
-        up = Hit(view.position(h.start - base), view.position(end - base), h.kind, h.value)
-        return self.parent.back(up) if self.parent is not None else up
-
-
-def _near_escape(text: str, h: Hit | None, strings: list[tuple[int, int]]) -> bool:
-    """Whether `h` may split an escape or run out of an escaped JSON string."""
-    if h is None:
-        return False
-    if text[h.start - 1:h.start] == "\\" or text[h.end - 1:h.end] == "\\":
-        return True
-    if not strings:
-        return False
-    i = bisect_right(strings, (h.start, len(text) + 1)) - 1
-    return i >= 0 and strings[i][0] <= h.start < strings[i][1] < h.end
+        up = view.position(start - base), view.position(end - base)
+        return self.parent.back(*up) if self.parent is not None else up
 
 
 def _whole_escapes(text: str, h: Hit, strings: list[tuple[int, int]]) -> Hit | None:
@@ -276,12 +284,15 @@ class View:
     def position(self, pos: int) -> int:
         """Where the character at view position `pos` starts in the original (and, for
         `pos` at the end of a span, where the span ends: after the escape it came from)."""
-        if self._at is None:
-            spans = [m.span() for m in self._escape.finditer(self._source)]
-            grown = [end - start - 1 for start, end in spans]
-            self._extra = list(accumulate(grown))
-            self._at = [start - added + more for (start, _), added, more
-                        in zip(spans, self._extra, grown, strict=True)]
+        if self._at is None:  # (in C, escape by escape: a view per JSON log line)
+            found = list(self._escape.finditer(self._source))
+            starts = list(map(_MATCH_START, found))
+            # what the escapes up to each added (one of n characters reads as one)
+            self._extra = list(map(sub, accumulate(map(sub, map(_MATCH_END, found), starts)),
+                                   range(1, len(found) + 1)))
+            # where each escape's character is in the view: its start, less what the
+            # escapes before it added
+            self._at = list(map(sub, starts, [0, *self._extra]))
         i = bisect_left(self._at, pos)
         return self.offset + pos + (self._extra[i - 1] if i else 0)
 
@@ -336,6 +347,12 @@ def outside_marks(text: str, hits: list[Hit], marks: list[tuple[int, int]]) -> l
 
 def merge(hits: list[Hit]) -> list[Hit]:
     """Join overlapping spans under the best kind."""
+    ordered = sorted(hits, key=_START)
+    starts = list(map(_START, ordered))
+    # Spans that all start apart and none reaching the next (key spam: thousands of them)
+    # are their own merge, in that order: checked in C, not span by span.
+    if all(map(lt, starts, starts[1:])) and all(map(le, map(_END, ordered), starts[1:])):
+        return ordered
     merged: list[Hit] = []
     for h in sorted(hits, key=lambda h: (h.start, -h.end, PRIORITY[h.kind])):
         if merged and h.start < merged[-1].end:
@@ -348,13 +365,14 @@ def merge(hits: list[Hit]) -> list[Hit]:
     return merged
 
 
+_START, _END = itemgetter(0), itemgetter(1)
+_MATCH_START, _MATCH_END = re.Match.start, re.Match.end
 _GLUE = frozenset(string.ascii_letters + string.digits + "_.-$\\+")
 _STRUCTURE = re.compile(r"[\"'`<>()\[\]{}\r\n\\]")
 
 
-def changes_context(text: str, h: Hit) -> bool:
-    """Whether replacing `h` can make another scanner see something new: the placeholder
-    is glued to a word, or the span held a quote, bracket or line end."""
-    start, end = h.start, h.end
+def changes_context(text: str, start: int, end: int) -> bool:
+    """Whether replacing the span can make another scanner see something new: the
+    placeholder is glued to a word, or the span held a quote, bracket or line end."""
     return (text[end:end + 1] in _GLUE or text[start - 1:start] in _GLUE
             or _STRUCTURE.search(text, start, end) is not None)

@@ -58,6 +58,12 @@ _XML_RE = re.compile(
 
 def xml_hit(text: str, lt: int) -> Hit | None:
     """`<password>x</password>`, `<ns:Password><![CDATA[x]]></ns:Password>` at `lt`."""
+    # The next `<` (none is in the tag or the text) closes the element, named as it is
+    # opened, or opens its CDATA: told first, as a failing _XML_RE tries every shorter text.
+    nxt = text.find("<", lt + 1)
+    closes = text.startswith("</", nxt) and text[nxt + 2:nxt + 3] == text[lt + 1:lt + 2]
+    if nxt < 0 or not (closes or text.startswith("<![CDATA[", nxt)):
+        return None
     m = _XML_RE.match(text, lt)
     if not m:
         return None

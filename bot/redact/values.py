@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import NamedTuple
 
 __all__ = ["KINDS", "Hit", "Tails", "bare_value_hit", "lines_matching", "lines_with",
-           "looks_like_code", "lowercase", "password_hit", "plain_value_hit", "stand_in",
-           "token_like", "value_hit"]
+           "looks_like_code", "lowercase", "new_hit", "password_hit", "plain_value_hit",
+           "stand_in", "token_like", "value_hit"]
 
 KINDS = ("token", "jwt", "password", "secret", "private_key", "cookie", "authorization",
          "custom")
@@ -35,6 +36,11 @@ class Hit(NamedTuple):
     quiet: bool = False
 
 
+# `Hit(start, end, kind, value, quiet)` made in C, without the NamedTuple's own `__new__`
+# (a Python function): for the scanners that make one hit per key of key spam.
+new_hit = partial(tuple.__new__, Hit)
+
+
 def lowercase(text: str) -> str:
     """A lowercase copy with the same length (so spans carry over to `text`)."""
     low = text.lower()
@@ -47,6 +53,11 @@ def lines_with(low: str, needles: tuple[str, ...]) -> Iterator[tuple[int, int]]:
     """(start, end) of each line whose lowercase copy `low` holds one of `needles`: for
     regexes that match within a line and cannot match without a needle, so that they read
     only those lines (an alternation without a literal start is slow on every character)."""
+    return _lines_with_one(low, needles[0]) if len(needles) == 1 else _lines_with_any(
+        low, needles)
+
+
+def _lines_with_any(low: str, needles: tuple[str, ...]) -> Iterator[tuple[int, int]]:
     never = len(low)  # a needle not found again is never looked for again
     nexts = dict.fromkeys(needles, -1)
     pos = 0
@@ -58,6 +69,18 @@ def lines_with(low: str, needles: tuple[str, ...]) -> Iterator[tuple[int, int]]:
         at = min(nexts.values())
         if at >= never:
             return
+        start = low.rfind("\n", pos, at) + 1 or pos
+        end = low.find("\n", at)
+        end = len(low) if end < 0 else end
+        yield start, end
+        pos = end + 1
+
+
+def _lines_with_one(low: str, needle: str) -> Iterator[tuple[int, int]]:
+    """`_lines_with_any` for one needle (most callers have one; a JSON log has a line of
+    it per message)."""
+    pos = 0
+    while (at := low.find(needle, pos)) >= 0:
         start = low.rfind("\n", pos, at) + 1 or pos
         end = low.find("\n", at)
         end = len(low) if end < 0 else end
@@ -77,6 +100,9 @@ def lines_matching(text: str, anchor: re.Pattern[str]) -> Iterator[tuple[int, in
 
 
 # Values that only stand for a secret: docs placeholders, env references, masks.
+_REFERENCES = ("var", "local", "locals", "module", "data", "each", "self", "vars", "params",
+               "props", "this", "settings", "config", "secrets", "env", "ENV", "process.env",
+               "os.environ", "System.getenv")
 _STAND_IN_WORDS = ("null|none|nil|true|false|undefined|redacted|hidden|masked|filtered|yes|no"
                    "|on|off|required|optional|empty|unset")
 _STAND_IN = re.compile(
@@ -86,8 +112,7 @@ _STAND_IN = re.compile(
     r"|[*xX•.…]{3,}"
     r"|(?i:" + _STAND_IN_WORDS + ")"
     # references in code and config: `var.db_password`, `os.environ["X"]`, `!Ref DbPass`
-    r"|(?:var|local|locals|module|data|each|self|vars|params|props|this|settings|config|secrets"
-    r"|env|ENV|process\.env|os\.environ|System\.getenv)[.\[(][\w.\[\]\"'()-]{0,120}"
+    r"|(?:" + "|".join(map(re.escape, _REFERENCES)) + r")[.\[(][\w.\[\]\"'()-]{0,120}"
     r"|[A-Za-z_][\w.]{0,80}\((?:[\w., =-]{0,80}\))?"
     r"|!(?:Ref|GetAtt|Sub|ImportValue|If|Join|Select|FindInMap)(?:[ \t]\S{1,80})?",
 )
@@ -97,13 +122,26 @@ _ERROR_WORDS = frozenset(
     "unauthorized forbidden error failed rejected disabled locked unknown unsupported not bad "
     "no wrong too".split())
 # A value that names a file holding the secret, not the secret.
+_FILE_EXTENSIONS = (".pem", ".key", ".crt", ".cer", ".der", ".p12", ".pfx", ".jks", ".keystore",
+                    ".ppk", ".asc", ".gpg", ".json", ".yaml", ".yml", ".txt", ".env")
 _FILE_PATH = re.compile(
     r"(?:~|\.{1,2}|/(?:etc|var|run|home|opt|usr|tmp|mnt|srv|data|app|root|secrets?|vault|keys?"
     r"|certs?|ssl|tls|config|conf|workspace|Users|private))/[\w.@+-]{0,128}"
     r"(?:/[\w.@+-]{1,128}){0,32}/?"
     r"|[A-Za-z]:\\[\w .@+\\-]{0,256}"
     r"|[\w.@+-]{0,128}(?:/[\w.@+-]{1,128}){0,32}"
-    r"\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|ppk|asc|gpg|json|ya?ml|txt|env)")
+    r"\.(?:" + "|".join(ext[1:] for ext in _FILE_EXTENSIONS) + ")")
+
+
+def _file_path(text: str, start: int = 0, end: int | None = None) -> bool:
+    """`_FILE_PATH.fullmatch(text, start, end)`: a path has a `/` or `\\`, or ends with an
+    extension (checked first, in C: most values have none of these)."""
+    end = len(text) if end is None else end
+    return (text.find("/", start, end) >= 0 or text.find("\\", start, end) >= 0
+            or text.endswith(_FILE_EXTENSIONS, start, end)) and (
+        _FILE_PATH.fullmatch(text, start, end) is not None)
+
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PATH_WORDS = re.compile(r"[a-z0-9._-]{1,128}(?:/[a-z0-9._-]{1,128}){1,32}/?")
 _FILE_NAME = re.compile(r"/[\w-]{1,128}\.[a-z]{2,4}$")
@@ -123,7 +161,21 @@ def _plain(value: str) -> bool:
 
 def stand_in(value: str) -> bool:
     """Empty, or only standing for a secret: `<token>`, `$TOKEN`, `***`, `null`, `var.x`."""
-    return not value.strip() or _STAND_IN.fullmatch(value.strip()) is not None
+    value = value.strip()
+    return not value or _stand_in_at(value, 0, len(value))
+
+
+# Every branch of _STAND_IN but three starts with one of these; of those three, the words
+# are short, a call holds `(` and a reference starts with one of _REFERENCES.
+_STAND_IN_FIRST = frozenset("[<&$%{*xX•.…!")
+
+
+def _stand_in_at(text: str, start: int, end: int) -> bool:
+    """`_STAND_IN.fullmatch(text, start, end)`, with what no stand-in can be (most secrets:
+    long, no `(`, no sign first) told at once, in C."""
+    return (end - start <= _LONGEST_WORD or text[start] in _STAND_IN_FIRST
+            or text.find("(", start, end) >= 0 or text.startswith(_REFERENCES, start, end)
+            ) and _STAND_IN.fullmatch(text, start, end) is not None
 
 
 def looks_like_code(value: str) -> bool:
@@ -205,7 +257,7 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
     """The secret in `value` (at `start`) that `key` holds, or None when the value is
     no secret: a stand-in, an error code, a file path, a vault's name for a secret."""
     if _plain(value) and kind not in ("authorization", "cookie"):
-        return plain_value_hit(kind, start, value, quoted, weak)
+        return plain_value_hit(kind, start, value, weak)
     judged = False  # stand_in(value) is known False
     if not quoted:
         if stand_in(value):
@@ -225,23 +277,34 @@ def value_hit(kind: str, key: str, start: int, value: str, quoted: bool,
     if kind == "secret" and (_SECRET_PATH.fullmatch(value) or (
             key.lower() in ("secret", "secrets") and _SECRET_NAME.fullmatch(value))):
         return None  # a vault names its secrets: `secret=db-root`, `"secret": "apps/crm/smtp"`
-    if kind != "cookie" and _FILE_PATH.fullmatch(value):
+    if kind != "cookie" and _file_path(value):
         return None  # `private_key: /etc/ssl/private/app.key`
     if key.upper() in ("PWD", "OLDPWD") and value[:1] in "/~":
         return None  # the shell's working directory, not ODBC's PWD=
-    return Hit(start, start + len(value), kind, value)
+    return new_hit((start, start + len(value), kind, value, False))
 
 
-def plain_value_hit(kind: str, start: int, value: str, quoted: bool, weak: bool) -> Hit | None:
+def plain_value_hit(kind: str, start: int, value: str, weak: bool) -> Hit | None:
     """`value_hit` for a value of ASCII letters and digits (`_plain`) and a kind other than
     authorization and cookie: the checks there, for such a value, come to these two (one
     regex, not five: key spam makes many values to judge)."""
     # (a stand-in word is short; a mask of x's starts with one)
     maybe_stand_in = len(value) <= _LONGEST_WORD or value[0] in "xX"
     if (maybe_stand_in and _PLAIN_STAND_IN.fullmatch(value)) or (
-            weak and not token_like(value, quoted)):
+            weak and not _plain_token_like(value)):
         return None
-    return Hit(start, start + len(value), kind, value)
+    return new_hit((start, start + len(value), kind, value, False))
+
+
+def _plain_token_like(value: str) -> bool:
+    """`token_like(value)` for a value of ASCII letters and digits, where its tests come to
+    these: letters and digits mixed, or long mixed-case letters that are not words."""
+    if not 8 <= len(value) <= 8192:
+        return False
+    if value.isalpha():
+        return (len(value) >= 10 and not value.islower() and not value.isupper()
+                and not _WORDS.fullmatch(value))
+    return not value.isdigit()
 
 
 def password_hit(start: int, value: str) -> Hit | None:
@@ -263,23 +326,23 @@ def bare_value_hit(kind: str, key: str, text: str, start: int, end: int, weak: b
     copied unless it is a secret."""
     if end - start <= _SHORT or kind in ("authorization", "cookie"):
         return value_hit(kind, key, start, text[start:end], False, weak)
-    if _STAND_IN.fullmatch(text, start, end):
+    if _stand_in_at(text, start, end):
         return None
     end = max(start, tails.trimmed(end))  # value.rstrip(_TRAILING)
     if end == start or (weak and not tails.token_like(start, end)):
         return None
-    if _STAND_IN.fullmatch(text, start, end) or (
+    if _stand_in_at(text, start, end) or (
             _CODE_SHAPE.fullmatch(text, start, end)
             and not _ERROR_WORDS.isdisjoint(text[start:end].lower().split("_"))):
         return None
     if kind == "secret" and (_SECRET_PATH.fullmatch(text, start, end) or (
             key.lower() in ("secret", "secrets") and _SECRET_NAME.fullmatch(text, start, end))):
         return None
-    if _FILE_PATH.fullmatch(text, start, end):
+    if _file_path(text, start, end):
         return None
     if key.upper() in ("PWD", "OLDPWD") and text[start] in "/~":
         return None
-    return Hit(start, end, kind, text[start:end])
+    return new_hit((start, end, kind, text[start:end], False))
 
 
 class Tails:
