@@ -9,6 +9,11 @@ the response_url posts and answers them after 0 or 100 ms (Slack's round trip).
 Per cell: ack p50/p99 (wrk), answers/s, the share answered when the load stops (an answer
 or a "busy" note: in the ack or by response_url), seconds from the load's end to the last
 post, and the server's peak RSS. Loopback only; the whole run takes under 3 minutes.
+
+With ERRCODE_BENCH_BASELINE=REV, errcode as of REV (an export: `git archive`, nothing in
+the repository changes) runs as a third server in the same alternation, with the same
+interpreter and libraries: a before/after on one machine at one time. ERRCODE_BENCH_CELLS
+(e.g. `50:0,50:100`, connections:delay) runs only those cells.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +45,11 @@ LOAD_S = 3
 RUNS = 2  # per cell, the two servers alternating; the run with the lower ack p99 is kept
 DRAIN_S = 6.0  # after the load: how long we wait for answers still owed
 SERVERS = {"errcode": ("-m", "bot", "serve", "--http"), "bolt": ("-m", "bench.bolt_baseline")}
+ROOT = Path(__file__).resolve().parents[1]
 PASTE = CURL_RATE_LIMITED  # a curl -v transcript: a realistic triage, not a bare code
-# waitress threads of the bolt app: errcode's listener_threads default (errcode itself uses
-# at most 4, bot.slack.http.HTTP_THREADS). 16 is the bolt app's best: its acks wait in these
-# threads (bolt polls for ack()); with 4 or 32 its ack p99 was worse in the same run.
+# waitress threads of the bolt app: errcode's listener_threads default, and what errcode
+# itself uses (bot.slack.http.HTTP_THREADS). 16 is the bolt app's best: its acks wait in
+# these threads (bolt polls for ack()); with 4 or 32 its ack p99 was worse in the same run.
 THREADS = 16
 
 WRK_SCRIPT = """
@@ -93,10 +102,39 @@ def main() -> None:
               "root); skipping the answer-path benchmark")
         return
     started = time.monotonic()
-    cells = [cell for delay in DELAYS_MS for cell in _run_delay(wrk, delay)]
+    wanted = _wanted_cells(os.environ.get("ERRCODE_BENCH_CELLS", ""))
+    with _baseline(os.environ.get("ERRCODE_BENCH_BASELINE")) as servers:
+        cells = [cell for delay in DELAYS_MS if any(d == delay for _, d in wanted)
+                 for cell in _run_delay(wrk, delay, servers, wanted)]
     _print_table(cells)
     _print_targets(cells)
     print(f"whole run: {time.monotonic() - started:.0f} s")
+
+
+def _wanted_cells(spec: str) -> list[tuple[int, int]]:
+    """(connections, delay ms) to run: all by default, else `conns:delay,...`."""
+    if not spec.strip():
+        return [(c, d) for d in DELAYS_MS for c in CONNECTIONS]
+    return [(int(c), int(d)) for c, d in (cell.split(":") for cell in spec.split(","))]
+
+
+@contextmanager
+def _baseline(rev: str | None) -> Iterator[dict[str, tuple[tuple[str, ...], Path | None]]]:
+    """The servers to alternate, each (argv after python, working folder): errcode and
+    the bolt app from this checkout, and errcode from an export of `rev` when asked."""
+    servers: dict[str, tuple[tuple[str, ...], Path | None]] = {
+        name: (argv, None) for name, argv in SERVERS.items()}
+    if not rev:
+        yield servers
+        return
+    with tempfile.TemporaryDirectory() as tree, tempfile.TemporaryFile() as tar_file:
+        tar_file.write(subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT,
+                                      check=True, capture_output=True).stdout)
+        tar_file.seek(0)
+        with tarfile.open(fileobj=tar_file) as tar:
+            tar.extractall(tree, filter="data")
+        # `python -m bot` from the export's folder imports the export's bot first.
+        yield {f"errcode@{rev}": (SERVERS["errcode"], Path(tree)), **servers}
 
 
 def find_wrk() -> str | None:
@@ -113,32 +151,37 @@ def find_wrk() -> str | None:
     return None
 
 
-def _run_delay(wrk: str, delay_ms: int) -> list[Cell]:
-    """Every cell at this delay, `RUNS` times with errcode and the bolt app alternating, so
-    both see the same machine; noise from other work only adds latency, so the run with
-    the lower ack p99 stands for the cell."""
+def _run_delay(wrk: str, delay_ms: int,
+               servers: dict[str, tuple[tuple[str, ...], Path | None]],
+               wanted: list[tuple[int, int]]) -> list[Cell]:
+    """Every cell at this delay, `RUNS` times with the servers alternating, so all see
+    the same machine; noise from other work only adds latency, so the run with the lower
+    ack p99 stands for the cell."""
+    conns_here = [c for c in CONNECTIONS if (c, delay_ms) in wanted]
     with LocalSlackAPI(response_delay_s=delay_ms / 1000) as api, \
             tempfile.TemporaryDirectory() as tmp:
         best: dict[tuple[str, int], Cell] = {}
-        for conns in CONNECTIONS:
-            for _ in range(RUNS):
-                for name in SERVERS:
-                    cell = _run_cell(wrk, api, Path(tmp), name, conns, delay_ms)
+        for conns in conns_here:
+            for run in range(RUNS):
+                for name, (argv, cwd) in servers.items():
+                    cell = _run_cell(wrk, api, Path(tmp) / str(run), name, conns, delay_ms,
+                                     argv, cwd)
                     kept = best.get((name, conns))
                     if kept is None or cell.ack_p99_ms < kept.ack_p99_ms:
                         best[(name, conns)] = cell
-        return [best[(name, conns)] for name in SERVERS for conns in CONNECTIONS]
+        return [best[(name, conns)] for name in servers for conns in conns_here]
 
 
 def _run_cell(wrk: str, api: LocalSlackAPI, tmp: Path, name: str, conns: int,
-              delay_ms: int) -> Cell:
+              delay_ms: int, argv: tuple[str, ...], cwd: Path | None) -> Cell:
     port = _free_port()
-    tag = f"{name}-{conns}-{delay_ms}"
+    tag = f"{name}-{conns}-{delay_ms}".replace("@", "-")
+    tmp.mkdir(parents=True, exist_ok=True)  # a database of its own for every run
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": api.base_url, "ERRCODE_STORAGE_PATH": str(tmp / f"{tag}.db"),
            "ERRCODE_LOG_LEVEL": "WARNING", "PORT": str(port), "THREADS": str(THREADS)}
     env.pop("SLACK_APP_TOKEN", None)
-    server = subprocess.Popen([sys.executable, *SERVERS[name]], env=env,
+    server = subprocess.Popen([sys.executable, *argv], env=env, cwd=cwd or ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/slack/events"
@@ -263,12 +306,16 @@ def _print_table(cells: list[Cell]) -> None:
 
 
 def _print_targets(cells: list[Cell]) -> None:
-    def at(server: str, conns: int, delay: int) -> Cell:
-        return next(c for c in cells if (c.server, c.connections, c.delay_ms) ==
-                    (server, conns, delay))
+    def at(server: str, conns: int, delay: int) -> Cell | None:
+        return next((c for c in cells if (c.server, c.connections, c.delay_ms) ==
+                     (server, conns, delay)), None)
 
     fast_e, fast_b = at("errcode", 50, 0), at("bolt", 50, 0)
     slow_e, slow_b = at("errcode", 50, 100), at("bolt", 50, 100)
+    if None in (fast_e, fast_b, slow_e, slow_b):
+        print("targets: need both servers at 50 connections, Slack at 0 and 100 ms")
+        return
+    assert fast_e and fast_b and slow_e and slow_b
     checks = [
         ("50 conns, Slack at once: ack p99 <= bolt's",
          f"{fast_e.ack_p99_ms:.1f} vs {fast_b.ack_p99_ms:.1f} ms",

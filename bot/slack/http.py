@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
@@ -34,10 +35,13 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Slack payloads are far smaller; this bounds memory
-# Listeners only ack and queue (bot.slack.workers), so a request never waits in a thread:
-# more threads only compete for the GIL. Measured with wrk at 50 connections, acks only:
-# p99 60 ms with 4 threads, 91 ms with 16.
-HTTP_THREADS = 4
+# A listener acks once its question is stored, and an ack that is stored waits for the
+# commit it shares with others (bot.store.group): with 4 threads a few such acks held
+# every thread while 50 connections queued. wrk at 50 connections, answers computed
+# beside, same runs: ack p99 100-218 ms with 4 threads, 132-146 ms with 16 (the bolt
+# app's own count; docs/benchmarks.md, "Answer path under load").
+HTTP_THREADS = 16
+QUEUE_LOG_EVERY_S = 1.0
 
 
 class OpsHTTP:
@@ -145,6 +149,32 @@ def _reply(start_response: Callable, status: int, payload: dict) -> list[bytes]:
     return [body]
 
 
+class QueueDepthLog:
+    """Stands in for waitress's queue logger, which says "Task queue depth is N" for
+    every request that finds the threads busy: under load a line per request, written
+    by the server's one I/O thread (a fifth of its time at 50 connections, py-spy
+    --gil). One line per second at most, with the deepest queue seen since the last."""
+
+    def __init__(self, every_s: float = QUEUE_LOG_EVERY_S) -> None:
+        self.every_s = every_s
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+        self._count = 0
+        self._deepest = 0
+
+    def warning(self, msg: str, depth: int, *args: object) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._count += 1
+            self._deepest = max(self._deepest, depth)
+            if now - self._last < self.every_s:
+                return
+            count, deepest = self._count, self._deepest
+            self._last, self._count, self._deepest = now, 0, 0
+        log.warning("event=http_queued depth=%d deepest=%d queued_since_last=%d", depth,
+                    deepest, count)
+
+
 def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
                 threads: int = HTTP_THREADS, metrics: Metrics | None = None) -> Any:
     """A waitress server, not yet running: `.run()` serves, `.close()` stops.
@@ -156,10 +186,12 @@ def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
     """
     from waitress.server import create_server
 
-    return create_server(SlackHTTP(app, metrics=metrics), host=host, port=port,
-                         threads=threads, ident="errcode", connection_limit=200,
-                         channel_timeout=30, clear_untrusted_proxy_headers=True,
-                         max_request_body_size=MAX_BODY_BYTES + 1)
+    server = create_server(SlackHTTP(app, metrics=metrics), host=host, port=port,
+                           threads=threads, ident="errcode", connection_limit=200,
+                           channel_timeout=30, clear_untrusted_proxy_headers=True,
+                           max_request_body_size=MAX_BODY_BYTES + 1)
+    server.task_dispatcher.queue_logger = QueueDepthLog()
+    return server
 
 
 def make_ops_server(host: str = "0.0.0.0", port: int = 9090,

@@ -42,7 +42,7 @@ from bot.slack.middleware import Runtime
 from bot.slack.posting import PooledRespond, post, safe
 from bot.slack.private_notes import tell_paster
 from bot.slack.replies import reply_for
-from bot.slack.stored_queue import Claim
+from bot.slack.stored_queue import Claim, Runner
 from bot.slack.workers import BUSY, Deliveries, Job
 
 log = logging.getLogger("errcode.slack")
@@ -63,24 +63,37 @@ def submit(rt: Runtime, kind: str, payload: dict[str, Any], *, slow: bool = Fals
     runner = rt.workers.runner
     if runner is None:
         raise RuntimeError("the workers have no runner: build the app with build_app()")
-    payload = {**payload, "ref": _ref(rt.body), "received_at": rt.received_at}
+    ref = _ref(rt.body)
+    event_id = rt.body.get("event_id") if rt.body.get("type") == "event_callback" else None
+    # The queue was full a moment ago: "busy" at once. Not for events, whose shedding is
+    # recorded with their mark in the store (a retry of it must not be answered).
+    if event_id is None and rt.workers.shed_at_once(kind, ref, slow=slow):
+        _busy(rt, runner, kind, {k: v for k, v in payload.items() if k != "text"}, ack)
+        return False
+    payload = {**payload, "ref": ref, "received_at": rt.received_at}
     if payload.get("text"):  # never stored as pasted
         redactor = Redactor(rt.core.settings.redact_patterns)
         payload["text"] = redactor.redact(payload["text"])
         payload["hidden"] = sorted(redactor.kinds.items())
-    event_id = rt.body.get("event_id") if rt.body.get("type") == "event_callback" else None
     job = Job(run=lambda: runner.run(kind, payload, Claim(None)),
               busy=lambda: runner.busy(kind, payload), kind=kind, ref=payload["ref"],
               payload=payload, event_id=event_id)
     accepted = rt.workers.submit(job, slow=slow)
-    if ack is not None:
-        if accepted:
+    if accepted:
+        if ack is not None:
             ack()
-        else:
-            ack(text=BUSY, response_type="ephemeral")  # costs Slack no extra call
-    elif not accepted:
-        rt.workers.note(lambda: runner.busy(kind, payload))
+    else:
+        _busy(rt, runner, kind, payload, ack)
     return accepted
+
+
+def _busy(rt: Runtime, runner: Runner, kind: str, payload: Payload, ack: Ack | None) -> None:
+    """Tell the person we are busy: in the ack when we have one (no extra call to Slack),
+    else privately where the answer would have gone."""
+    if ack is not None:
+        ack(text=BUSY, response_type="ephemeral")
+    else:
+        rt.workers.note(lambda: runner.busy(kind, payload))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ A listener's job is data (`kind` + JSON `payload`: what to answer, where, for wh
 inserted as a row before the ack leaves, so a replica killed after acking loses nothing:
 
     ack:     add_job (bounded: past `limit` jobs this replica accepted and not yet
-             answered, the person is told "busy", as with the in-memory queue)
+             answered, the person is told "busy", as with the in-memory queue; for
+             SHED_WINDOW_S after the store said so, at once, nothing redacted or stored)
     taker:   one thread per queue takes free jobs (never taken, or their lease expired)
              as the CPU workers have room: at once for this replica's own acks, within
              `poll_s` for any other's, within `lease_s` + `poll_s` for a dead replica's
@@ -48,6 +49,9 @@ log = logging.getLogger("errcode.slack")
 
 LEASE_S = 12.0  # a dead replica's jobs are taken by another this long after its last renewal
 POLL_S = 0.5  # how often an idle replica looks for jobs other replicas acked
+# After the store refused a job (this replica's bound reached), new questions are told
+# "busy" at once for this long, without being redacted and stored first (`shed_if_full`).
+SHED_WINDOW_S = 0.05
 MAX_ATTEMPTS = 3  # a job taken this often took its workers down each time: given up
 MAX_AGE_S = 25 * 60  # a response_url is valid for 30 minutes: older jobs are given up
 CLOSE_WAIT_S = 3.0  # a stopping replica waits this long for answers already leaving
@@ -108,6 +112,7 @@ class StoredQueue:
         self._taken_at: dict[str, float] = {}  # job id -> when its lease was last set
         self._renewed_at = float("-inf")
         self._shed = ShedLog(name)
+        self._full_until = float("-inf")
         self._started_at = time.time()
         self.heartbeat = heartbeat  # this queue says the replica is alive
         if heartbeat:
@@ -132,6 +137,7 @@ class StoredQueue:
                         job.ref)
             return self.memory.submit(job)
         if job_id is None:
+            self._full_until = time.monotonic() + SHED_WINDOW_S
             self._shed.count(job, "queue_full")
             return False
         if job_id == DUPLICATE:  # a retry whose event another replica took over
@@ -142,6 +148,14 @@ class StoredQueue:
                   job_id, job.ref)
         self._wake()
         return True
+
+    def shed_if_full(self, job: Job) -> bool:
+        """Shed when the store refused a job within the last SHED_WINDOW_S: the bound is
+        this replica's rows, counted by the store, so "full" is what it said last."""
+        if job.kind in self.runner.kinds and time.monotonic() < self._full_until:
+            self._shed.count(job, "queue_full")
+            return True
+        return False
 
     @property
     def pending(self) -> int:
@@ -176,9 +190,19 @@ class StoredQueue:
     # -- the taker: free jobs to the CPU workers, leases renewed ------------------------
 
     def _wake(self) -> None:
+        """A job was stored: the taker looks at once, unless the CPU workers have no room
+        (then the kick waits for the next worker to start or finish, which wakes it
+        anyway: under load a wake per ack only woke the taker to find no room)."""
         with self._cond:
             self._kick = True
-            self._cond.notify_all()
+            if self._room() > 0:
+                self._cond.notify_all()
+
+    def _room(self) -> int:
+        """How many jobs the taker may take now (held under `_cond`)."""
+        room = min(self.prefetch - self._waiting, self.max_held - self._held)
+        # While the CPU workers still have jobs queued, take in batches.
+        return 0 if self._waiting and room * 2 < self.prefetch else room
 
     def _take_loop(self) -> None:
         renew_at = time.monotonic() + self.lease_s / 3
@@ -187,10 +211,7 @@ class StoredQueue:
             with self._cond:
                 if self._closed or self.store.closed:
                     return
-                room = min(self.prefetch - self._waiting, self.max_held - self._held)
-                # While the CPU workers still have jobs queued, take in batches.
-                if self._waiting and room * 2 < self.prefetch:
-                    room = 0
+                room = self._room()
             taken: list[TakenJob] = []
             taking = time.monotonic()
             if room > 0:

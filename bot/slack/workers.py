@@ -77,6 +77,11 @@ class JobQueue(Protocol):
         """Jobs accepted and not yet done (delivered, for answers)."""
         ...
 
+    def shed_if_full(self, job: Job) -> bool:
+        """True, and `job` counted as shed, when the queue was full a moment ago: the
+        caller says "busy" at once, without preparing the job to submit it."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -101,6 +106,15 @@ class BoundedQueue:
     def own_pending(self) -> int:
         """Its own jobs waiting or running, without the work they left behind."""
         return self._pending
+
+    def full(self) -> bool:
+        return self._pending + (self._also() if self._also else 0) >= self.limit
+
+    def shed_if_full(self, job: Job) -> bool:
+        if not self.full():
+            return False
+        self._shed.count(job, "queue_full")
+        return True
 
     def submit(self, job: Job) -> bool:
         also = self._also() if self._also else 0
@@ -224,6 +238,14 @@ class Workers:
         """Queue `job` after the ack; False when it was shed (the caller says "busy")."""
         return (self.slow if slow else self.answers).submit(job)
 
+    def shed_at_once(self, kind: str, ref: str, *, slow: bool = False) -> bool:
+        """True (counted as shed) when the queue was full a moment ago: the caller says
+        "busy" without preparing the job. Under overload most acks are shed, and
+        redacting and storing a question only for the store to refuse it was a quarter
+        of an ack's CPU (docs/benchmarks.md, "Answer path under load")."""
+        queue = self.slow if slow else self.answers
+        return queue.shed_if_full(Job(run=_nothing, kind=kind, ref=ref))
+
     def note(self, send: Callable[[], object]) -> None:
         """Send a short note (busy) off the answer path; dropped, with a log line, if even
         the notes are backed up."""
@@ -254,6 +276,10 @@ class ShedLog:
             shed, self._since, self._last = self._since, 0, now
         log.warning("event=shed queue=%s reason=%s kind=%s ref=%s shed_since_last=%d",
                     self.queue, reason, job.kind, job.ref, shed)
+
+
+def _nothing() -> None:
+    return None
 
 
 def guard(work: Callable[[], object]) -> object:

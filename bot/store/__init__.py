@@ -8,6 +8,8 @@ several replicas; one schema and one list of migrations for both.
     schema     MIGRATIONS and the migration runner (locked, so replicas migrate once)
     packets    escalation packets in SQL: numbers unique across replicas, versions
     jobs       acknowledged work in SQL: kept until answered, taken under a lease
+    group      group commit: concurrent writes share a transaction (SQLite)
+    tokens     random row ids and tokens from OS randomness drawn in bulk
     store      Store: events, claims, leases, jobs, queries, feedback, unmatched, packets
 
 `errcode lookup` imports none of this; the PostgreSQL driver loads only when a

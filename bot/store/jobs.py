@@ -22,10 +22,9 @@ job's transaction; a retry may take an unconfirmed mark whose owner is dead (its
 
 from __future__ import annotations
 
-import secrets
-
 from bot.store.backends import Backend, Tx
 from bot.store.records import TakenJob
+from bot.store.tokens import token_hex, token_urlsafe
 
 __all__ = ["DUPLICATE", "add_job", "alive", "confirm_event", "finish_job", "jobs_ready",
            "mark_event", "mark_sending", "pending_jobs", "purge_jobs", "purge_replicas",
@@ -40,7 +39,7 @@ def add_job(tx: Tx, queue: str, kind: str, payload: str, *, accepted_by: str, no
     """Insert a job; None (nothing inserted) when `accepted_by` already has `limit` jobs of
     this queue unanswered. One statement: the count and the insert cannot interleave with
     another ack's on SQLite; on PostgreSQL the bound may be passed by the few acks racing."""
-    job_id = "j_" + secrets.token_urlsafe(12)
+    job_id = "j_" + token_urlsafe(12)
     values = (job_id, queue, kind, payload, accepted_by, now)
     insert = ("INSERT INTO jobs (id, queue, kind, payload, accepted_by, created_at, holder,"
               " token, lease_until, attempts, sending)")
@@ -64,7 +63,7 @@ def take_jobs(backend: Backend, tx: Tx, queue: str, *, holder: str, limit: int,
               lease_s: float, now: float) -> list[TakenJob]:
     """Up to `limit` free jobs, oldest first, leased to `holder` until now + lease_s."""
     skip = " FOR UPDATE SKIP LOCKED" if backend.dialect == "postgresql" else ""
-    token = secrets.token_hex(8)
+    token = token_hex(8)
     rows = tx.execute(
         "UPDATE jobs SET holder = ?, token = ?, lease_until = ?, attempts = attempts + 1"
         " WHERE lease_until <= ? AND id IN (SELECT id FROM jobs WHERE queue = ?"

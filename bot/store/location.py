@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.store.records import StoreError
 
@@ -69,7 +69,8 @@ def parse_location(value: str | Path) -> Location:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password (in the user part or a `password=` parameter) masked."""
+    """The URL with any password (in the user part or a `password=` parameter) masked;
+    a URL without one comes back as it was given."""
     try:
         parts = urlsplit(url)
         password = parts.password
@@ -86,4 +87,9 @@ def mask_url(url: str) -> str:
         if any(k.lower() == "password" for k, _ in pairs):
             query = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in pairs],
                               safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing to mask
+    # Not urlunsplit: for a scheme it does not know (sqlite) it drops the empty host's
+    # "//", so sqlite:////var/lib/x.db came back as sqlite://var/lib/x.db.
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))

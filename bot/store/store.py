@@ -5,7 +5,9 @@ Python: a Slack event or a claim is taken by one `INSERT ... ON CONFLICT` (first
 wins, expired rows are taken over in the same statement), packet numbers are handed out
 under a per-database lock, and a lease (`acquire_lease`) lets one replica at a time run a
 job: the TTL clean-up here, the health watch. Acknowledged work is kept as rows until
-answered (bot.store.jobs), each taken under a lease of its own.
+answered (bot.store.jobs), each taken under a lease of its own. On SQLite, writes from
+concurrent threads share transactions (group commit, bot.store.group); each call still
+returns only once its write is committed.
 
 The store keeps exactly the text it is given: callers redact (bot.redact) before
 storing. Every database failure surfaces as StoreError, with one log line naming what
@@ -20,13 +22,15 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from bot.store import jobs, packets, schema
 from bot.store.backends import Tx, open_backend
+from bot.store.group import GroupCommit
 from bot.store.location import parse_location
 from bot.store.records import (
     UNMATCHED_MAX_CHARS,
@@ -39,16 +43,28 @@ from bot.store.records import (
     UnmatchedRow,
     unmatched_key,
 )
+from bot.store.tokens import token_urlsafe
 
 __all__ = ["CLEANUP_EVERY_S", "CLEANUP_LEASE", "JOB_PURGE_S", "QUERY_TTL_S", "Store",
            "default_holder"]
 
 log = logging.getLogger("errcode.store")
 
+T = TypeVar("T")
+
 QUERY_TTL_S = 30 * 24 * 3600
 CLEANUP_EVERY_S = 60.0
 CLEANUP_LEASE = "store-cleanup"
 JOB_PURGE_S = 2 * 3600  # a job this old was abandoned (workers give up at 30 min): purged
+_COUNT_UNMATCHED = (
+    "INSERT INTO unmatched (product, key, example, count, first_seen, last_seen, nearest)"
+    " VALUES (?, ?, ?, 1, ?, ?, ?)"
+    " ON CONFLICT (product, key) DO UPDATE SET count = unmatched.count + 1,"
+    " last_seen = CASE WHEN excluded.last_seen > unmatched.last_seen"
+    " THEN excluded.last_seen ELSE unmatched.last_seen END,"
+    " first_seen = CASE WHEN excluded.first_seen < unmatched.first_seen"
+    " THEN excluded.first_seen ELSE unmatched.first_seen END,"
+    " nearest = COALESCE(excluded.nearest, unmatched.nearest)")
 
 
 def default_holder() -> str:
@@ -77,6 +93,12 @@ class Store:
         create = migrate if create is None else create
         self._backend = open_backend(self.location, create=create, pool_size=pool_size,
                                      timeout_s=timeout_s)
+        # SQLite: writes from concurrent threads share transactions (bot.store.group): its
+        # one connection takes them in turn anyway. PostgreSQL runs them side by side on
+        # pooled connections; batches holding row locks of several writes could deadlock
+        # another replica's, and the backend takes the error for an outage.
+        self._writes = (GroupCommit(lambda: self._backend.transaction(write=True))
+                        if self.dialect == "sqlite" else None)
         if migrate:
             try:
                 schema.migrate(self._backend)
@@ -99,19 +121,35 @@ class Store:
         self.close()
 
     @contextmanager
-    def _tx(self, op: str, item: str = "", *, write: bool = True) -> Iterator[Tx]:
+    def _read(self, op: str, item: str = "") -> Iterator[Tx]:
         try:
-            with self._backend.transaction(write=write) as tx:
+            with self._backend.transaction(write=False) as tx:
                 yield tx
         except StoreError as err:
-            what = f" item={_kv(item)}" if item else ""
-            log.warning("event=store_failed op=%s%s store=%s error=%s", op, what,
-                        _kv(self.path), _kv(err.detail))
+            self._failed(op, item, err)
             raise
+
+    def _write(self, op: str, item: str, write: Callable[[Tx], T]) -> T:
+        """`write(tx)` committed, in a transaction it may share with other threads'
+        writes (SQLite, bot.store.group): it must only run SQL on `tx`, and may run again
+        when a write beside it failed."""
+        try:
+            if self._writes is not None:
+                return self._writes.run(write)
+            with self._backend.transaction(write=True) as tx:
+                return write(tx)
+        except StoreError as err:
+            self._failed(op, item, err)
+            raise
+
+    def _failed(self, op: str, item: str, err: StoreError) -> None:
+        what = f" item={_kv(item)}" if item else ""
+        log.warning("event=store_failed op=%s%s store=%s error=%s", op, what,
+                    _kv(self.path), _kv(err.detail))
 
     def schema_version(self) -> int:
         """The database's schema version (schema.LATEST once migrated)."""
-        with self._tx("schema_version", write=False) as tx:
+        with self._read("schema_version") as tx:
             return schema.read_version(self._backend, tx)
 
     def migrate(self) -> tuple[int, int]:
@@ -127,12 +165,10 @@ class Store:
         if ttl_s <= 0:
             raise ValueError(f"{table}: ttl_s must be positive, got {ttl_s}")
         now = time.time() if now is None else now
-        with self._tx(f"record_{table}", key) as tx:
-            cur = tx.execute(
-                f"INSERT INTO {table} ({column}, expires_at) VALUES (?, ?)"
-                f" ON CONFLICT ({column}) DO UPDATE SET expires_at = excluded.expires_at"
-                f" WHERE {table}.expires_at <= ?", (key, now + ttl_s, now))
-            first = cur.rowcount == 1
+        first = self._write(f"record_{table}", key, lambda tx: tx.execute(
+            f"INSERT INTO {table} ({column}, expires_at) VALUES (?, ?)"
+            f" ON CONFLICT ({column}) DO UPDATE SET expires_at = excluded.expires_at"
+            f" WHERE {table}.expires_at <= ?", (key, now + ttl_s, now)).rowcount == 1)
         self._maybe_clean_up(now)
         return first
 
@@ -148,9 +184,8 @@ class Store:
         if ttl_s <= 0:
             raise ValueError(f"seen_events: ttl_s must be positive, got {ttl_s}")
         now = time.time() if now is None else now
-        with self._tx("record_seen_events", event_id) as tx:
-            first = jobs.mark_event(tx, event_id, owner=self.holder, now=now,
-                                    expires_at=now + ttl_s)
+        first = self._write("record_seen_events", event_id, lambda tx: jobs.mark_event(
+            tx, event_id, owner=self.holder, now=now, expires_at=now + ttl_s))
         self._maybe_clean_up(now)
         return first
 
@@ -160,8 +195,8 @@ class Store:
 
     def release(self, key: str) -> None:
         """Give a claim back (see `release_lease` for leases)."""
-        with self._tx("release_claim", key) as tx:
-            tx.execute("DELETE FROM claims WHERE key = ?", (key,))
+        self._write("release_claim", key,
+                    lambda tx: tx.execute("DELETE FROM claims WHERE key = ?", (key,)))
 
     # -- leases: one holder at a time, taken over once expired --------------------------
 
@@ -171,33 +206,30 @@ class Store:
         if not name or not holder or ttl_s <= 0:
             raise ValueError("acquire_lease: name, holder and a positive ttl_s are needed")
         now = time.time() if now is None else now
-        with self._tx("acquire_lease", name) as tx:
-            return tx.execute(
-                "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
-                " expires_at = excluded.expires_at"
-                " WHERE leases.expires_at <= ? OR leases.holder = excluded.holder",
-                (name, holder, now + ttl_s, now)).rowcount == 1
+        return self._write("acquire_lease", name, lambda tx: tx.execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at"
+            " WHERE leases.expires_at <= ? OR leases.holder = excluded.holder",
+            (name, holder, now + ttl_s, now)).rowcount == 1)
 
     def renew_lease(self, name: str, holder: str, ttl_s: float, *,
                     now: float | None = None) -> bool:
         """Extend a lease `holder` still holds; False when it expired or changed hands."""
         now = time.time() if now is None else now
-        with self._tx("renew_lease", name) as tx:
-            return tx.execute(
-                "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?"
-                " AND expires_at > ?", (now + ttl_s, name, holder, now)).rowcount == 1
+        return self._write("renew_lease", name, lambda tx: tx.execute(
+            "UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?"
+            " AND expires_at > ?", (now + ttl_s, name, holder, now)).rowcount == 1)
 
     def release_lease(self, name: str, holder: str) -> bool:
         """Give the lease up (only its holder can), so another replica need not wait."""
-        with self._tx("release_lease", name) as tx:
-            return tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?",
-                              (name, holder)).rowcount == 1
+        return self._write("release_lease", name, lambda tx: tx.execute(
+            "DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder)).rowcount == 1)
 
     def lease_holder(self, name: str, *, now: float | None = None) -> str | None:
         """Who holds `name` now, or None when it is free."""
         now = time.time() if now is None else now
-        with self._tx("lease_holder", name, write=False) as tx:
+        with self._read("lease_holder", name) as tx:
             row = tx.execute("SELECT holder FROM leases WHERE name = ? AND expires_at > ?",
                              (name, now)).fetchone()
         return row[0] if row else None
@@ -210,7 +242,8 @@ class Store:
         (`holder`) already has `limit` jobs of the queue unanswered, or DUPLICATE when
         `event_id`'s mark is not this replica's to confirm (another answers it)."""
         now = time.time() if now is None else now
-        with self._tx("add_job", f"{kind} job") as tx:
+
+        def add(tx: Tx) -> str | None:
             if event_id and not jobs.confirm_event(tx, event_id, owner=self.holder,
                                                    expires_at=now + 3600):
                 return jobs.DUPLICATE
@@ -218,11 +251,14 @@ class Store:
             return jobs.add_job(tx, queue, kind, payload, accepted_by=self.holder, now=now,
                                 limit=limit)
 
+        return self._write("add_job", f"{kind} job", add)
+
     def alive(self, ttl_s: float, *, now: float | None = None) -> None:
         """This replica is alive for ttl_s more (its workers' heartbeat); 0: it stops."""
         now = time.time() if now is None else now
-        with self._tx("replica_alive", self.holder) as tx:
-            jobs.alive(tx, self.holder, until=now + ttl_s if ttl_s > 0 else 0.0)
+        until = now + ttl_s if ttl_s > 0 else 0.0
+        self._write("replica_alive", self.holder,
+                    lambda tx: jobs.alive(tx, self.holder, until=until))
 
     def take_jobs(self, queue: str, *, limit: int, lease_s: float, probe: bool = False,
                   now: float | None = None) -> list[TakenJob]:
@@ -232,37 +268,38 @@ class Store:
             return []
         now = time.time() if now is None else now
         if probe:
-            with self._tx("jobs_ready", queue, write=False) as tx:
+            with self._read("jobs_ready", queue) as tx:
                 if not jobs.jobs_ready(tx, queue, now):
                     return []
-        with self._tx("take_jobs", queue) as tx:
-            return jobs.take_jobs(self._backend, tx, queue, holder=self.holder, limit=limit,
-                                  lease_s=lease_s, now=now)
+        return self._write("take_jobs", queue, lambda tx: jobs.take_jobs(
+            self._backend, tx, queue, holder=self.holder, limit=limit, lease_s=lease_s,
+            now=now))
 
     def renew_jobs(self, queue: str, lease_s: float, *, now: float | None = None) -> int:
         """Extend the leases this holder has on the queue's jobs; how many."""
         now = time.time() if now is None else now
-        with self._tx("renew_jobs", queue) as tx:
-            return jobs.renew_jobs(tx, queue, holder=self.holder, lease_s=lease_s, now=now)
+        return self._write("renew_jobs", queue, lambda tx: jobs.renew_jobs(
+            tx, queue, holder=self.holder, lease_s=lease_s, now=now))
 
     def mark_job_sending(self, job_id: str, token: str) -> bool:
         """The job's answer is leaving; False when the claim is no longer ours."""
-        with self._tx("mark_job_sending", job_id) as tx:
-            return jobs.mark_sending(tx, job_id, token)
+        return self._write("mark_job_sending", job_id,
+                           lambda tx: jobs.mark_sending(tx, job_id, token))
 
     def finish_job(self, job_id: str, token: str) -> bool:
         """The job is answered: delete it (payload too); False when the claim is not ours."""
-        with self._tx("finish_job", job_id) as tx:
-            return jobs.finish_job(tx, job_id, token)
+        return self._write("finish_job", job_id,
+                           lambda tx: jobs.finish_job(tx, job_id, token))
 
     def release_jobs(self, claims: Iterable[TakenJob]) -> int:
         """Hand back claimed jobs not yet started, for another taker at once; how many."""
-        with self._tx("release_jobs") as tx:
-            return sum(jobs.release_job(tx, job.id, job.token) for job in claims)
+        claims = list(claims)
+        return self._write("release_jobs", "", lambda tx: sum(
+            jobs.release_job(tx, job.id, job.token) for job in claims))
 
     def pending_jobs(self, queue: str | None = None, *, here: bool = False) -> int:
         """Jobs not yet answered: of one queue, and only those this holder accepted."""
-        with self._tx("pending_jobs", queue or "", write=False) as tx:
+        with self._read("pending_jobs", queue or "") as tx:
             return jobs.pending_jobs(tx, queue=queue,
                                      accepted_by=self.holder if here else None)
 
@@ -280,7 +317,7 @@ class Store:
             if self.acquire_lease(CLEANUP_LEASE, self.holder, CLEANUP_EVERY_S, now=now):
                 self.purge_expired(now=now)
         except StoreError:
-            pass  # logged by _tx; the caller's own write went through
+            pass  # logged by _write; the caller's own write went through
         finally:
             self._cleanup_lock.release()
 
@@ -288,15 +325,18 @@ class Store:
         """Delete expired events, claims and leases, queries past 30 days and jobs abandoned
     hours ago; rows deleted."""
         now = time.time() if now is None else now
-        deleted = 0
-        with self._tx("purge_expired") as tx:
+
+        def purge(tx: Tx) -> int:
+            deleted = 0
             for sql, cutoff in (("DELETE FROM seen_events WHERE expires_at <= ?", now),
                                 ("DELETE FROM claims WHERE expires_at <= ?", now),
                                 ("DELETE FROM leases WHERE expires_at <= ?", now),
                                 ("DELETE FROM queries WHERE created_at < ?", now - QUERY_TTL_S)):
                 deleted += max(tx.execute(sql, (cutoff,)).rowcount, 0)
             deleted += jobs.purge_jobs(tx, older_than=now - JOB_PURGE_S)
-            deleted += jobs.purge_replicas(tx, older_than=now - 24 * 3600)
+            return deleted + jobs.purge_replicas(tx, older_than=now - 24 * 3600)
+
+        deleted = self._write("purge_expired", "", purge)
         if deleted:
             log.debug("event=store_purged rows=%d", deleted)
         return deleted
@@ -307,18 +347,19 @@ class Store:
                    user: str | None = None, now: float | None = None) -> str:
         """Keep a query for later buttons; returns an opaque id short enough for a button value."""
         now = time.time() if now is None else now
-        query_id = "q_" + secrets.token_urlsafe(9)
-        with self._tx("save_query", f"query in {channel or '-'} by {user or '-'}") as tx:
-            tx.execute('INSERT INTO queries (id, text, product, channel, "user", created_at)'
-                       " VALUES (?, ?, ?, ?, ?, ?)",
-                       (query_id, text, product, channel, user, now))
+        query_id = "q_" + token_urlsafe(9)
+        self._write("save_query", f"query in {channel or '-'} by {user or '-'}",
+                    lambda tx: tx.execute(
+                        'INSERT INTO queries (id, text, product, channel, "user", created_at)'
+                        " VALUES (?, ?, ?, ?, ?, ?)", (query_id, text, product, channel, user,
+                                                       now)))
         self._maybe_clean_up(now)
         return query_id
 
     def get_query(self, query_id: str, *, now: float | None = None) -> SavedQuery | None:
         """The saved query, or None when unknown or older than 30 days."""
         now = time.time() if now is None else now
-        with self._tx("get_query", query_id, write=False) as tx:
+        with self._read("get_query", query_id) as tx:
             row = tx.execute('SELECT id, text, product, channel, "user", created_at'
                              " FROM queries WHERE id = ? AND created_at >= ?",
                              (query_id, now - QUERY_TTL_S)).fetchone()
@@ -331,18 +372,17 @@ class Store:
                         now: float | None = None) -> None:
         """One vote per (query_id, user): a later vote replaces the earlier one."""
         now = time.time() if now is None else now
-        with self._tx("record_feedback", f"vote on {query_id}") as tx:
-            tx.execute(
-                'INSERT INTO feedback (query_id, voter, "user", helpful, catalog, code,'
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                ' ON CONFLICT (query_id, voter) DO UPDATE SET "user" = excluded."user",'
-                " helpful = excluded.helpful, catalog = excluded.catalog,"
-                " code = excluded.code, created_at = excluded.created_at",
-                (query_id, user or "", user, int(helpful), catalog, code, now))
+        self._write("record_feedback", f"vote on {query_id}", lambda tx: tx.execute(
+            'INSERT INTO feedback (query_id, voter, "user", helpful, catalog, code,'
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ' ON CONFLICT (query_id, voter) DO UPDATE SET "user" = excluded."user",'
+            " helpful = excluded.helpful, catalog = excluded.catalog,"
+            " code = excluded.code, created_at = excluded.created_at",
+            (query_id, user or "", user, int(helpful), catalog, code, now)))
 
     def feedback_summary(self) -> list[FeedbackRow]:
         """Votes per (catalog, code), most not-helpful first."""
-        with self._tx("feedback_summary", write=False) as tx:
+        with self._read("feedback_summary") as tx:
             rows = tx.execute(
                 "SELECT catalog, code, SUM(helpful), SUM(1 - helpful) FROM feedback"
                 " GROUP BY catalog, code ORDER BY SUM(1 - helpful) DESC, SUM(helpful) ASC,"
@@ -359,17 +399,9 @@ class Store:
             return
         now = time.time() if now is None else now
         example = text.strip()[:UNMATCHED_MAX_CHARS]
-        with self._tx("record_unmatched", f"unmatched query for {product or '-'}") as tx:
-            tx.execute(
-                "INSERT INTO unmatched (product, key, example, count, first_seen, last_seen,"
-                " nearest) VALUES (?, ?, ?, 1, ?, ?, ?)"
-                " ON CONFLICT (product, key) DO UPDATE SET count = unmatched.count + 1,"
-                " last_seen = CASE WHEN excluded.last_seen > unmatched.last_seen"
-                " THEN excluded.last_seen ELSE unmatched.last_seen END,"
-                " first_seen = CASE WHEN excluded.first_seen < unmatched.first_seen"
-                " THEN excluded.first_seen ELSE unmatched.first_seen END,"
-                " nearest = COALESCE(excluded.nearest, unmatched.nearest)",
-                (product or "", key, example, now, now, nearest))
+        self._write("record_unmatched", f"unmatched query for {product or '-'}",
+                    lambda tx: tx.execute(_COUNT_UNMATCHED,
+                                          (product or "", key, example, now, now, nearest)))
 
     def top_unmatched(self, limit: int = 20, *, product: str | None = None) -> list[UnmatchedRow]:
         """Most frequent unmatched queries first (optionally for one product)."""
@@ -378,7 +410,7 @@ class Store:
         if product is not None:
             sql, params = sql + " WHERE product = ?", (product,)
         sql += " ORDER BY count DESC, last_seen DESC LIMIT ?"
-        with self._tx("top_unmatched", write=False) as tx:
+        with self._read("top_unmatched") as tx:
             rows = tx.execute(sql, (*params, limit)).fetchall()
         return [UnmatchedRow(text=row[0], count=row[1], first_seen=row[2], last_seen=row[3],
                              nearest=row[4], product=row[5] or None) for row in rows]
@@ -387,17 +419,17 @@ class Store:
 
     def health_statuses(self) -> dict[str, str]:
         """Target name -> the status last announced."""
-        with self._tx("health_statuses", write=False) as tx:
+        with self._read("health_statuses") as tx:
             rows = tx.execute("SELECT target, status FROM health_status").fetchall()
         return {row[0]: row[1] for row in rows}
 
     def record_health_status(self, target: str, status: str, *,
                              now: float | None = None) -> None:
         now = time.time() if now is None else now
-        with self._tx("record_health_status", target) as tx:
-            tx.execute("INSERT INTO health_status (target, status, changed_at) VALUES (?, ?, ?)"
-                       " ON CONFLICT (target) DO UPDATE SET status = excluded.status,"
-                       " changed_at = excluded.changed_at", (target, status, now))
+        self._write("record_health_status", target, lambda tx: tx.execute(
+            "INSERT INTO health_status (target, status, changed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (target) DO UPDATE SET status = excluded.status,"
+            " changed_at = excluded.changed_at", (target, status, now)))
 
     # -- escalation packets (SQL in bot.store.packets) ---------------------------------
 
@@ -412,24 +444,24 @@ class Store:
         if not thread_key:
             raise ValueError("save_packet: thread_key must be a non-empty string")
         now = time.time() if now is None else now
-        with self._tx("save_packet", f"packet for {thread_key}") as tx:
-            return packets.save_packet(self._backend, tx, thread_key, product=product,
-                                       author=author, title=title, markdown=markdown,
-                                       data_json=data_json, now=now)
+        return self._write("save_packet", f"packet for {thread_key}",
+                           lambda tx: packets.save_packet(
+                               self._backend, tx, thread_key, product=product, author=author,
+                               title=title, markdown=markdown, data_json=data_json, now=now))
 
     def get_packet(self, packet_id: str, version: int | None = None) -> PacketRecord | None:
         """A packet's given version, or its latest when version is None."""
-        with self._tx("get_packet", packet_id, write=False) as tx:
+        with self._read("get_packet", packet_id) as tx:
             return packets.packet(tx, packet_id, version)
 
     def packet_for_thread(self, thread_key: str) -> PacketRecord | None:
         """The latest version of the thread's packet, if it has one."""
-        with self._tx("packet_for_thread", thread_key, write=False) as tx:
+        with self._read("packet_for_thread", thread_key) as tx:
             return packets.packet_for_thread(tx, thread_key)
 
     def list_packets(self, limit: int = 50) -> list[PacketSummary]:
         """Packets, most recently updated first."""
-        with self._tx("list_packets", write=False) as tx:
+        with self._read("list_packets") as tx:
             return packets.list_packets(tx, limit)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.slack.http import MAX_BODY_BYTES
+from bot.slack import stored_queue
+from bot.slack.http import MAX_BODY_BYTES, QueueDepthLog
 from bot.slack.workers import BUSY
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.slack_bot import SECRET, BotServer
@@ -174,3 +175,46 @@ def test_a_declared_oversized_body_is_refused_before_it_is_sent(bot):
         assert s.recv(64).startswith(b"HTTP/1.1 413")
     signed = payloads.slash_command("RATE_LIMITED", response_url=bot.api.response_url("ok"))
     assert bot.send(signed, secret=SECRET).status_code == 200
+
+
+def test_a_busy_server_says_its_queue_depth_once_a_second_not_per_request(caplog):
+    """waitress says "Task queue depth is N" for every request that finds its threads
+    busy: under load a line per request from the server's one I/O thread."""
+    caplog.set_level(logging.WARNING, logger="errcode.http")
+    depth_log = QueueDepthLog(every_s=60)
+    for depth in (3, 9, 4, *range(200)):
+        depth_log.warning("Task queue depth is %d", depth)
+    lines = [r.getMessage() for r in caplog.records if "http_queued" in r.getMessage()]
+    assert lines == ["event=http_queued depth=3 deepest=3 queued_since_last=1"]
+    depth_log.every_s = 0
+    depth_log.warning("Task queue depth is %d", 5)
+    assert caplog.records[-1].getMessage() == (
+        "event=http_queued depth=5 deepest=199 queued_since_last=203")
+
+
+def test_the_server_logs_its_queue_depth_through_errcode(bot):
+    assert isinstance(bot._server.task_dispatcher.queue_logger, QueueDepthLog)
+
+
+def test_right_after_a_refusal_questions_are_told_busy_without_being_stored(tmp_path,
+                                                                            monkeypatch):
+    """Under overload most acks are shed: once the store said the bound is reached, the
+    next questions are told busy at once, not redacted and stored to be refused again."""
+    monkeypatch.setattr(stored_queue, "SHED_WINDOW_S", 30.0)
+    with BotServer(tmp_path, workers={"answer_queue": 1}) as bot:
+        bot.api.hold("stuck")
+        slash(bot, "stuck")
+        posts_to(bot, "stuck")
+        queue = bot.workers.answers
+        assert isinstance(queue, stored_queue.StoredQueue)
+        tries = []
+        add_job = queue.store.add_job
+        monkeypatch.setattr(queue.store, "add_job",
+                            lambda *a, **k: tries.append(1) or add_job(*a, **k))
+        busy = {"text": BUSY, "response_type": "ephemeral"}
+        assert slash(bot, "shed1").json() == busy  # the store refused it
+        assert slash(bot, "shed2").json() == busy  # told at once
+        assert slash(bot, "shed3").json() == busy
+        assert len(tries) == 1
+        assert queue.store.pending_jobs("answer") == 1
+        bot.api.release("stuck")

@@ -46,6 +46,23 @@ def test_passwords_are_masked(url: str, shown: str) -> None:
     assert "s3cret" not in repr(parse_location(url))
 
 
+@pytest.mark.parametrize("url", ["sqlite:////var/lib/errcode/errcode.sqlite3",
+                                 "sqlite:///relative/errcode.db", "sqlite:///:memory:"])
+def test_sqlite_urls_are_shown_as_given(url: str) -> None:
+    """`errcode config check` showed sqlite://var/lib/... (a slash lost: another file)."""
+    assert mask_url(url) == url
+    assert parse_location(url).url == url
+
+
+def test_config_check_shows_the_sqlite_url_with_all_its_slashes(tmp_path: Path) -> None:
+    absolute = tmp_path / "state" / "errcode.sqlite3"
+    settings = load_settings(None, env={"ERRCODE_STORAGE_URL": f"sqlite:///{absolute}"})
+    assert settings.store_url_shown == f"sqlite:///{absolute}"
+    assert settings.store_url_shown.startswith("sqlite:////")
+    by_path = load_settings(None, env={"ERRCODE_STORAGE_PATH": str(absolute)})
+    assert by_path.store_url_shown == f"sqlite:///{absolute}"
+
+
 def test_unreachable_server_fails_fast_without_showing_the_password() -> None:
     t0 = time.monotonic()
     with pytest.raises(StoreError) as info:
