@@ -136,7 +136,6 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     read: dict[str, tuple[Triage, str, LogLines]] = {}
 
     for i, msg in enumerate(messages, 1):
-        when = iso_time(msg.time)
         for where, text in [(f"message {i}", msg.text)] + [
                 (f"file {name} (message {i})", body) for name, body in msg.files]:
             if not text.strip():
@@ -146,7 +145,7 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
                 known_text = read[text] = (engine.triage(text, hints), plain, log_lines(plain))
             result, plain, found = known_text
             request_ids.update(dict.fromkeys(result.evidence.request_ids))
-            for item in _errors_in(result, where, when, i):
+            for item in _errors_in(result, where, msg, i):
                 seen.append(item)
                 if item.error.catalog and item.error.kind in CODE_KINDS:
                     votes[item.error.catalog] += 2
@@ -185,16 +184,20 @@ def iso_time(when: datetime | None) -> str | None:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z") if when else None
 
 
-def _errors_in(result: Triage, where: str, when: str | None, index: int) -> list[_Seen]:
+def _errors_in(result: Triage, where: str, msg: ThreadMessage, index: int) -> list[_Seen]:
     """Every error of one message: catalog matches, and envelopes the catalog lacks."""
-    out = []
+    out: list[_Seen] = []
+    confident = result.confident
+    if not confident and not result.evidence.mentions:
+        return out  # most of a long thread is chat: no error, no need for its time
+    when = iso_time(msg.time)
     matched: set[str] = set()
     ids = result.evidence.request_ids
     # The message's one request id (an X-Request-ID header above the body) is every error's,
     # unless an envelope of the message carries it: then it is that envelope's alone.
     claimed = {m.request_id for m in result.evidence.mentions if m.request_id}
     only_id = ids[0] if len(ids) == 1 and ids[0] not in claimed else None
-    for f in result.confident:
+    for f in confident:
         written = f.mention.code if f.mention else f.entry.code
         matched.add(written)
         error = _seen(f, where, when, only_id)
@@ -242,9 +245,11 @@ def _distinct(seen: Sequence[_Seen], product: str | None
         rid = e.request_id or with_id.get((e.catalog, e.code, e.message))
         key = (e.catalog, e.code, e.message, rid)
         prior = rows.get(key)
-        rows[key] = (replace(prior, count=prior.count + 1, seen_at=min(prior.seen_at or "",
-                                                                       e.seen_at or "") or None)
-                     if prior else replace(e, request_id=rid))
+        if prior is not None:
+            rows[key] = replace(prior, count=prior.count + 1,
+                                seen_at=min(prior.seen_at or "", e.seen_at or "") or None)
+        else:
+            rows[key] = e if e.request_id == rid else replace(e, request_id=rid)
     return tuple(sorted(rows.values(), key=_when)), tuple(sorted(indexes))
 
 

@@ -66,6 +66,7 @@ class Packet:
 
 
 ENVIRONMENT_KEYS = ("deployment", "version", "license_key", "contact_email")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
@@ -73,7 +74,7 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
              redactor: Redactor, messages: Sequence[ThreadMessage] = (),
              now: datetime | None = None) -> Packet:
     """The packet: the draft plus health and answers, every text redacted by `redactor`."""
-    r = redactor.redact
+    r = _once_each(redactor.redact)
     product = catalog.products.get(draft.product) if draft.product else None
     name = product.name if product else (draft.product or "Unknown product")
     answers = {k: v.strip() for k, v in answers.items() if isinstance(v, str) and v.strip()}
@@ -118,6 +119,25 @@ def assemble(draft: Draft, catalog: Catalog, *, health: HealthReport | None,
         support_email=product.support_email if product else None, excerpts=excerpts)
 
 
+def _once_each(redact: Callable[[str], str]) -> Callable[[str], str]:
+    """`redact`, reading once each text it leaves as it is: a long thread repeats the same
+    error message hundreds of times. A text with a secret is redacted every time, so the
+    redactor still counts every occurrence; one without finds nothing and changes nothing,
+    as the redactor finds secrets by their shape in each text, not by values it saw in
+    another (tests/escalation pins both)."""
+    clean: set[str] = set()
+
+    def once(text: str) -> str:
+        if text in clean:
+            return text
+        out = redact(text)
+        if out == text and "[REDACTED:" not in text:  # no placeholder to number after
+            clean.add(text)
+        return out
+
+    return once
+
+
 def _excerpts(messages: Sequence[ThreadMessage], indexes: Sequence[int],
               redact: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
     """The messages errors were found in, as pasted (redacted), within a size budget."""
@@ -127,8 +147,11 @@ def _excerpts(messages: Sequence[ThreadMessage], indexes: Sequence[int],
         if not 0 < i <= len(messages) or budget <= 0:
             break
         msg = messages[i - 1]
+        plain = unescape_slack(msg.text)
+        if "\n\n\n" in plain:  # a pasted megabyte seldom has any: no regex pass then
+            plain = _BLANK_LINES.sub("\n\n", plain)
         # Redacted whole, then cut: a cut must never leave half a secret unrecognised.
-        text = redact(re.sub(r"\n{3,}", "\n\n", unescape_slack(msg.text)).strip())
+        text = redact(plain.strip())
         if len(text) > MAX_EXCERPT_CHARS:
             text = text[:MAX_EXCERPT_CHARS] + "\n… (cut)"
         budget -= len(text)

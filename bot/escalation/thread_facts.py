@@ -9,8 +9,10 @@ Linear and fast on a 5 MB log: sentences never cross a line, so only lines with 
 are split into sentences; and in a long text, a case-insensitive regex (slow: it is
 tried at every character) runs only on the few lines around the places where a cheap
 necessary condition holds (its key word, found case-sensitively in the lowercased
-text, `_search_near`). What each finder finds is exactly what the one regex pass over
-the whole text finds; tests/escalation hold the two side by side.
+text, `_search_near`). Fast on a 5,000-message thread too: a chat message where none
+of those conditions holds is not searched at all (`_short_and_without`). What each
+finder finds is exactly what the one regex pass over the whole text finds;
+tests/escalation hold the two side by side.
 
 Product words come from the catalog (`FactWords.of(catalog, product)`): the product
 names that may stand before a version ("MazeVault 3.4.1") and the deployment types
@@ -20,7 +22,7 @@ with the words people use for them. Everything else here is plain English.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from heapq import merge
@@ -106,22 +108,50 @@ def _statements(text: str) -> str:
 
 def _lowered(text: str) -> str | None:
     """`text` lowercased character for character, for finding anchors; None when that
-    could miss a case-insensitive match (then the text is searched whole)."""
-    if len(text) < _LONG:
-        return None
+    could miss a case-insensitive match (then the text is searched whole), and for a
+    short text (one regex pass is quicker than finding anchors)."""
+    return None if len(text) < _LONG else _lower_exact(text)
+
+
+def _lower_exact(text: str) -> str | None:
+    """`text` lowercased character for character; None when an anchor found in it could
+    miss a case-insensitive match."""
     low = text.lower()
     if len(low) != len(text) or (not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII)):
         return None
     return low
 
 
+def _short_and_without(text: str, anchors: Iterable[re.Pattern[str] | None]) -> bool:
+    """True when `text` is short (searched whole, not near anchors) and holds none of the
+    anchors: then none of their regexes can match it. Most of a thread is chat that
+    states no fact, and a case-sensitive anchor fails at once where a case-insensitive
+    regex is tried at every character."""
+    low = _lower_exact(text) if len(text) < _LONG else None
+    return low is not None and not any(a is None or a.search(low) for a in anchors)
+
+
 def _search(regex: re.Pattern[str], text: str, low: str | None,
-            anchor: re.Pattern[str] | None) -> re.Match[str] | None:
+            anchor: re.Pattern[str] | None, needles: tuple[str, ...] = ()
+            ) -> re.Match[str] | None:
     """`regex.search(text)`: the same first match, found near the anchors when there are
-    some (`low` and `anchor` given), else by one pass over the whole text."""
+    some (`low` and `anchor` given), else by one pass over the whole text. `needles`:
+    words of which every match of the anchor holds one (`_needles`); when `low` holds
+    none, a fast find for each says there is no match without a regex pass."""
     if low is None or anchor is None:
         return regex.search(text)
+    if needles and not any(needle in low for needle in needles):
+        return None
     return _search_near(regex, text, low, anchor)
+
+
+@lru_cache(maxsize=256)
+def _needles(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The longest part of each of `words`, lowercase, as `_phrase` splits them: wherever
+    their anchor (`_words_anchor`, `_names_anchor`) matches, one of these is written.
+    A part holding another is left out ("vault" is in every "mazevault")."""
+    parts = {max(re.split(r"[\s-]+", w.lower().strip()), key=len) for w in words}
+    return tuple(sorted(p for p in parts if not any(q != p and q in p for q in parts)))
 
 
 def _search_near(regex: re.Pattern[str], text: str, low: str,
@@ -192,10 +222,14 @@ def version_in(text: str, words: FactWords = FactWords()) -> str | None:
     said = _statements(text)
     low = _lowered(said)
     names = words.product_names
-    for regex, anchor in ((_VERSION_SAID, _VERSION_SAID_ANCHOR),
-                          (_after_names(names), _names_anchor(names)),
-                          (_VERSION_RUN, _VERSION_RUN_ANCHOR)):
-        if regex is not None and (m := _search(regex, said, low, anchor)):
+    finders = [(regex, anchor, needles) for regex, anchor, needles in (
+        (_VERSION_SAID, _VERSION_SAID_ANCHOR, ()),
+        (_after_names(names), _names_anchor(names), _needles(names)),
+        (_VERSION_RUN, _VERSION_RUN_ANCHOR, ())) if regex is not None]
+    if _short_and_without(said, (anchor for _, anchor, _ in finders)):
+        return None
+    for regex, anchor, needles in finders:
+        if m := _search(regex, said, low, anchor, needles):
             return m["v"]
     return None
 
@@ -207,8 +241,13 @@ def deployment_in(text: str, words: FactWords = FactWords()) -> str | None:
         return m[1]
     said = _statements(text)
     low = _lowered(said)
+    # Most messages use none of the words of any deployment type: one pass says so.
+    every = tuple(w for deployment in words.deployments for w in deployment.words)
+    if _short_and_without(said, (_words_anchor(every),)):
+        return None
     for deployment in words.deployments:
-        if _search(_words_regex(deployment.words), said, low, _words_anchor(deployment.words)):
+        if _search(_words_regex(deployment.words), said, low, _words_anchor(deployment.words),
+                   _needles(deployment.words)):
             return deployment.name
     return None
 
@@ -275,6 +314,8 @@ def email_in(text: str, exclude: frozenset[str] = frozenset()) -> str | None:
 
 def steps_in(text: str) -> str | None:
     """Steps to reproduce: from a "steps to reproduce" heading to the end of the message."""
+    if (low := _lower_exact(text)) is not None and "repro" not in low:
+        return None  # every heading `_STEPS` knows says "repro"
     m = _STEPS.search(text)
     if m is None:
         return None
@@ -311,6 +352,8 @@ def _hinted_lines(text: str) -> Iterator[str]:
     """Each line that names a level (`_LEVEL_HINT`), once, in order; only those are read.
     In a long text its capitals are found as written and its words in the lowercased
     text (a case-insensitive part makes the one regex slow)."""
+    if _short_and_without(text, (_LEVEL_KEYS,)) and not _LEVEL_WORDS.search(text):
+        return  # a chat message naming no level
     low = _lowered(text)
     if low is None:
         pos = 0

@@ -439,3 +439,27 @@ def test_long_pastes_are_redacted_before_they_are_cut():
     out = packet_markdown(packet) + json.dumps(packet_json(packet))
     assert "… (cut)" in out and "more lines in the thread" in out
     assert fx.JWT[:45] not in out and fx.API_KEY not in out
+
+
+def test_a_clean_text_stays_clean_whatever_the_redactor_saw_before():
+    """The packet reads each text that has no secret once (`packet._once_each`, a long
+    thread repeats its error messages hundreds of times). That holds while the redactor
+    finds secrets by their shape in each text, never by a value it saw in another: if
+    that changes, so must the memo."""
+    redactor = Redactor()
+    bare = f"the old one was {fx.DB_PASSWORD}, I think"
+    assert redactor.redact(bare) == bare
+    assert fx.DB_PASSWORD not in redactor.redact(f"password={fx.DB_PASSWORD}")
+    assert redactor.redact(bare) == bare and redactor.count == 1
+
+
+def test_a_repeated_error_message_is_counted_as_often_as_it_holds_a_secret():
+    """A text with a secret is redacted every time it appears: the packet's count is of
+    occurrences, as without the memo."""
+    thread = [ThreadMessage(f"17770000{i:02d}.0", "U1",
+                            f'{{"error":{{"code":"internal_error","message":"token='
+                            f'{fx.API_KEY}","request_id":"req_{i:04d}"}}}}') for i in range(5)]
+    _, packet = build(thread, hint="scaivault")
+    assert len(packet.errors) == 5 and len(packet.excerpts) == 5
+    assert packet.redacted == 10  # each error's message and each excerpt
+    assert fx.API_KEY not in packet_markdown(packet) + json.dumps(packet_json(packet))

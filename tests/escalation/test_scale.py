@@ -117,6 +117,16 @@ def old_deployment_in(text: str, words: tf.FactWords) -> str | None:
     return None
 
 
+def old_steps_in(text: str) -> str | None:
+    m = tf._STEPS.search(text)
+    if m is None:
+        return None
+    steps = text[m.end():].strip()
+    if not steps or (len(tf._NUMBERED.findall(steps)) < 1 and len(steps) < 20):
+        return None
+    return steps[:4000]
+
+
 def old_log_lines(text: str) -> tuple[tuple[str, ...], int]:
     found: list[str] = []
     pos = 0
@@ -143,6 +153,9 @@ FRAGMENTS = (
     "lvl=critical", "ſ", "\u212a8s", "İ", "é", "ok!?3.", "3. is it!?4", "version\n\n\n3.4",
     "version is? 3.4", "run? 1.2.3", "  ", "\t", "?", "...", "!?", "\r", "\n", "\n\n",
     "v", "2.", ".8", '"deployment_type": "bare metal"', "Version", "VERSION 9.9.9",
+    "steps to reproduce:\n1. open the vault", "Repro steps: call it twice in a row",
+    "> HOW TO REPRODUCE\n- restart", "to reproduce it, rotate the key", "repro", "ScaiVault",
+    "maze-\nvault 2.1", "self-hosted? no",
 )
 FILLER = "2026-04-24T03:00:00.123Z INFO worker batch=7 ok latency_ms=12 path=/v1/x tenant=acme"
 
@@ -171,6 +184,22 @@ def test_fast_fact_finders_find_what_one_regex_pass_finds(text):
         assert tf.deployment_in(text, words) == old_deployment_in(text, words)
     m = tf._LICENSE.search(text)
     assert tf.license_in(text) == (m["v"] if m else None)
+    assert tf.steps_in(text) == old_steps_in(text)
+    found = tf.log_lines(text)
+    assert (found.lines, found.errors) == old_log_lines(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS + CHAT + (
+    "any update on INC-4412?", "we are ſelf-hosted", "ſeverity=error", "\u212aUBERNETES")),
+    max_size=6).map(" ".join))
+def test_chat_is_ruled_out_by_its_anchors_with_the_same_answer(text):
+    """A short text naming no anchor is skipped without its regexes: the same answer."""
+    assert len(text) < tf._LONG
+    for words in (WORDS, SCAI_WORDS):
+        assert tf.version_in(text, words) == old_version_in(text, words)
+        assert tf.deployment_in(text, words) == old_deployment_in(text, words)
+    assert tf.steps_in(text) == old_steps_in(text)
     found = tf.log_lines(text)
     assert (found.lines, found.errors) == old_log_lines(text)
 
