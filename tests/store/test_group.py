@@ -57,24 +57,31 @@ def write(name: str):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_writes_queued_behind_a_transaction_share_the_next_one() -> None:
-    db = Recorded()
-    group = GroupCommit(db.transaction)  # type: ignore[arg-type]
+def run_behind_an_open_transaction(db: Recorded, group: GroupCommit,
+                                   threads: list[threading.Thread]) -> None:
+    """Write "first" and hold its transaction open; start `threads`, wait until each has
+    queued its write, then let the transaction commit and wait for every thread."""
     db.hold.clear()
     first = threading.Thread(target=group.run, args=(write("first"),))
     first.start()
     assert db.held.wait(5)  # the first write's transaction is open: the others queue
-    results: dict[int, str] = {}
-    others = [threading.Thread(target=lambda i=i: results.__setitem__(
-        i, group.run(write(f"w{i}")))) for i in range(8)]
-    for t in others:
+    for t in threads:
         t.start()
     deadline = time.monotonic() + 5
-    while len(group._queue) < 8 and time.monotonic() < deadline:
+    while len(group._queue) < len(threads) and time.monotonic() < deadline:
         time.sleep(0.01)
     db.hold.set()
-    for t in [first, *others]:
+    for t in [first, *threads]:
         t.join(5)
+
+
+def test_writes_queued_behind_a_transaction_share_the_next_one() -> None:
+    db = Recorded()
+    group = GroupCommit(db.transaction)  # type: ignore[arg-type]
+    results: dict[int, str] = {}
+    run_behind_an_open_transaction(db, group, [threading.Thread(
+        target=lambda i=i: results.__setitem__(i, group.run(write(f"w{i}"))))
+        for i in range(8)])
     assert results == {i: f"done w{i}" for i in range(8)}  # each its own result
     assert db.committed[0] == ["first"]
     assert sorted(db.committed[1]) == sorted(f"w{i}" for i in range(8))  # one transaction
@@ -97,10 +104,6 @@ def test_a_lone_write_runs_at_once_in_its_callers_thread() -> None:
 def test_a_failing_write_fails_alone_and_the_others_are_committed() -> None:
     db = Recorded()
     group = GroupCommit(db.transaction)  # type: ignore[arg-type]
-    db.hold.clear()
-    first = threading.Thread(target=group.run, args=(write("first"),))
-    first.start()
-    assert db.held.wait(5)
     outcomes: dict[str, object] = {}
 
     def broken(tx: _Tx) -> str:
@@ -112,17 +115,10 @@ def test_a_failing_write_fails_alone_and_the_others_are_committed() -> None:
         except Exception as exc:
             outcomes[name] = exc
 
-    threads = [threading.Thread(target=call, args=("a", write("a"))),
-               threading.Thread(target=call, args=("bad", broken)),
-               threading.Thread(target=call, args=("b", write("b")))]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 5
-    while len(group._queue) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    db.hold.set()
-    for t in [first, *threads]:
-        t.join(5)
+    run_behind_an_open_transaction(db, group, [
+        threading.Thread(target=call, args=("a", write("a"))),
+        threading.Thread(target=call, args=("bad", broken)),
+        threading.Thread(target=call, args=("b", write("b")))])
     assert outcomes["a"] == "done a" and outcomes["b"] == "done b"
     assert isinstance(outcomes["bad"], ValueError)
     assert sorted(w for tx in db.committed for w in tx) == ["a", "b", "first"]
