@@ -328,6 +328,7 @@ class StoredQueue:
     def _finish(self, job: TakenJob) -> None:
         self._record_done(job)
         with self._cond:
+            self._full_until = float("-inf")  # a row is done: "full" no longer stands
             self._held -= 1
             self._taken_at.pop(job.id, None)
             self._kick = True
