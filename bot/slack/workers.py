@@ -107,8 +107,12 @@ class BoundedQueue:
         """Its own jobs waiting or running, without the work they left behind."""
         return self._pending
 
+    def _others(self) -> int:
+        """The work its jobs left behind elsewhere (deliveries), counted against the bound."""
+        return self._also() if self._also else 0
+
     def full(self) -> bool:
-        return self._pending + (self._also() if self._also else 0) >= self.limit
+        return self._pending + self._others() >= self.limit
 
     def shed_if_full(self, job: Job) -> bool:
         if not self.full():
@@ -117,7 +121,7 @@ class BoundedQueue:
         return True
 
     def submit(self, job: Job) -> bool:
-        also = self._also() if self._also else 0
+        also = self._others()  # read before the lock: it takes another queue's
         with self._lock:
             accepted = self._pending + also < self.limit
             if accepted:
