@@ -100,7 +100,7 @@ class BoundedQueue:
 
     @property
     def pending(self) -> int:
-        return self._pending + (self._also() if self._also else 0)
+        return self._pending + self._others()
 
     @property
     def own_pending(self) -> int:
