@@ -29,6 +29,7 @@ MAX_FUZZY_CANDIDATES = 300
 NGRAM_TEXT_LIMIT = 400
 FUZZY_CUTOFF = 85.0
 FUZZY_CONFIDENT = 88.0
+_CLOSEST_MEMO_MAX = 1 << 14  # distinct near-codes remembered per matcher
 TEXT_CONFIDENT = 0.74
 
 
@@ -152,6 +153,7 @@ class Matcher:
         # Tuples of ints: the cyclic garbage collector stops tracking them.
         self.by_norm: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_norm.items()}
         self.norm_codes = list(self.by_norm)
+        self._closest_memo: dict[str, tuple[tuple[str, float], ...]] = {}
         # The words codes are made of: a run of words is only a code typed as words
         # ("csrf invlid") when one of its words is one of these.
         self.code_words = frozenset(w for e in self.entries
@@ -344,11 +346,26 @@ class Matcher:
                 return True
         return False
 
+    def _closest_codes(self, norm: str) -> tuple[tuple[str, float], ...]:
+        """The (at most three) documented codes within FUZZY_CUTOFF of a written code.
+
+        Memoized per matcher: a long thread repeats its near-codes in message after
+        message, and each miss is a fuzzy scan of every code."""
+        try:  # not `in` then `[]`: another thread may clear the memo between them
+            return self._closest_memo[norm]
+        except KeyError:
+            pass
+        if len(self._closest_memo) >= _CLOSEST_MEMO_MAX:
+            self._closest_memo.clear()
+        closest = self._closest_memo[norm] = tuple(
+            (code_norm, similarity) for code_norm, similarity, _ in process.extract(
+                norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3))
+        return closest
+
     def _match_misspelled_code(self, w: _Written, found: dict[int, Match]) -> None:
         """The documented codes a misspelling is closest to (at most three)."""
-        hits = [(i, similarity) for code_norm, similarity, _ in process.extract(
-            w.norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3)
-            for i in self.by_norm[code_norm]]
+        hits = [(i, similarity) for code_norm, similarity in self._closest_codes(w.norm)
+                for i in self.by_norm[code_norm]]
         if not hits:
             return
         line = w.mention.line if w.mention is not None else 0

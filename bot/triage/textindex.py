@@ -42,6 +42,9 @@ _SUFFIXES = ("ational", "ation", "ations", "ments", "ment", "ness", "ingly", "in
              "edly", "ied", "ies", "ed", "es", "s", "y")
 
 
+_CORRECTED_MAX = 1 << 16  # distinct unknown words remembered per index
+
+
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A deliberately small stemmer: enough to fold tense and plural, predictable.
@@ -148,6 +151,7 @@ class TextIndex:
         # each other, so a typo is only compared with terms of a length it can reach
         # (in vocabulary order, so the first best term is the same as over all of it).
         self._vocab_by_len: dict[int, list[str]] = {}
+        self._corrected: dict[str, str | None] = {}
         # Phrases of 3+ terms ("a whole documented phrase"), keyed by their heaviest term:
         # a query without that term covers at most 1 - 1/size of the phrase's weight.
         self._long_by_key: dict[str, list[int]] = defaultdict(list)
@@ -170,6 +174,18 @@ class TextIndex:
             return term
         if len(term) < 5 or term.isdigit():
             return None
+        # Memoized per index: a long thread repeats its typos and unknown words (ids,
+        # hostnames) in message after message, and each miss costs a fuzzy scan.
+        try:  # not `in` then `[]`: another thread may clear the memo between them
+            return self._corrected[term]
+        except KeyError:
+            pass
+        if len(self._corrected) >= _CORRECTED_MAX:
+            self._corrected.clear()
+        fixed = self._corrected[term] = self._closest(term)
+        return fixed
+
+    def _closest(self, term: str) -> str | None:
         choices = self._vocab_by_len.get(len(term))
         if choices is None:
             size = len(term)
