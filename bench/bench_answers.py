@@ -8,7 +8,8 @@ the response_url posts and answers them after 0 or 100 ms (Slack's round trip).
 
 Per cell: ack p50/p99 (wrk), answers/s, the share answered when the load stops (an answer
 or a "busy" note: in the ack or by response_url), seconds from the load's end to the last
-post, and the server's peak RSS. Loopback only; the whole run takes under 3 minutes.
+post, and the server's peak RSS (its compute children's added). Loopback only; the whole
+run takes under 3 minutes.
 
 With ERRCODE_BENCH_BASELINE=REV, errcode as of REV (an export: `git archive`, nothing in
 the repository changes) runs as a third server in the same alternation, with the same
@@ -18,6 +19,7 @@ interpreter and libraries: a before/after on one machine at one time. ERRCODE_BE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -256,10 +258,26 @@ def _warm_up(url: str, api: LocalSlackAPI, tag: str) -> None:
 
 
 def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak RSS of the server and of every process it started (errcode's compute
+    children), summed: an upper bound, as each peaked at its own moment."""
+    total = 0.0
+    for one in (pid, *_children(pid)):
+        try:
+            status = Path(f"/proc/{one}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                       if line.startswith("VmHWM:")), 0.0)
+    return total or float("nan")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            kids = [int(k) for k in (task / "children").read_text().split()]
+            found += [k for kid in kids for k in (kid, *_children(kid))]
+    return found
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -294,7 +312,8 @@ def _print_table(cells: list[Cell]) -> None:
           f"best of {RUNS} runs by ack p99; Slack stand-in answers response_url after 0 or "
           "100 ms")
     print("| Slack delay | server | conns | acks | ack p50 ms | ack p99 ms | answers/s | "
-          "answered | busy | answered at load end | last answer after end | peak RSS MB |")
+          "answered | busy | answered at load end | last answer after end | "
+          "peak RSS MB (with children) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in cells:
         last = f"{c.last_after_s:.2f} s" if c.last_after_s is not None else (

@@ -20,7 +20,6 @@ from bot.core import Core
 from bot.escalation.draft import Draft, plural
 from bot.health.checks import HealthReport
 from bot.health.targets import UnknownTargetError
-from bot.redact import Redactor
 from bot.store import Store
 from bot.text import TRUNCATED, shorten
 from bot.triage.engine import Triage
@@ -149,15 +148,12 @@ def list_answer(core: Core, product: str | None) -> Answer:
 def triage_answer(core: Core, asked: Asked, *, show_others: bool = False,
                   shared_by: str | None = None, query_id: str | None = None) -> Answer:
     """Triage, remember the (redacted) query for the actions, record misses for owners."""
-    result = core.engine.triage(asked.text, core.hints(asked.channel))
     # The one way out for what the answer quotes and stores: one redactor, the paste
     # redacted once, so stored query and shown answer read the same placeholders.
-    redactor = Redactor(core.settings.redact_patterns)
-    safe = redactor.redact(asked.text)
-    hidden = tuple(sorted(redactor.kinds.items()))
+    prepared = core.prepare(asked.text, core.hints(asked.channel))
+    result, hidden = prepared.triage, prepared.hidden
     if query_id is None:
-        query_id = remember(core, asked, result, safe)
-    result = result.redacted(redactor.redact, query=safe)
+        query_id = remember(core, asked, result, prepared.safe)
     log_triage(asked, result, query_id)
     # Escalation works on a thread, so only answers posted in one offer it.
     offers = offers_for(result, query_id, share=asked.ephemeral, escalate=not asked.ephemeral,

@@ -19,6 +19,7 @@ from bot.config import Settings, check_products
 from bot.triage.engine import TriageEngine, TriageHints
 
 if TYPE_CHECKING:
+    from bot.compute import ComputePool, Prepared
     from bot.health.checks import HealthReport, MatchRef
     from bot.health.targets import HealthSettings, HealthTarget
     from bot.store import Store
@@ -41,6 +42,8 @@ class Core:
     # None: no `health:` section; `health` is then an empty HealthSettings, made on first
     # use (so a lookup never imports the health code).
     health_settings: HealthSettings | None = None
+    # `errcode serve`: answers computed in child processes (bot.compute); None: here.
+    compute: ComputePool | None = None
 
     @classmethod
     def load(cls, settings: Settings, catalog: Catalog, store: Store | None = None,
@@ -85,6 +88,14 @@ class Core:
     def hints(self, channel: str | None = None, product: str | None = None) -> TriageHints:
         return TriageHints(product=product or self.settings.product_for_channel(channel),
                            hosts=self.hosts)
+
+    def prepare(self, text: str, hints: TriageHints) -> Prepared:
+        """A question triaged and redacted, by the compute pool when there is one."""
+        if self.compute is not None:
+            return self.compute.prepare(text, hints)
+        from bot.compute import prepare
+
+        return prepare(self.engine, self.settings.redact_patterns, text, hints)
 
     def explain(self, product: str, failure: str) -> Sequence[MatchRef]:
         """A health failure explained by the catalog, as triage would explain a paste."""

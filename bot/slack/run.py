@@ -6,6 +6,9 @@ acked and not yet answered (past it, people are told to try again in a moment; s
 bot.slack.workers). Acked questions are kept in the store until answered:
 `ERRCODE_JOB_LEASE_S` (default 12) is how long after a replica died its questions wait
 before another replica (or this one, restarted) answers them (bot.slack.stored_queue).
+`ERRCODE_ANSWER_PROCESSES` (default 1 on a machine of two cores or more, else 0) is how
+many child processes triage the questions, so answering never takes the core the acks
+run on (bot.compute); 0 answers in this process.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import signal
 from slack_sdk.errors import SlackApiError
 
 from bot.catalog.model import Catalog
+from bot.compute import ComputePool
 from bot.config import Settings
 from bot.core import Core
 from bot.errors import ConfigError
@@ -67,7 +71,8 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         log.error("event=catalog_file_skipped problem=%r", str(problem))
     core = Core.load(settings, catalog)  # bad health/product config stops here
     _check_token(settings)
-    store = core.store = open_store(settings)
+    core.store = open_store(settings)
+    core.compute = _start_compute(core)
     workers = Workers(settings.slack.listener_threads,
                       answer_queue=_env_int("ERRCODE_ANSWER_QUEUE", ANSWER_QUEUE),
                       lease_s=_env_int("ERRCODE_JOB_LEASE_S", int(LEASE_S)))
@@ -89,9 +94,7 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         except (KeyboardInterrupt, OSError):
             pass
         finally:
-            _stop(watch)
-            workers.close()
-            store.close()
+            _stop(watch, workers, core)
         return 0
     from bot.slack.socket_mode import SocketMode, start_ops_listener
 
@@ -108,9 +111,7 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
         socket_mode.close()
         if ops is not None:
             ops.close()
-        _stop(watch)
-        workers.close()
-        store.close()
+        _stop(watch, workers, core)
     return 0
 
 
@@ -135,17 +136,34 @@ def _start_health_watch(core: Core, settings: Settings) -> HealthWatch | None:
     return HealthWatch(core, post).start()
 
 
-def _stop(watch: HealthWatch | None) -> None:
+def _start_compute(core: Core) -> ComputePool | None:
+    """The child processes that triage questions, started and warm before serving."""
+    default = 1 if (os.cpu_count() or 1) > 1 else 0
+    processes = _env_int("ERRCODE_ANSWER_PROCESSES", default, minimum=0)
+    if processes == 0:
+        log.info("event=compute processes=0 where=here")
+        return None
+    pool = ComputePool(core.catalog, core.settings.redact_patterns, processes=processes)
+    log.info("event=compute processes=%d ready_s=%.2f", processes, pool.warm())
+    return pool
+
+
+def _stop(watch: HealthWatch | None, workers: Workers, core: Core) -> None:
     if watch is not None:
         watch.stop()
+    workers.close()
+    if core.compute is not None:
+        core.compute.close()
+    if core.store is not None:
+        core.store.close()
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigError(name, f"must be a whole number of 1 or more, not {value!r}")
+    if not value.isdigit() or int(value) < minimum:
+        raise ConfigError(name, f"must be a whole number of {minimum} or more, not {value!r}")
     return int(value)
 
 

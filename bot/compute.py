@@ -1,0 +1,174 @@
+"""An answer's CPU work (triage, then redaction of what it quotes), here or in a child
+process that does nothing else.
+
+One Python process computes on one core at a time (the GIL). Under load the server's
+acks and its answers took turns on that one core: the acks' tail and the answers per
+second both hit it (docs/benchmarks.md, "Answer path under load"). `ComputePool` runs
+`prepare` in child processes started with "spawn" (never fork: the server already runs
+threads), each holding its own engine built from the parent's catalog. The parent only
+pickles the text in and the redacted answer out (~0.2 ms against ~3 ms of work). A child
+that dies or hangs costs one question its speed, never its answer: that question is
+computed here, and the pool starts again.
+
+The paste crosses a pipe private to the two processes, never a file; what the answer
+quotes comes back redacted, as `prepare` leaves it here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from bot.catalog.model import Catalog
+from bot.redact import Redactor
+from bot.triage.engine import Triage, TriageEngine, TriageHints
+
+log = logging.getLogger("errcode.compute")
+
+TIMEOUT_S = 30.0  # a question the child has not answered by then is computed here
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A triaged question, ready to store and show: nothing in it repeats a secret."""
+
+    triage: Triage  # every text it quotes passed through the redactor
+    safe: str  # the paste, redacted (what is stored and replayed)
+    hidden: tuple[tuple[str, int], ...]  # distinct secrets hidden, per kind
+
+
+def prepare(engine: TriageEngine, redact_patterns: Sequence[str], text: str,
+            hints: TriageHints) -> Prepared:
+    """Triage `text`, then redact the paste and every quote with one redactor, so stored
+    query and shown answer read the same placeholders."""
+    result = engine.triage(text, hints)
+    redactor = Redactor(redact_patterns)
+    safe = redactor.redact(text)
+    return Prepared(result.redacted(redactor.redact, query=safe), safe,
+                    tuple(sorted(redactor.kinds.items())))
+
+
+class ComputePool:
+    """`prepare` in `processes` child processes; `prepare` here when they fail.
+
+    Each child is one process behind one pipe, asked one question at a time: a thread
+    sends the question and waits for its answer, its lock held. (concurrent.futures'
+    process pool cost the parent ~1 ms of CPU per question in its own threads and
+    queues; a bare pipe costs ~0.2 ms.)"""
+
+    def __init__(self, catalog: Catalog, redact_patterns: Sequence[str], *,
+                 processes: int = 1, timeout_s: float = TIMEOUT_S) -> None:
+        self.catalog = catalog
+        self.redact_patterns = tuple(redact_patterns)
+        self.timeout_s = timeout_s
+        self._local: TriageEngine | None = None  # built only if a child ever fails
+        self._lock = threading.Lock()
+        self._children = [self._start() for _ in range(max(1, processes))]
+        self._turn = itertools.count()
+
+    def _start(self) -> _Child:
+        return _Child(self.catalog, self.redact_patterns)
+
+    def warm(self) -> float:
+        """Wait until every child can answer: seconds taken. Call before serving, so the
+        first questions do not wait for a child to import and index."""
+        began = time.perf_counter()
+        for child in list(self._children):
+            self._ask(child, "")
+        return time.perf_counter() - began
+
+    def prepare(self, text: str, hints: TriageHints) -> Prepared:
+        return self._ask(self._pick(), text, hints)
+
+    def close(self) -> None:
+        with self._lock:
+            for child in self._children:
+                child.stop()
+
+    def _pick(self) -> _Child:
+        """An idle child if there is one, else the next in turn."""
+        children = self._children
+        for child in children:
+            if not child.lock.locked():
+                return child
+        return children[next(self._turn) % len(children)]
+
+    def _ask(self, child: _Child, text: str, hints: TriageHints | None = None) -> Prepared:
+        hints = hints or TriageHints()
+        try:
+            return child.ask(text, hints, self.timeout_s)
+        except (OSError, EOFError, TimeoutError) as err:
+            log.error("event=compute_child_failed error=%s action=answered_here",
+                      type(err).__name__)
+            self._replace(child)
+            return prepare(self._engine_here(), self.redact_patterns, text, hints)
+
+    def _replace(self, failed: _Child) -> None:
+        """A new child in place of `failed` (once, however many callers saw it fail)."""
+        failed.stop()
+        with self._lock:
+            if failed in self._children:
+                self._children[self._children.index(failed)] = self._start()
+
+    def _engine_here(self) -> TriageEngine:
+        with self._lock:
+            if self._local is None:
+                self._local = TriageEngine(self.catalog)
+            return self._local
+
+
+class _Child:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, catalog: Catalog, redact_patterns: tuple[str, ...]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_child_main, name="errcode-compute",
+                                       args=(theirs, catalog, redact_patterns), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.lock = threading.Lock()
+
+    def ask(self, text: str, hints: TriageHints, timeout_s: float) -> Prepared:
+        with self.lock:
+            self.conn.send((text, hints))
+            if not self.conn.poll(timeout_s):
+                raise TimeoutError(f"no answer in {timeout_s:.0f} s")
+            ok, value = self.conn.recv()
+        if not ok:
+            raise value  # the child's own error (a bug in triage), as it would be here
+        return value
+
+    def stop(self) -> None:
+        """Kill the child: a hung one would otherwise outlive its pool."""
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(1)
+
+
+# ------------------------------------------------------------------- in the child
+
+
+def _child_main(conn: Connection, catalog: Catalog, redact_patterns: tuple[str, ...]) -> None:
+    """Answer questions from the pipe until the parent closes it."""
+    engine = TriageEngine(catalog)
+    while True:
+        try:
+            text, hints = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            reply: tuple[bool, object] = (True, prepare(engine, redact_patterns, text, hints))
+        except Exception as err:  # sent back: the parent raises it where it asked
+            reply = (False, RuntimeError(f"triage failed in the compute child: {err!r}"))
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
