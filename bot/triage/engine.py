@@ -78,16 +78,28 @@ class Triage:
         """This answer with every text it quotes from the paste passed through `redact`:
         what is shown or posted never repeats a secret the paste carried. `query`: the
         paste already redacted by the same redactor, when the caller has it."""
+        # Findings quote the same lines (one line, several entries): each text is
+        # redacted once (the same redactor gives a text the same placeholders anyway).
+        # A quote found as it stands in the redacted paste shows nothing that paste does
+        # not show already: it is kept without a pass of its own (~40 µs each).
+        seen: dict[str, str] = {}
+
+        def once(text: str) -> str:
+            out = seen.get(text)
+            if out is None:
+                out = seen[text] = text if query is not None and text in query else redact(text)
+            return out
+
         def mention(m: CodeMention | None) -> CodeMention | None:
             if m is None:
                 return None
-            return replace(m, message=redact(m.message) if m.message else m.message,
-                           fields=tuple(redact(f) for f in m.fields),
-                           details=redact(m.details) if m.details else m.details)
+            return replace(m, message=once(m.message) if m.message else m.message,
+                           fields=tuple(once(f) for f in m.fields),
+                           details=once(m.details) if m.details else m.details)
 
         return replace(self, query=redact(self.query) if query is None else query,
                        findings=tuple(
-            replace(f, evidence=tuple(redact(e) for e in f.evidence), mention=mention(f.mention))
+            replace(f, evidence=tuple(once(e) for e in f.evidence), mention=mention(f.mention))
             for f in self.findings))
 
     def to_dict(self) -> dict[str, object]:

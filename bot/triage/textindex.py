@@ -79,9 +79,15 @@ def written_forms(text: str) -> dict[str, str]:
     quote "denied", not the stem "deni"."""
     out: dict[str, str] = {}
     for raw in _WORD.findall(text.replace("_", " ").replace("-", " ")):
-        for term in terms(raw):
+        for term in _word_terms(raw):
             out.setdefault(term, raw)
     return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """`terms` of one word (cached: answers quote the same few hundred words)."""
+    return tuple(terms(word))
 
 
 @dataclass(frozen=True)
