@@ -4,7 +4,7 @@ process that does nothing else.
 One Python process computes on one core at a time (the GIL). Under load the server's
 acks and its answers took turns on that one core: the acks' tail and the answers per
 second both hit it (docs/benchmarks.md, "Answer path under load"). `ComputePool` runs
-`prepare` in child processes started with "spawn" (never fork: the server already runs
+`prepare` in child processes (new interpreters, never a fork: the server already runs
 threads), each holding its own engine built from the parent's catalog. The parent only
 pickles the text in and the redacted answer out (~0.2 ms against ~3 ms of work). A child
 that dies or hangs costs one question its speed, never its answer: that question is
@@ -16,14 +16,19 @@ quotes comes back redacted, as `prepare` leaves it here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
-import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, cast
 
 from bot.catalog.model import Catalog
 from bot.redact import Redactor
@@ -124,44 +129,71 @@ class ComputePool:
 
 
 class _Child:
-    """One child process and the parent's end of its pipe."""
+    """One child process and the parent's ends of its pipes (its stdin and stdout).
+
+    A plain `python -c` child, not multiprocessing's: no resource-tracker process beside
+    it (~10 MB), no re-run of the parent's `__main__`, and only triage and redaction
+    imported."""
 
     def __init__(self, catalog: Catalog, redact_patterns: tuple[str, ...]) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=_child_main, name="errcode-compute",
-                                       args=(theirs, catalog, redact_patterns), daemon=True)
-        self.process.start()
-        theirs.close()
+        # This very package, wherever it was imported from (a checkout run from another
+        # folder too); appended, so it never shadows anything on the usual path.
+        package_root = str(Path(__file__).resolve().parents[1])
+        code = (f"import sys; sys.path.append({package_root!r}); "
+                "from bot.compute import child_main; child_main()")
+        self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, close_fds=True)
+        pipes = cast("tuple[IO[bytes], IO[bytes]]", (self.process.stdin, self.process.stdout))
+        self._send = Connection(os.dup(pipes[0].fileno()), readable=False)
+        self._receive = Connection(os.dup(pipes[1].fileno()), writable=False)
+        for pipe in pipes:
+            pipe.close()
         self.lock = threading.Lock()
+        with self.lock:
+            self._send.send((catalog, redact_patterns))
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def ask(self, text: str, hints: TriageHints, timeout_s: float) -> Prepared:
         with self.lock:
-            self.conn.send((text, hints))
-            if not self.conn.poll(timeout_s):
+            self._send.send((text, hints))
+            if not self._receive.poll(timeout_s):
                 raise TimeoutError(f"no answer in {timeout_s:.0f} s")
-            ok, value = self.conn.recv()
+            ok, value = self._receive.recv()
         if not ok:
             raise value  # the child's own error (a bug in triage), as it would be here
         return value
 
     def stop(self) -> None:
         """Kill the child: a hung one would otherwise outlive its pool."""
-        self.conn.close()
-        if self.process.is_alive():
+        for conn in (self._send, self._receive):
+            with contextlib.suppress(OSError):
+                conn.close()
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1)
 
 
 # ------------------------------------------------------------------- in the child
 
 
-def _child_main(conn: Connection, catalog: Catalog, redact_patterns: tuple[str, ...]) -> None:
-    """Answer questions from the pipe until the parent closes it."""
+def child_main() -> None:
+    """The child: the catalog first, then questions, from stdin; answers to stdout.
+    Ends when the parent closes its end (or dies)."""
+    receive = Connection(os.dup(0), writable=False)
+    send = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # a stray print must never corrupt the answers' stream
+    try:
+        catalog, redact_patterns = receive.recv()
+    except (EOFError, OSError, KeyboardInterrupt):
+        return
     engine = TriageEngine(catalog)
     while True:
         try:
-            text, hints = conn.recv()
+            text, hints = receive.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
@@ -169,6 +201,6 @@ def _child_main(conn: Connection, catalog: Catalog, redact_patterns: tuple[str, 
         except Exception as err:  # sent back: the parent raises it where it asked
             reply = (False, RuntimeError(f"triage failed in the compute child: {err!r}"))
         try:
-            conn.send(reply)
+            send.send(reply)
         except (OSError, ValueError):
             return
