@@ -30,7 +30,7 @@ from bot.logs import LOG_FORMATS, configure_logging
 from bot.slack.app import build_app, web_client
 from bot.slack.blocks import escape
 from bot.slack.stored_queue import LEASE_S
-from bot.slack.workers import ANSWER_QUEUE, Workers
+from bot.slack.workers import ANSWER_QUEUE, CPU_WORKERS, Workers
 from bot.store import open_store
 
 log = logging.getLogger("errcode.serve")
@@ -73,7 +73,10 @@ def serve(settings: Settings, catalog: Catalog, *, http: bool, host: str = "0.0.
     _check_token(settings)
     core.store = open_store(settings)
     core.compute = _start_compute(core)
-    workers = Workers(settings.slack.listener_threads,
+    # With compute children, answer threads mostly wait on them: enough to keep each
+    # child's pipeline full while others store, render and hand answers to delivery.
+    cpu_workers = CPU_WORKERS if core.compute is None else 2 + 4 * core.compute.processes
+    workers = Workers(settings.slack.listener_threads, cpu_workers=cpu_workers,
                       answer_queue=_env_int("ERRCODE_ANSWER_QUEUE", ANSWER_QUEUE),
                       lease_s=_env_int("ERRCODE_JOB_LEASE_S", int(LEASE_S)))
     app = build_app(core, workers)
