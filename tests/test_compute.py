@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from bot.catalog.load import load_catalog
 from bot.compute import ComputePool, prepare
 from bot.triage.engine import TriageEngine, TriageHints
+from tests.fakes.servers import closed_port
 from tests.slack.test_serve_logging import _serve_env
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -115,3 +117,57 @@ def test_serve_refuses_a_malformed_process_count_naming_it(tmp_path: Path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert "ERRCODE_ANSWER_PROCESSES" in out.stderr and "0 or more" in out.stderr
+
+
+def _serve_until_serving(tmp_path: Path) -> tuple[subprocess.Popen, list[dict]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(closed_port()),
+         "--host", "127.0.0.1"],
+        env=_serve_env(tmp_path, ERRCODE_LOG_FORMAT="json", ERRCODE_ANSWER_PROCESSES="1"),
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[dict] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            line.get("event") == "serving" for line in lines):
+        raw = proc.stderr.readline()
+        if not raw:
+            break
+        lines.append(json.loads(raw))
+    return proc, lines
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(k) for k in path.read_text().split()] if path.exists() else []
+
+
+def _gone(pid: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(
+            f"/proc/{pid}/stat").exists() else "X"
+        if state in ("Z", "X"):  # exited; its parent (init, here) reaps it
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_serve_starts_its_compute_child_and_never_leaves_it_behind(tmp_path, stop):
+    proc, lines = _serve_until_serving(tmp_path)
+    try:
+        compute = [line for line in lines if line.get("event") == "compute"]
+        assert compute and "processes=1" in compute[0]["msg"], lines
+        children = _children(proc.pid)
+        assert len(children) == 1
+        assert b"child_main" in Path(f"/proc/{children[0]}/cmdline").read_bytes()
+    finally:
+        proc.send_signal(getattr(signal, stop))
+        proc.communicate(timeout=30)
+    # Stopped, or killed outright: the child sees its stdin close and ends.
+    assert _gone(children[0])
