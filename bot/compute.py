@@ -39,6 +39,7 @@ from bot.triage.engine import Triage, TriageEngine, TriageHints
 log = logging.getLogger("errcode.compute")
 
 TIMEOUT_S = 30.0  # a question the child has not answered by then is computed here
+MAX_FAILURES = 3  # children failing in a row before the pool answers here for good
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class ComputePool:
         self.processes = max(1, processes)
         self._local: TriageEngine | None = None  # built only if a child ever fails
         self._lock = threading.Lock()
+        self._failures = 0  # in a row: past MAX_FAILURES the children are given up
+        self._closed = False
         self._children = [self._start() for _ in range(self.processes)]
 
     def _start(self) -> _Child:
@@ -90,12 +93,16 @@ class ComputePool:
         return time.perf_counter() - began
 
     def prepare(self, text: str, hints: TriageHints) -> Prepared:
+        if not self._children:  # given up, or closed: answered here
+            return prepare(self._engine_here(), self.redact_patterns, text, hints)
         return self._ask(self._pick(), text, hints)
 
     def close(self) -> None:
         with self._lock:
-            for child in self._children:
-                child.stop()
+            self._closed = True
+            children, self._children = self._children, []
+        for child in children:
+            child.stop()
 
     def _pick(self) -> _Child:
         """The child with the fewest questions waiting."""
@@ -104,19 +111,34 @@ class ComputePool:
     def _ask(self, child: _Child, text: str, hints: TriageHints | None = None) -> Prepared:
         hints = hints or TriageHints()
         try:
-            return child.ask(text, hints, self.timeout_s)
+            answered = child.ask(text, hints, self.timeout_s)
         except (OSError, EOFError, TimeoutError) as err:
             log.error("event=compute_child_failed error=%s action=answered_here",
                       type(err).__name__)
             self._replace(child)
             return prepare(self._engine_here(), self.redact_patterns, text, hints)
+        self._failures = 0
+        return answered
 
     def _replace(self, failed: _Child) -> None:
-        """A new child in place of `failed` (once, however many callers saw it fail)."""
+        """A new child in place of `failed` (once, however many callers saw it fail);
+        after MAX_FAILURES in a row none: a child that cannot start is not retried on
+        every question."""
         failed.stop()
         with self._lock:
-            if failed in self._children:
+            if self._closed or failed not in self._children:
+                return
+            self._failures += 1
+            if self._failures >= MAX_FAILURES:
+                self._children.remove(failed)
+                log.error("event=compute_child_given_up failures=%d children_left=%d",
+                          self._failures, len(self._children))
+                return
+            try:
                 self._children[self._children.index(failed)] = self._start()
+            except OSError as err:
+                log.error("event=compute_child_not_started error=%s", type(err).__name__)
+                self._children.remove(failed)
 
     def _engine_here(self) -> TriageEngine:
         with self._lock:

@@ -171,3 +171,26 @@ def test_serve_starts_its_compute_child_and_never_leaves_it_behind(tmp_path, sto
         proc.communicate(timeout=30)
     # Stopped, or killed outright: the child sees its stdin close and ends.
     assert _gone(children[0])
+
+
+def test_children_that_cannot_start_are_given_up_and_answers_come_from_here(
+        catalog, monkeypatch, caplog):
+    monkeypatch.setenv("PYTHONHOME", "/nonexistent")  # the child's interpreter cannot start
+    pool = ComputePool(catalog, (), processes=1, timeout_s=10)
+    try:
+        with caplog.at_level(logging.ERROR, logger="errcode.compute"):
+            answers = [pool.prepare("RATE_LIMITED", TriageHints()) for _ in range(5)]
+        assert all(a.triage.confident[0].entry.code == "RATE_LIMITED" for a in answers)
+        assert caplog.text.count("event=compute_child_failed") == 3
+        assert "event=compute_child_given_up failures=3 children_left=0" in caplog.text
+        assert pool._children == []
+    finally:
+        pool.close()
+
+
+def test_a_closed_pool_answers_here_and_starts_no_child(catalog):
+    pool = ComputePool(catalog, (), processes=1)
+    pool.warm()
+    pool.close()
+    assert pool.prepare("RATE_LIMITED", TriageHints()).triage.confident
+    assert pool._children == []
