@@ -19,8 +19,7 @@ import pytest
 from bot.catalog.load import load_catalog
 from bot.compute import ComputePool, prepare
 from bot.triage.engine import TriageEngine, TriageHints
-from tests.fakes.servers import closed_port
-from tests.slack.test_serve_logging import _serve_env
+from tests.slack.test_serve_logging import _serve_env, serve_until_serving
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECRET = "hunter2-Very-Secret-Value-9f8e7d"
@@ -119,23 +118,6 @@ def test_serve_refuses_a_malformed_process_count_naming_it(tmp_path: Path):
     assert "ERRCODE_ANSWER_PROCESSES" in out.stderr and "0 or more" in out.stderr
 
 
-def _serve_until_serving(tmp_path: Path) -> tuple[subprocess.Popen, list[dict]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", "--port", str(closed_port()),
-         "--host", "127.0.0.1"],
-        env=_serve_env(tmp_path, ERRCODE_LOG_FORMAT="json", ERRCODE_ANSWER_PROCESSES="1"),
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines: list[dict] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-            line.get("event") == "serving" for line in lines):
-        raw = proc.stderr.readline()
-        if not raw:
-            break
-        lines.append(json.loads(raw))
-    return proc, lines
-
-
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(k) for k in path.read_text().split()] if path.exists() else []
@@ -159,7 +141,7 @@ def _gone(pid: int, within_s: float = 10.0) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
 def test_serve_starts_its_compute_child_and_never_leaves_it_behind(tmp_path, stop):
-    proc, lines = _serve_until_serving(tmp_path)
+    proc, lines = serve_until_serving(tmp_path, ERRCODE_ANSWER_PROCESSES="1")
     try:
         compute = [line for line in lines if line.get("event") == "compute"]
         assert compute and "processes=1" in compute[0]["msg"], lines

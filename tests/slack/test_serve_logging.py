@@ -31,24 +31,28 @@ def test_unknown_log_format_stops_startup_naming_the_variable(tmp_path):
     assert "ERRCODE_LOG_FORMAT" in out.stderr and "text, json" in out.stderr
 
 
-def test_json_log_lines_from_serve_carry_stable_keys_and_no_token(tmp_path):
-    port = closed_port()
+def serve_until_serving(tmp_path: Path, **env: str) -> tuple[subprocess.Popen, list[dict]]:
+    """`errcode serve --http` logging JSON lines, and its lines up to "serving"."""
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http", "--port",
-                             str(port), "--host", "127.0.0.1"],
-                            env=_serve_env(tmp_path, ERRCODE_LOG_FORMAT="json"), cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             str(closed_port()), "--host", "127.0.0.1"],
+                            env=_serve_env(tmp_path, ERRCODE_LOG_FORMAT="json", **env),
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     lines: list[dict] = []
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(
-                line.get("event") == "serving" for line in lines):
-            raw = proc.stderr.readline()
-            if not raw:
-                break
-            lines.append(json.loads(raw))
-    finally:
-        proc.terminate()
-        rest = proc.communicate(timeout=30)[1]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            line.get("event") == "serving" for line in lines):
+        raw = proc.stderr.readline()
+        if not raw:
+            break
+        lines.append(json.loads(raw))
+    return proc, lines
+
+
+def test_json_log_lines_from_serve_carry_stable_keys_and_no_token(tmp_path):
+    proc, lines = serve_until_serving(tmp_path)
+    proc.terminate()
+    rest = proc.communicate(timeout=30)[1]
     events = [line.get("event") for line in lines]
     assert "auth_unreachable" in events and "serving" in events, lines
     assert all({"ts", "level", "logger", "msg"} <= line.keys() for line in lines)
