@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
+from bot.records import record
 
 if TYPE_CHECKING:
     from bot.config_file import ConfigFile
@@ -47,7 +48,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'bot.config' has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Environment:
     """The environment variables errcode reads (others are ignored); blank means unset."""
 
@@ -134,7 +135,7 @@ class SlackSettings:
                      self.listener_threads))
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Everything errcode needs to run, validated."""
 

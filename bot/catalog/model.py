@@ -1,4 +1,5 @@
-"""What a catalog says, as frozen dataclasses every feature reads.
+"""What a catalog says, as frozen dataclasses every feature reads (`@record`: frozen
+dataclasses whose methods are shared rather than compiled per class at import).
 
 `bot.catalog.load` builds them from the YAML files (shapes in `bot.catalog.shapes`);
 the file format is documented in `catalog/README.md` and `catalog/catalog.schema.json`.
@@ -9,9 +10,9 @@ here as data, so generic code never names a product.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from bot.errors import CatalogError
+from bot.records import record
 from bot.text import fold
 
 # The allowed words (retry policies, code styles, envelopes, health reasons...) are
@@ -19,7 +20,7 @@ from bot.text import fold
 HOST_PLACEHOLDER = "{host}"
 
 
-@dataclass(frozen=True)
+@record
 class RetryPolicy:
     """Whether an error is worth retrying, and where that judgement comes from."""
 
@@ -28,7 +29,7 @@ class RetryPolicy:
     source: str = "documented"
 
 
-@dataclass(frozen=True)
+@record
 class Command:
     """A diagnostic command, runnable once `{host}` is filled in."""
 
@@ -39,13 +40,15 @@ class Command:
         return self.run.replace(HOST_PLACEHOLDER, host)
 
 
-@dataclass(frozen=True)
+@record
 class Cause:
+    """A documented cause of an error, and how to fix it."""
+
     cause: str
     fix: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class HealthCheckSpec:
     """A documented health endpoint; `auth` is "admin" when it needs the admin token."""
 
@@ -53,13 +56,15 @@ class HealthCheckSpec:
     auth: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ChecklistItem:
+    """One thing an escalation to the vendor must carry: what fills it, and its label."""
+
     key: str
     label: str
 
 
-@dataclass(frozen=True)
+@record
 class Deployment:
     """A deployment type support asks about ("AKS") and the words people use for it."""
 
@@ -67,7 +72,7 @@ class Deployment:
     words: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class HealthFailure:
     """What a failed health check of this product means: a rule matched against the check.
 
@@ -86,7 +91,7 @@ class HealthFailure:
     codes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Product:
     """Product-level facts: names, code spelling, envelopes, ids, support and escalation."""
 
@@ -113,7 +118,7 @@ class Product:
         return tuple(dict.fromkeys((self.catalog, self.name, *self.aliases)))
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One documented error code or troubleshooting issue."""
 
@@ -139,13 +144,13 @@ class Entry:
         return f"{self.catalog}:{self.code}"
 
 
-@dataclass(frozen=True)
+@record
 class Catalog:
     """Every product and entry errcode knows, across all catalog files."""
 
     products: Mapping[str, Product]
     entries: tuple[Entry, ...]
-    problems: tuple[CatalogError, ...] = field(default=())
+    problems: tuple[CatalogError, ...] = ()
 
     def entry(self, catalog: str, code: str) -> Entry | None:
         for e in self.entries:
