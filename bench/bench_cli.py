@@ -150,6 +150,7 @@ def main() -> None:
 
 def _measure(commands: dict[str, Command], cwd: str) -> None:
     """Run every command RUNS times, alternating; then hyperfine and callgrind; print."""
+    load_before = os.getloadavg()[0]
     for command in commands.values():  # warm the OS file cache, bytecode, errcode's caches
         _once(command, cwd)
         _once(command, cwd)
@@ -165,6 +166,9 @@ def _measure(commands: dict[str, Command], cwd: str) -> None:
     bare_wall, bare_cpu = statistics.median(wall["bare python"]), statistics.median(
         cpu["bare python"])
     bare_min = min(wall["bare python"])
+    # Wall time on a shared machine mostly measures the neighbours: say how busy it was.
+    print(f"  load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+          f"({os.cpu_count()} CPUs)")
     print(f"  {'':<26} {'wall (median)':>21} {'wall (min)':>21} {'CPU (median)':>21}"
           f"   n={RUNS}")
     for name in commands:

@@ -6,7 +6,9 @@ are exactly the ones remembered and the loader's code is the one that remembered
 (errcode's version, Python's, and the size and time of the modules that build a
 catalog); anything else is a miss and the file is parsed and validated as usual. The
 cache holds plain values (`marshal`, no pickle: loading it runs no code) and is written
-atomically; when it cannot be read or written, errcode carries on without it.
+atomically; when it cannot be read or written, errcode carries on without it. A record of
+the model is remembered as a list, its class's name then its field values in order, and
+rebuilt straight from them (`bot.records.rebuild`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from typing import Any
 from bot.caches import cache_dir, write_atomically
 from bot.catalog import model
 from bot.catalog.model import Entry, Product
+from bot.records import rebuild
 
 __all__ = ["CatalogCache"]
 
-_FORMAT = 1
+_FORMAT = 2
 _CLASSES = {cls.__name__: cls for cls in (
     model.Cause, model.ChecklistItem, model.Command, model.Deployment, model.Entry,
     model.HealthCheckSpec, model.HealthFailure, model.Product, model.RetryPolicy)}
-_KIND = "__class__"
+_NESTED = (list, tuple)
 
 
 def _code_stamp() -> tuple:
@@ -111,20 +114,20 @@ class CatalogCache:
 
 
 def _encode(value: Any) -> Any:
-    """Dataclasses as {"__class__": name, field: value}; tuples, strings, numbers as is."""
+    """A record as [class name, field values...]; tuples, strings, numbers as they are."""
     if is_dataclass(value) and not isinstance(value, type):
-        out = {_KIND: type(value).__name__}
-        out.update({f.name: _encode(getattr(value, f.name)) for f in fields(value)})
-        return out
+        return [type(value).__name__, *(_encode(getattr(value, f.name)) for f in fields(value))]
     if isinstance(value, tuple):
         return tuple(_encode(v) for v in value)
     return value
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        args = {k: _decode(v) for k, v in value.items() if k != _KIND}
-        return _CLASSES[value[_KIND]](**args)
-    if isinstance(value, tuple):
-        return tuple(_decode(v) for v in value)
+    """What `_encode` made, back; called only on lists and tuples (the rest is as it was)."""
+    if type(value) is list:
+        return rebuild(_CLASSES[value[0]],
+                       [_decode(v) if type(v) in _NESTED else v for v in value[1:]])
+    for v in value:
+        if type(v) in _NESTED:
+            return tuple([_decode(v) for v in value])
     return value

@@ -16,7 +16,7 @@ importing YAML or msgspec, so `errcode lookup` starts fast. Broken files are nev
 from __future__ import annotations
 
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,9 +39,19 @@ if TYPE_CHECKING:
     from bot.catalog import shapes
     from bot.validation import Invalid, PathPart
 
-# The top-level catalog/ folder, shipped inside the package as `bot.catalog.shipped`
-# (pyproject maps it), so an installed wheel finds it from any folder.
-DEFAULT_CATALOG_DIR = Path(str(files("bot.catalog.shipped")))
+
+def _shipped_catalog_dir() -> Path:
+    """The top-level catalog/ folder, shipped inside the package as `bot.catalog.shipped`
+    (pyproject maps it), so an installed wheel finds it from any folder: the folder of that
+    package's __init__.py, as importlib.resources.files() names it, without importing
+    importlib.resources (with zipfile, tempfile, shutil...: ~20M instructions)."""
+    spec = find_spec("bot.catalog.shipped")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("No module named 'bot.catalog.shipped': errcode's catalog")
+    return Path(spec.origin).parent
+
+
+DEFAULT_CATALOG_DIR = _shipped_catalog_dir()
 _DEFAULT_RETRY = RetryPolicy("no", "Not documented as retryable.", "default")
 
 

@@ -3,14 +3,14 @@ nothing here is imported before a command asks for it."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from bot.catalog.model import Catalog
     from bot.config import Settings
     from bot.core import Core
@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 MAX_STDIN_BYTES = 8 * 1024 * 1024
 
 
-@dataclass
 class Context:
-    """What every subcommand may need, loaded only when first used."""
+    """What every subcommand may need, loaded only when first used. (A plain class, not a
+    dataclass: `errcode --version` then imports no dataclass machinery at all.)"""
 
-    args: argparse.Namespace
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Context(args={self.args!r})"
 
     @cached_property
     def settings(self) -> Settings:

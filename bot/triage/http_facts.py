@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from bot.triage.evidence import RateLimit
 
@@ -305,6 +304,8 @@ def http_date(value: str | None) -> datetime | None:
     """An HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) as an aware datetime, else None."""
     if not value:
         return None
+    from email.utils import parsedate_to_datetime  # with socket, calendar...: only for a date
+
     try:
         parsed = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
