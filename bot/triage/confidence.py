@@ -16,12 +16,16 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    and a meaning match needs a sentence that speaks of a failure (or a matching status, or
    a whole documented phrase): a licensing question sharing "multi-dc" is not an error.
    Other software's output (npm, pip, kubectl, botocore, ...) that names no product gives
-   no meaning answer at all: only a documented code written in it can be one.
+   no meaning answer at all: only a documented code written in it exactly can be one (a
+   code respelt in it, `AccessDenied`, "Permission denied", is that software's own).
+   A misspelt code written in one product's style (`VERSON_CONFLICT`) is not the other's.
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
+   A meaning match that shares nothing with its entry but the status number is the same.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
-   answer, not a second error.
+   answer, not a second error. Each item of a listed paste ("(1) ... (2) ...", "...,
+   and separately ...") is a sentence of its own, even on one line.
 
 Confident answers come in the order their codes are written, then by probability;
 the rest by score.
@@ -79,7 +83,7 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
     """The evidence of one candidate as named numbers (the model's inputs)."""
     s = m.signals
     code_written = s.code in ("exact", "normalized") and s.code_source != "words"
-    status_only = m.kind == "status"
+    status_only = m.kind == "status" or (s.status_words and not s.code)
     peers = ctx.status_peers.get(m.entry.catalog, 0)
     product = product_of(m, ctx)
     return {
@@ -200,9 +204,14 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True
     if s.negated >= 0.5 and s.code_source in ("", "words"):
         return True  # ruled out in the person's words ("not a rate limit")
+    if ctx.foreign and not s.product and s.code and s.code != "exact":
+        return True  # other software's output: a code respelt in it is that software's
+    if s.code == "fuzzy" and s.contested and product != m.entry.catalog:
+        return True  # misspelt in the other product's style (VERSON_CONFLICT): not this one
     if s.code:
         return False
-    if m.kind == "status" and ctx.status_peers.get(m.entry.catalog, 0) > 1:
+    if ((m.kind == "status" or s.status_words)
+            and ctx.status_peers.get(m.entry.catalog, 0) > 1):
         return True  # one of several errors with this status: the answer lists them all
     if not (s.failing or s.status_ok or s.strong_phrase):
         return True  # a question or a healthy transcript sharing a few words
@@ -216,13 +225,17 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
     """Rule 5: of the meaning-only matches on one sentence, the most probable stands;
     beside a documented code on the same line, none does."""
     code_lines = {m.line for m in matches if m.confident and m.signals.code}
-    kept: set[int] = set()
+    kept: set[tuple[int, int]] = set()
     out = list(matches)
     for i in sorted(range(len(out)), key=lambda i: -out[i].probability):
         m = out[i]
         if m.confident and not m.signals.code:
-            if m.line in code_lines or m.line in kept:
+            s = m.signals
+            # A listed item ("(1) ... (2) ...", even on one line) is a sentence of its
+            # own: beside a code on its line only when it writes that code itself.
+            beside_code = m.line in code_lines and (not s.clause or s.code_in_sentence)
+            if beside_code or (m.line, s.clause) in kept:
                 out[i] = replace(m, confident=False)
             else:
-                kept.add(m.line)
+                kept.add((m.line, s.clause))
     return out

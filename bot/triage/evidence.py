@@ -49,6 +49,9 @@ class Evidence:
     request_ids: tuple[str, ...] = ()
     shapes: tuple[str, ...] = ()
     prose: tuple[str, ...] = ()  # sentences worth matching by meaning
+    # The items of a short paste that lists several problems ("1) ... 2) ..."): sentences
+    # of their own even when written on one line (one answer each, bot.triage.confidence).
+    items: tuple[str, ...] = ()
     truncated: bool = False
 
     @property

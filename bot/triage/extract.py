@@ -155,7 +155,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
         prose += _exception_lines(text)
 
     tokens = _code_tokens(text)
-    prose = _prose(text, low, lines, prose)
+    prose, items = _prose(text, low, lines, prose)
     return Evidence(
         text=text,
         mentions=tuple(mentions),
@@ -168,6 +168,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
         request_ids=tuple(dict.fromkeys(r for r in request_ids if r)),
         shapes=tuple(dict.fromkeys(m.shape for m in mentions if m.shape)),
         prose=tuple(dict.fromkeys(p.strip() for p in prose if p and p.strip())),
+        items=items,
         truncated=truncated,
     )
 
@@ -266,13 +267,16 @@ def _word_start(text: str, m: re.Match[str]) -> bool:
     return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
 
 
-def _prose(text: str, low: str, lines: _Lines, found: list[str]) -> list[str]:
-    """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long one."""
+def _prose(text: str, low: str, lines: _Lines,
+           found: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long
+    one; and the items of a short paste that lists several problems (`_list_items`)."""
     if len(text) <= SHORT_PASTE_CHARS:
         whole = " ".join(line.strip() for line in lines.lines if line.strip())
         if not whole:
-            return found
-        return [*_list_items(lines.lines, whole), *found]
+            return found, ()
+        parts = _list_items(lines.lines, whole)
+        return [*parts, *found], tuple(p.strip() for p in parts) if len(parts) > 1 else ()
     picked: dict[int, int] = {}  # line start -> line end
     for word in ERRORISH_WORDS:
         pos = low.find(word)
@@ -285,13 +289,21 @@ def _prose(text: str, low: str, lines: _Lines, found: list[str]) -> list[str]:
                     picked[line[0]] = line[1]
             pos = low.find(word, pos + len(word))
     return found + [text[start:picked[start]].strip()
-                    for start in sorted(picked)[:MAX_PROSE_LINES]]
+                    for start in sorted(picked)[:MAX_PROSE_LINES]], ()
 
 
 _ITEM = re.compile(
     r"(?:^|\s)(?:\(?(?:[1-9]|[a-e])\)|[1-9]\.(?=\s)|(?:first|second|third|also|plus)(?:ly)?,"
     r"|(?:the )?(?:first|second|other|another) (?:one|problem|issue|thing)(?: is)?:?)\s",
     re.IGNORECASE)
+
+
+_NEXT_ITEM = re.compile(
+    r"(?:[.;,:]|\s-+)\s+((?:and |but )?(?:separately|additionally|in addition|on top of that"
+    r"|unrelated(?: to that)?|(?:and )?also(?= the | our | my | their | when | if ))[,:]?\s)",
+    re.IGNORECASE)
+
+_NEXT_ITEM_WORDS = ("separately", "addition", "on top of", "unrelated", "also")
 
 
 def _list_items(lines: list[str], whole: str) -> list[str]:
@@ -307,7 +319,13 @@ def _list_items(lines: list[str], whole: str) -> list[str]:
         return [p for p in (preamble, *items, rest) if p]
     starts = [m.start() for m in _ITEM.finditer(whole)]
     if len(starts) < 2:
-        return [whole]
+        # "..., and separately ...": one word that opens a second problem is enough.
+        low = whole.lower()
+        if not any(word in low for word in _NEXT_ITEM_WORDS):
+            return [whole]
+        starts = [m.start(1) for m in _NEXT_ITEM.finditer(whole)]
+        if not starts:
+            return [whole]
     bounds = [*starts[1:], len(whole)]
     items = [whole[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
     return [p for p in (whole[:starts[0]].strip(), *items) if p]

@@ -56,6 +56,9 @@ class Signals:
     contested: bool = False  # respelt code the other product spells exactly in the paste
     rule: bool = False  # the matcher's own per-kind rule found it confident
     product: str = ""  # the product its sentence names, when it names exactly one
+    status_words: bool = False  # its shared words are only a status number ("... 404")
+    clause: int = 0  # which listed item its sentence is (1, 2, ...; 0: not a list)
+    code_in_sentence: bool = False  # that item writes a documented code
 
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
@@ -71,7 +74,9 @@ class Signals:
             failing=self.failing or other.failing, negated=text.negated, echo=text.echo,
             text_rank=min(self.text_rank, other.text_rank), text_margin=text.text_margin,
             status_ok=self.status_ok or other.status_ok,
-            contested=code.contested, rule=self.rule or other.rule, product=text.product)
+            contested=code.contested, rule=self.rule or other.rule, product=text.product,
+            status_words=text.status_words, clause=text.clause,
+            code_in_sentence=text.code_in_sentence)
 
 
 _CODE_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
@@ -156,14 +161,23 @@ class Matcher:
         self._closest_memo: dict[str, tuple[tuple[str, float], ...]] = {}
         # The words codes are made of: a run of words is only a code typed as words
         # ("csrf invlid") when one of its words is one of these.
-        self.code_words = frozenset(w for e in self.entries
-                                    for w in re.split(r"[^a-z0-9]+", e.code.lower()) if w)
+        self._words_of_code = tuple(frozenset(w for w in re.split(r"[^a-z0-9]+", e.code.lower())
+                                              if w) for e in self.entries)
+        self.code_words = frozenset().union(*self._words_of_code)
         # A product's name is product evidence (bot.triage.product), not meaning: "the
         # mazevault token expired" must not match an alias for sharing "mazevault".
         self.product_terms = frozenset(
             t for p in catalog.products.values()
             for name in (p.name, p.catalog, *p.aliases) for t in terms(name))
-        self.text = TextIndex(self._phrases(), len(self.entries))
+        phrases = self._phrases()
+        self.text = TextIndex(phrases, len(self.entries))
+        # Every term of each entry (all its phrases): a meaning hit on nothing but the
+        # paste's status number says no more than the status does.
+        owned: dict[int, set[str]] = defaultdict(set)
+        for phrase in phrases:
+            owned[phrase.owner].update(phrase.terms)
+        self._entry_terms: tuple[frozenset[str], ...] = tuple(
+            frozenset(owned.get(i, ())) for i in range(len(self.entries)))
         self.products = ProductEvidence(catalog)
 
     def _style_of(self, i: int) -> str | None:
@@ -366,6 +380,11 @@ class Matcher:
         """The documented codes a misspelling is closest to (at most three)."""
         hits = [(i, similarity) for code_norm, similarity in self._closest_codes(w.norm)
                 for i in self.by_norm[code_norm]]
+        if hits and w.source == "words":
+            # Words that are a code's words less one ("not found" ~ `ca_not_found`) lack
+            # the word that names the error: not a misspelling of it.
+            said = frozenset(w.text.lower().split())
+            hits = [(i, sim) for i, sim in hits if not said < self._words_of_code[i]]
         if not hits:
             return
         line = w.mention.line if w.mention is not None else 0
@@ -380,7 +399,8 @@ class Matcher:
             why = f"`{w.text}` looks like `{entry.code}` ({similarity:.0f}% similar)"
             _keep(found, i, Match(entry, score, confident, "fuzzy", (why,), w.mention, line,
                                   Signals(code="fuzzy", code_source=w.source,
-                                          similarity=similarity, rule=confident)))
+                                          similarity=similarity, rule=confident,
+                                          contested=bool(styled) and i not in styled)))
 
     # ----------------------------------------------------------------------- text
 
@@ -396,11 +416,14 @@ class Matcher:
             negated = negated_terms(segment)
             named = self.products.named_in(segment)
             line: int | None = None
+            clause, code_here = 0, False
             forms: dict[str, str] | None = None  # the words as written, once per sentence
             hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34]
             for rank, hit in enumerate(hits):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
+                    if segment in ev.items:
+                        clause, code_here = self._item_place(ev, segment)
                 entry = self.entries[hit.owner]
                 status_ok = entry.http_status in statuses
                 score = (55.0 + 35.0 * hit.score + 3.0 * min(hit.query_coverage, 1.0)
@@ -428,9 +451,25 @@ class Matcher:
                     negated=sum(t in negated for t in hit.matched) / len(hit.matched),
                     echo=echo.issuperset(hit.matched), text_rank=rank,
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
-                    product=named)
+                    product=named, status_words=self._status_words_only(hit.owner, hit.matched,
+                                                                        seg_terms),
+                    clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
+
+    def _item_place(self, ev: Evidence, item: str) -> tuple[int, bool]:
+        """Which listed item a sentence is (1, 2, ...), and whether it writes a documented
+        code: "(1) ... (2) ..." on one line are two sentences, each with its own answer."""
+        written = (*ev.codes, *ev.tokens)
+        return (ev.items.index(item) + 1,
+                any(normalize_code(w) in self.by_norm and w in item for w in written))
+
+    def _status_words_only(self, owner: int, matched: tuple[str, ...],
+                           seg_terms: list[str]) -> bool:
+        """The sentence shares nothing with the entry but a status number ("... 404")."""
+        if not matched or not all(t.isdigit() for t in matched):
+            return False
+        return all(t.isdigit() for t in self._entry_terms[owner].intersection(seg_terms))
 
     def _meaning_terms(self, segment: str) -> list[str]:
         """A sentence's terms for the meaning index: product names are product evidence,

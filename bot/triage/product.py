@@ -137,6 +137,14 @@ _FOREIGN_MARKS = (
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
     "_engine_exception", "firebase", "spring security", "'_csrf'", "laravel", "django",
     "wordpress",
+    # ... their registries, daemons and log signatures (nginx's "from upstream, client:")
+    "docker: ", "docker.sock", "docker daemon", "docker.io", "docker.com/", "toomanyrequests",
+    "git@github.com", "fatal: could not read", "from upstream, client:",
+    "upstream prematurely", "kibana", "logstash", "opensearch", "grafana", "prometheus",
+    "consul", '"apiversion":"v1"', "io.kubernetes", "velero", "dapr", "argocd", "istio",
+    "artifactory", "jfrog", "pypi", "crates.io", "rubygems", "/gems/", "aws::", "aws-sdk",
+    "xmlhttprequest", "vault::", "rabbitmq", "kafka", "celery", "letsencrypt", "pg_dump",
+    "psql", "when calling the ",
 )
 
 

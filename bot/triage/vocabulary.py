@@ -41,7 +41,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|wan link|cross-?(?:site|region|dc)", "multi-dc sync conflict"),
     (r"second factor|totp|otp|one[- ]time (?:code|password)"
      r"|authenticator(?: app)?|step[- ]up", "mfa"),
-    (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*", "rate limit"),
+    (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*|slow(?:ing)? (?:it )?down"
+     r"|come back (?:later|in \d+)", "rate limit"),
     (r"(?:business|working|office|opening) hours|after[- ]hours|outside (?:of )?(?:the )?hours"
      r"|only (?:during|in) the day", "outside time window"),
     (r"already (?:exists?|there|taken|in use|present)|exists already|name (?:is )?taken",
@@ -60,7 +61,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|(?:did(?: not|n't)|does(?: not|n't)|not) respond\w*|hang(?:s|ing)?",
      "timeout didn't respond in time"),
     (r"(?:is|was|went|goes|are|were) down|outage|offline|unreachable|not reachable"
-     r"|recover(?:s|ed|ing)? on its own|blip\w*|flap\w*",
+     r"|(?:recover\w*|clear(?:s|ed)?|come(?:s)? back|went away) (?:on (?:its|their) own"
+     r"|by (?:it|them)sel(?:f|ves))|then recover(?:s|ed)?|blip\w*|flap\w*|transient\w*",
      "unavailable"),
     (r"white ?list\w*|allow ?list\w*|firewall|vpn|egress|source ip|nat gateway"
      r"|(?:our|my|their|the) (?:office |public |new )?ip", "ip allowlist"),
@@ -82,8 +84,14 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      "feature disabled"),
     (r"still (?:attached|bound|referenced|in use|used|assigned)|(?:attached|bound) to",
      "in use active bindings"),
-    (r"hard (?:limit|cap)|(?:monthly|tenant|account) (?:limit|cap|allowance)|out of quota",
-     "quota exceeded"),
+    (r"hard (?:limit|cap)|(?:monthly|tenant|account) (?:limit|cap|allowance)|out of quota"
+     r"|ceiling|maximum (?:number|count|amount)|max (?:number|count)", "quota exceeded"),
+    (r"offboard\w*|(?:killed|ended|terminated|invalidated) (?:all )?(?:of )?(?:his |her |their |"
+     r"the |its )?sessions?|deactivated (?:the |his |her |their )?(?:account|user)",
+     "revoked"),
+    (r"weekdays?|(?:on|at|during) (?:the )?weekends|weekend (?:jobs?|runs?|batch\w*)"
+     r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*",
+     "outside time window"),
     (r"kms|hsm|key management", "kms"),
 )
 
@@ -108,8 +116,15 @@ def added_terms(sentence: str) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
+# "log" as in logging in or out ("logged out", "can't log in"), not a log file ("backend
+# logs", "the log says"): the documents' "log in" must not meet every pasted log line.
+_LOG_IN = re.compile(r"\blog(?:ged|ging|s)?[ -]?(?:in|on|out|back|off|us|me|them|him|her)\b")
+
+
 def expanded_terms(sentence: str) -> list[str]:
     """`terms(sentence)` plus the documents' terms its phrasing adds (each once)."""
     own = terms(sentence)
+    if "log" in own and not _LOG_IN.search(sentence.lower()):
+        own = [t for t in own if t != "log"]
     seen = set(own)
     return own + [t for t, _ in added_terms(sentence) if t not in seen]

@@ -7,8 +7,8 @@ Every candidate the matcher finds for a dev paste is one example: its `features`
 whether the case accepts it (`expect`/`also` -> 1, other entries -> 0; `acceptable`
 entries and candidates the hard rules already rule out are left out). A logistic model
 with an L2 penalty is fitted by Newton's method (a few dozen features: plain Python is
-enough), then the threshold is chosen by the worst shortfall of top-1, precision and
-negatives clean against the targets (97, 95, 99 %). The penalty is chosen by 5-fold
+enough), then the threshold is chosen by the sum of the shortfalls of top-1, precision
+and negatives clean against the targets (97, 95, 99 %): see `objective`. The penalty is chosen by 5-fold
 cross-validation on dev (folds by a hash of the case id). The holdout is never read here:
 docs/accuracy.md.
 """
@@ -30,7 +30,7 @@ from bot.triage.extract import extract
 from bot.triage.match import Candidates
 from tests.triage.accuracy.scoring import Case, Outcome, load_cases, tally
 
-L2_CHOICES = (0.3, 1.0, 3.0, 10.0)
+L2_CHOICES = (0.1, 0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 THRESHOLDS = [round(0.2 + 0.025 * i, 3) for i in range(30)]
 OUT = Path(__file__).resolve().parents[3] / "bot" / "triage" / MODEL_FILE
@@ -132,8 +132,15 @@ def figures(model: Model, seen: Sequence[Seen]) -> tuple[float, float, float]:
 
 
 def objective(top1: float, prec: float, clean: float) -> float:
-    """The worst shortfall against the targets (97, 95, 99 %) first, then the sum."""
-    return min(top1 - 0.97, prec - 0.95, clean - 0.99) + (top1 + prec + clean) / 100
+    """The sum of the shortfalls against the targets (97, 95, 99 %), then the sum.
+
+    Not the worst shortfall alone: with top-1 the furthest short, that rule lowered the
+    threshold until wrong confident answers grew. A wrong confident answer misleads the
+    person; a missing one still lists its candidates. Two of the three figures count
+    wrong answers (precision, negatives clean), so summing the shortfalls weighs them
+    two to one, as the product needs."""
+    shortfall = min(top1 - 0.97, 0.0) + min(prec - 0.95, 0.0) + min(clean - 0.99, 0.0)
+    return shortfall + (top1 + prec + clean) / 100
 
 
 def train(seen: Sequence[Seen], l2: float) -> Model:

@@ -1,0 +1,80 @@
+"""The confidence rules of the third session of issue 10: other software's respelt codes,
+meaning matches on nothing but a status number, listed items on one line, a code's words
+less one, a misspelling in the other product's style, and "log" the file vs "log in"."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triage.confidence import ruled_out
+from bot.triage.engine import TriageEngine, engine_for
+from bot.triage.extract import extract
+from bot.triage.product import foreign_tool
+from bot.triage.vocabulary import expanded_terms
+
+
+@pytest.fixture(scope="module")
+def engine() -> TriageEngine:
+    return engine_for()
+
+
+def keys(engine: TriageEngine, paste: str) -> list[str]:
+    return [f.entry.key for f in engine.triage(paste).confident]
+
+
+@pytest.mark.parametrize("paste", [
+    "docker: Got permission denied while trying to connect to the Docker daemon socket at "
+    "unix:///var/run/docker.sock: connect: permission denied.",
+    "A client error (AccessDenied) occurred when calling the GetSessionToken operation: "
+    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+])
+def test_a_code_respelt_in_other_software_output_is_its_own(engine, paste):
+    assert foreign_tool(paste)
+    assert keys(engine, paste) == []
+
+
+def test_a_meaning_match_on_only_the_status_number_is_a_status_match(engine):
+    paste = "partner-admin call for tenant t_8812 -> 404. that customer was decommissioned"
+    found = engine.matcher.candidates(extract(paste))
+    by_key = {m.entry.key: m for m in found.matches}
+    only_status = by_key["scaivault:secret_not_found"]
+    assert only_status.signals.status_words
+    assert ruled_out(only_status, found.context)  # one of many 404s: listed, not picked
+    assert not by_key["scaivault:tenant_not_found"].signals.status_words  # "tenant"
+
+
+def test_listed_items_on_one_line_are_sentences_of_their_own():
+    ev = extract("today: (1) nobody can log in to MazeVault, 403 on the login form; "
+                 "(2) their ScaiVault token gets 403 insufficient_scope")
+    assert len(ev.items) == 3 and ev.items[1].startswith("(1) nobody")
+    split = extract("the login form answers 403 for some users, and separately the HSM page "
+                    "says it is not part of our tier.")
+    assert split.items[-1].startswith("and separately the HSM page")
+    assert extract("one sentence, also fine").items == ()
+
+
+def test_listed_item_keeps_its_answer_beside_a_code_on_its_line(engine):
+    paste = ("ok so today's fun: (1) nobody at the customer can log in to MazeVault, the login "
+             "form submit returns 403 Forbidden; (2) their ScaiVault deploy token gets 403 "
+             "insufficient_scope on rotate")
+    found = engine.matcher.candidates(extract(paste))
+    login = next(m for m in found.matches if m.entry.key == "mazevault:login-fails-with-403")
+    assert login.signals.clause and not login.signals.code_in_sentence
+
+
+def test_a_codes_words_less_one_are_not_a_misspelling_of_it(engine):
+    paste = 'msg="The specified default backup location named \\"default\\" was not found"'
+    assert "scaivault:ca_not_found" not in keys(engine, paste)
+
+
+def test_a_misspelling_in_one_products_style_is_not_the_others(engine):
+    assert keys(engine, "VERSON_CONFLICT") == ["mazevault:VERSION_CONFLICT"]
+
+
+@pytest.mark.parametrize(("sentence", "has_log"), [
+    ("the backend logs show a goroutine panic", False),
+    ("I have to log back in every hour", True),
+    ("nobody can log in since the upgrade", True),
+])
+def test_log_the_file_is_not_log_in(sentence, has_log):
+    assert ("log" in expanded_terms(sentence)) is has_log
