@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
+from bot.memo import BoundedMemo
 from bot.text import fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
@@ -158,7 +159,8 @@ class Matcher:
         # Tuples of ints: the cyclic garbage collector stops tracking them.
         self.by_norm: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in by_norm.items()}
         self.norm_codes = list(self.by_norm)
-        self._closest_memo: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._closest_memo: BoundedMemo[str, tuple[tuple[str, float], ...]] = BoundedMemo(
+            _CLOSEST_MEMO_MAX)
         # The words codes are made of: a run of words is only a code typed as words
         # ("csrf invlid") when one of its words is one of these.
         self._words_of_code = tuple(frozenset(w for w in re.split(r"[^a-z0-9]+", e.code.lower())
@@ -365,16 +367,11 @@ class Matcher:
 
         Memoized per matcher: a long thread repeats its near-codes in message after
         message, and each miss is a fuzzy scan of every code."""
-        try:  # not `in` then `[]`: another thread may clear the memo between them
-            return self._closest_memo[norm]
-        except KeyError:
-            pass
-        if len(self._closest_memo) >= _CLOSEST_MEMO_MAX:
-            self._closest_memo.clear()
-        closest = self._closest_memo[norm] = tuple(
-            (code_norm, similarity) for code_norm, similarity, _ in process.extract(
-                norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3))
-        return closest
+        return self._closest_memo.get(norm, self._scan_codes)
+
+    def _scan_codes(self, norm: str) -> tuple[tuple[str, float], ...]:
+        return tuple((code_norm, similarity) for code_norm, similarity, _ in process.extract(
+            norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3))
 
     def _match_misspelled_code(self, w: _Written, found: dict[int, Match]) -> None:
         """The documented codes a misspelling is closest to (at most three)."""

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.memo import BoundedMemo
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Short forms support engineers type, folded to the words the documents use.
 SYNONYMS = {"cert": "certificate", "certs": "certificate", "db": "database",
@@ -157,7 +159,7 @@ class TextIndex:
         # each other, so a typo is only compared with terms of a length it can reach
         # (in vocabulary order, so the first best term is the same as over all of it).
         self._vocab_by_len: dict[int, list[str]] = {}
-        self._corrected: dict[str, str | None] = {}
+        self._corrected: BoundedMemo[str, str | None] = BoundedMemo(_CORRECTED_MAX)
         # Phrases of 3+ terms ("a whole documented phrase"), keyed by their heaviest term:
         # a query without that term covers at most 1 - 1/size of the phrase's weight.
         self._long_by_key: dict[str, list[int]] = defaultdict(list)
@@ -182,14 +184,7 @@ class TextIndex:
             return None
         # Memoized per index: a long thread repeats its typos and unknown words (ids,
         # hostnames) in message after message, and each miss costs a fuzzy scan.
-        try:  # not `in` then `[]`: another thread may clear the memo between them
-            return self._corrected[term]
-        except KeyError:
-            pass
-        if len(self._corrected) >= _CORRECTED_MAX:
-            self._corrected.clear()
-        fixed = self._corrected[term] = self._closest(term)
-        return fixed
+        return self._corrected.get(term, self._closest)
 
     def _closest(self, term: str) -> str | None:
         choices = self._vocab_by_len.get(len(term))
