@@ -8,9 +8,9 @@ whether the case accepts it (`expect`/`also` -> 1, other entries -> 0; `acceptab
 entries and candidates the hard rules already rule out are left out). A logistic model
 with an L2 penalty is fitted by Newton's method (a few dozen features: plain Python is
 enough), then the threshold is chosen by the sum of the shortfalls of top-1, precision
-and negatives clean against the targets (97, 95, 99 %): see `objective`. The penalty is chosen by 5-fold
-cross-validation on dev (folds by a hash of the case id). The holdout is never read here:
-docs/accuracy.md.
+and negatives clean against the targets (97, 95, 99 %): see `objective`. The penalty is
+chosen by 5-fold cross-validation on dev (folds by a hash of the case id). The holdout
+is never read here: docs/accuracy.md.
 """
 
 from __future__ import annotations
