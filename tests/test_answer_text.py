@@ -74,3 +74,15 @@ def test_reasons_quote_the_words_as_written(core):
     answer = ask(core, "users get access denied when reading secrets in scaivault")
     reasons = " ".join(r for f in answer.triage.findings for r in f.evidence)
     assert "denied" in reasons and "deni," not in reasons and not reasons.endswith("deni")
+
+
+def test_a_symptom_worded_as_the_meaning_is_not_said_twice(core):
+    answer = ask(core, "login fails with 403 on mazevault since the proxy change")
+    entry = answer.triage.confident[0].entry
+    assert entry.key == "mazevault:login-fails-with-403"
+    assert entry.meaning in entry.symptoms  # the guide words them alike
+    text = rendered(core, answer)
+    said = text.replace("\\n", "\n")
+    assert said.count(entry.meaning) == 2  # once in Slack's blocks, once in the text
+    others = [s for s in entry.symptoms if s != entry.meaning]
+    assert all(s in said for s in others)

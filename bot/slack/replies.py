@@ -26,7 +26,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.health_blocks import health_reply
 from bot.triage.engine import Finding, Triage
-from bot.triage.render import same_status_line, says_more_than_title
+from bot.triage.render import same_status_line, says_more_than_title, symptoms_shown
 
 
 def reply_for(answer: Answer, catalog: Catalog) -> Reply:
@@ -118,8 +118,8 @@ def _finding_blocks(f: Finding, products: Mapping[str, Product]) -> list[dict]:
         lines.append(f"*Request id:* `{escape(f.mention.request_id)}`")
     if f.mention and f.mention.fields:
         lines.append("*Fields (verbatim):*\n```" + escape("\n".join(f.mention.fields)) + "```")
-    if e.symptoms:
-        lines.append("*Symptoms:* " + escape(" ".join(e.symptoms)))
+    if symptoms := symptoms_shown(e):
+        lines.append("*Symptoms:* " + escape(" ".join(symptoms)))
     blocks.append(section("\n".join(lines)))
     blocks.append(section(f"*Retry:* {_retry_text(f)}"))
     steps = []

@@ -80,8 +80,8 @@ def _finding(f: Finding, products: Mapping[str, Product]) -> list[str]:
         lines.append("  Fields (verbatim):")
         lines += [f"    {field}" for field in f.mention.fields]
     lines.append(f"  Retry:   {f.retry.advice}")
-    if e.symptoms:
-        lines.append("  Symptoms: " + " ".join(e.symptoms))
+    if symptoms := symptoms_shown(e):
+        lines.append("  Symptoms: " + " ".join(symptoms))
     if e.causes:
         lines.append("  Possible causes:")
         lines += [f"    - {c.cause}" + (f" — {c.fix}" if c.fix else "") for c in e.causes]
@@ -100,6 +100,17 @@ def says_more_than_title(e: Entry) -> bool:
     """False when the meaning only repeats the title ("Token expired" / "Token has
     expired"): an answer shows it once."""
     return not set(terms(e.meaning)) <= set(terms(e.title))
+
+
+def symptoms_shown(e: Entry) -> tuple[str, ...]:
+    """The entry's symptoms less those that only repeat its title or meaning (the guide
+    often words a problem's meaning and its symptom alike): an answer says each once."""
+    said = {_plain(e.title), _plain(e.meaning)}
+    return tuple(s for s in e.symptoms if _plain(s) not in said)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(".")
 
 
 def _product(e: Entry, products: Mapping[str, Product]) -> str:
