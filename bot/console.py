@@ -54,7 +54,7 @@ BANNER = """errcode console: the bot's answers in your terminal (no Slack needed
   type or paste an error      answered as /errcode would (only you see it)
   @errcode <text>             answered as a mention, in the thread
   @errcode escalate           an escalation packet of everything asked so far
-  !N                          press button N of the last answer
+  N or !N                     press button N of the last answer
   \"\"\" ... \"\"\"                 a multi-line paste, where the terminal sends it line by line
   :help  :quit"""
 PRIVATE, THREAD, CHANNEL = "only you can see this", "in the thread", "posted in the channel"
@@ -163,6 +163,8 @@ class Session:
             return
         if pressed := _BUTTON.fullmatch(text):
             self.press(int(pressed.group(1)))
+        elif text.isdecimal() and 1 <= int(text) <= len(self.buttons):
+            self.press(int(text))  # a bare "2" after an answer: no error is a lone digit
         elif mention := _MENTION.match(text):
             asked = text[mention.end():].strip()
             if is_escalate(asked):

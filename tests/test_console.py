@@ -394,3 +394,12 @@ def _read_until(fd: int, done: Callable[[bytes], bool], timeout: float = 60) -> 
                 break
     assert done(out), out[-2000:]
     return out
+
+
+def test_a_bare_number_presses_a_button_of_the_last_answer_and_a_status_is_still_asked(tmp_path):
+    first = answers(shell(tmp_path, "RATE_LIMITED", ":quit"))[0]
+    helpful = first.buttons["Helpful"]
+    shown = answers(shell(tmp_path, "RATE_LIMITED", str(helpful), "429", ":quit"))
+    assert shown[1].text == "Thanks, glad it helped."
+    assert "RATE_LIMITED" in shown[2].text  # 429 was asked about, not pressed
+    assert len(shown) == 3
