@@ -86,3 +86,15 @@ def test_a_symptom_worded_as_the_meaning_is_not_said_twice(core):
     assert said.count(entry.meaning) == 2  # once in Slack's blocks, once in the text
     others = [s for s in entry.symptoms if s != entry.meaning]
     assert all(s in said for s in others)
+
+
+def test_a_bare_status_shared_across_products_is_listed_not_picked(core):
+    answer = ask(core, "HTTP 429")
+    assert not answer.triage.confident
+    assert {e.key for e in answer.triage.same_status} == {
+        "mazevault:RATE_LIMITED", "scaivault:rate_limited", "scaivault:quota_exceeded"}
+    text = rendered(core, answer)
+    assert "No documented error recognised" not in text
+    assert text.count("The status alone does not say which documented error this is.") == 2
+    named = ask(core, "HTTP 429 from the mazevault api")  # one documented there: answered
+    assert [f.entry.key for f in named.triage.confident] == ["mazevault:RATE_LIMITED"]

@@ -26,7 +26,12 @@ from bot.slack.blocks import (
 )
 from bot.slack.health_blocks import health_reply
 from bot.triage.engine import Finding, Triage
-from bot.triage.render import same_status_line, says_more_than_title, symptoms_shown
+from bot.triage.render import (
+    STATUS_ALONE,
+    same_status_line,
+    says_more_than_title,
+    symptoms_shown,
+)
 
 
 def reply_for(answer: Answer, catalog: Catalog) -> Reply:
@@ -153,13 +158,14 @@ def _retry_text(f: Finding) -> str:
 
 
 def _no_match(t: Triage, products: Mapping[str, Product]) -> list[dict]:
-    blocks = [section(":mag: *No documented error recognised in this paste.*")]
-    if t.same_status:
+    if t.same_status:  # recognised, just not told apart
+        blocks = [section(f":mag: *{STATUS_ALONE}*")]
         blocks.append(section(f"*{escape(same_status_line(t, products))}*\n" + "\n".join(
             f"• `{escape(e.code)}` ({escape(_pname(e, products))}): {escape(e.title)}"
             for e in t.same_status[:10])))
         blocks.append(context("Paste the response body or the error code to tell which."))
         return blocks
+    blocks = [section(":mag: *No documented error recognised in this paste.*")]
     nearest: Sequence[Entry] = [f.entry for f in t.findings] or list(t.nearest)
     if nearest:
         blocks.append(section("*Nearest entries:*\n" + "\n".join(

@@ -219,8 +219,11 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True  # misspelt in the other product's style (VERSON_CONFLICT): not this one
     if s.code:
         return False
-    if ((m.kind == "status" or s.status_words)
-            and ctx.status_peers.get(m.entry.catalog, 0) > 1):
+    # Peers within the product the paste names or implies; with none, across catalogs:
+    # a bare "HTTP 429" is one of three documented errors, not MazeVault's one.
+    peers = (ctx.status_peers.get(m.entry.catalog, 0) if product
+             else sum(ctx.status_peers.values()))
+    if (m.kind == "status" or s.status_words) and peers > 1:
         return True  # one of several errors with this status: the answer lists them all
     if not (s.failing or s.status_ok or s.strong_phrase):
         return True  # a question or a healthy transcript sharing a few words

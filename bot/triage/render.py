@@ -8,6 +8,8 @@ from bot.catalog.model import Entry, Product
 from bot.triage.engine import Finding, Triage
 from bot.triage.textindex import terms
 
+STATUS_ALONE = "The status alone does not say which documented error this is."
+
 
 def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str:
     """A readable answer: one block per documented error, then request ids and candidates."""
@@ -17,10 +19,11 @@ def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str
         out.append("(paste was very large: only its first part was read)")
     confident = t.confident
     if not confident:
-        out.append("No documented error recognised in this paste.")
-        if t.same_status:
+        if t.same_status:  # recognised, just not told apart
+            out.append(STATUS_ALONE)
             out += _same_status(t, products)
             return "\n".join(out) + "\n"
+        out.append("No documented error recognised in this paste.")
         candidates = [f.entry for f in t.findings] or list(t.nearest)
         if candidates:
             out.append("Nearest entries:")
