@@ -171,7 +171,8 @@ class _Child:
         # answer to its asker, so the child never idles while an asker waits for the GIL.
         self._lock = threading.Lock()  # sends, and the order of `_waiting`
         self._waiting: collections.deque[Future[Prepared]] = collections.deque()
-        self._send.send((catalog, redact_patterns))
+        with contextlib.suppress(OSError):  # a child that died at start: its reader
+            self._send.send((catalog, redact_patterns))  # sees the end, the first ask fails
         self._reader = threading.Thread(target=self._read, name="errcode-compute-reader",
                                         daemon=True)
         self._reader.start()
