@@ -49,7 +49,7 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 def test_the_program_flushes_its_answer_and_keeps_its_exit_code():
     """The process ends without tearing the interpreter down: the output is all there
     (into a pipe, so block-buffered) and the exit codes are the usual ones."""
-    paste = "\n".join(f"line {i}: HTTP 429 rate limited" for i in range(2000))
+    paste = "\n".join(f"line {i}: mazevault HTTP 429 RATE_LIMITED" for i in range(2000))
     out = run("lookup", "-", stdin=paste)
     assert out.returncode == 0 and out.stdout.startswith("RATE_LIMITED") and not out.stderr
     redacted = run("redact", "-", stdin="password=hunter2\n" * 5000)

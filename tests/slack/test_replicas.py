@@ -269,7 +269,7 @@ def burst_then_kill(cluster: Cluster, replica: Replica, events: list[Event]) -> 
         for event in events:
             pool.submit(send, event)
         deadline = time.monotonic() + 20
-        while (sum(s == 200 for s in statuses.values()) < KILL_AFTER_ACKS
+        while (sum(s == 200 for s in list(statuses.values())) < KILL_AFTER_ACKS
                and len(statuses) < len(events) and time.monotonic() < deadline):
             time.sleep(0.005)
         cluster.api.wait_for("chat.postMessage", 1)
