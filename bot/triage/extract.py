@@ -305,6 +305,17 @@ _NEXT_ITEM = re.compile(
 
 _NEXT_ITEM_WORDS = ("separately", "addition", "on top of", "unrelated", "also")
 
+# A paste that announces several problems ("two problems", "fails twice", "2 issues").
+_SEVERAL = re.compile(
+    r"\b(?:two|three|2|3|several|multiple|a couple of)\s+(?:\w+\s+){0,2}?"
+    r"(?:problems?|issues?|things|failures|errors|bugs)\b|\b(?:fails|failed|failing) twice\b",
+    re.IGNORECASE)
+# Where the next clause starts: after a sentence's end, or a comma or dash before "and",
+# "but", "while", "then".
+_NEXT_CLAUSE = re.compile(
+    r"(?<=\w[).!?;])\s+(?=\S)|(?:,|\s-+|\s—)\s+(?:and|but|while|whereas|then)\s+(?:then\s+|also\s+)?",
+    re.IGNORECASE)
+
 
 def _list_items(lines: list[str], whole: str) -> list[str]:
     """A paste that lists several problems ("1) ... 2) ...", "First, ... Second, ...",
@@ -319,11 +330,14 @@ def _list_items(lines: list[str], whole: str) -> list[str]:
         return [p for p in (preamble, *items, rest) if p]
     starts = [m.start() for m in _ITEM.finditer(whole)]
     if len(starts) < 2:
-        # "..., and separately ...": one word that opens a second problem is enough.
         low = whole.lower()
-        if not any(word in low for word in _NEXT_ITEM_WORDS):
-            return [whole]
-        starts = [m.start(1) for m in _NEXT_ITEM.finditer(whole)]
+        if _SEVERAL.search(whole):
+            # "two problems: ..., and ...": the paste says it holds several; each clause
+            # is one of them.
+            starts = [m.end() for m in _NEXT_CLAUSE.finditer(whole)]
+        elif any(word in low for word in _NEXT_ITEM_WORDS):
+            # "..., and separately ...": one word that opens a second problem is enough.
+            starts = [m.start(1) for m in _NEXT_ITEM.finditer(whole)]
         if not starts:
             return [whole]
     bounds = [*starts[1:], len(whole)]

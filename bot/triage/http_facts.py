@@ -153,12 +153,19 @@ def http_statuses(low: str) -> list[int]:
             _first_at(found, int(m.group(1)), m.start(1))
     _keyword_statuses(low, found)
     _statuses_then_words(low, found)
+    if "(" in low:
+        for m in _STATUS_IN_PARENS.finditer(low):
+            _first_at(found, int(m.group(1)), m.start(1))
     for m in _STATUS_AS_WORD.finditer(low):
         words = low[max(0, m.start() - 12):m.start()].split()
         if not (m.group(2) == "s" and words and words[-1] in _DURATION_BEFORE):
             _first_at(found, int(m.group(1)), m.start(1))
     return sorted(found, key=found.__getitem__)
 
+
+# A status cited in parentheses: "doesn't exist (404)", "went stale (401, re-login fixed
+# it)"; not "(404 items)" or "(500ms)".
+_STATUS_IN_PARENS = re.compile(r"\(([45][0-9][0-9])(?:\)|,|;)")
 
 # A status used as a word: "429s again", "it's been 429ing", "503'd"; not "sleep 500s".
 _STATUS_AS_WORD = re.compile(r"(?<![\w.:=/-])([45][0-9][0-9])(s|'s|ing|ed|'d)\b")

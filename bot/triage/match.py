@@ -623,11 +623,14 @@ def _ngram_norms(text: str, most: int = 4) -> list[tuple[str, str]]:
     words = _SPLIT.findall(text)
     lowered = [w.lower() for w in words]
     edge = [w in _EDGE_WORDS for w in lowered]
+    # The "t" of "can't", "doesn't": a run through a contraction is a sentence ("can't be
+    # found"), never a code typed as words (`ca_not_found`).
+    cut = [w in ("t", "s", "re", "ve", "ll") for w in lowered]
     out = [(w, low) for w, low in zip(words, lowered, strict=True)]
     count = len(words)
     for n in range(2, most + 1):
         for i in range(count - n + 1):
-            if edge[i] or edge[i + n - 1]:
+            if edge[i] or edge[i + n - 1] or any(cut[i + 1:i + n]):
                 continue
             out.append((" ".join(words[i:i + n]), "".join(lowered[i:i + n])))
     return out

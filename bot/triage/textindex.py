@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.memo import BoundedMemo
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WRITTEN_WORD = re.compile(_WORD.pattern, re.IGNORECASE)  # `PERMISSION_DENIED` is words too
 # Short forms support engineers type, folded to the words the documents use.
 SYNONYMS = {"cert": "certificate", "certs": "certificate", "db": "database",
             "dbs": "database", "creds": "credentials", "pwd": "password", "perms": "permission",
@@ -80,7 +81,7 @@ def written_forms(text: str) -> dict[str, str]:
     """Each term of `text` -> the word as the person wrote it (first seen), so reasons
     quote "denied", not the stem "deni"."""
     out: dict[str, str] = {}
-    for raw in _WORD.findall(text.replace("_", " ").replace("-", " ")):
+    for raw in _WRITTEN_WORD.findall(text.replace("_", " ").replace("-", " ")):
         for term in _word_terms(raw):
             out.setdefault(term, raw)
     return out

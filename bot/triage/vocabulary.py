@@ -93,6 +93,9 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*",
      "outside time window"),
     (r"kms|hsm|key management", "kms"),
+    (r"(?:went|gone|goes|is|was|got|become|became) stale|stale (?:token|jwt|credentials?)"
+     r"|(?:token|jwt|credentials?) aged out|exp (?:claim )?(?:is )?(?:already )?in the past",
+     "token expired"),
 )
 
 # One \b pair around the whole alternation, not one per fold: the same matches (a fold that
