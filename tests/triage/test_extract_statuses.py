@@ -46,6 +46,8 @@ from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
     ("vault: Code: 403. Errors:", 403),
     (">>> r.status_code\n429\n>>> r.headers", 429),
     ("PS> $r.StatusCode\n429", 429),
+    ("the CA we reference doesn't exist (404), sadly", 404),
+    ("my token went stale (401, re-login fixed it)", 401),
 ])
 def test_status_is_read_from_what_people_paste(paste, status):
     assert extract(paste).http_statuses == (status,)
@@ -68,6 +70,8 @@ def test_status_is_read_from_what_people_paste(paste, status):
     "errors: 500",
     "status 1429",
     "status 4290",
+    "the import skipped some rows (404 rows of 9000)",
+    "p99 went up (500ms at peak)",
     "see issue 404 and PR 503",
     "line 403 permission_denied",
     "exit code 1",

@@ -78,3 +78,26 @@ def test_a_misspelling_in_one_products_style_is_not_the_others(engine):
 ])
 def test_log_the_file_is_not_log_in(sentence, has_log):
     assert ("log" in expanded_terms(sentence)) is has_log
+
+
+def test_a_paste_that_says_it_holds_several_problems_answers_each_clause(engine):
+    paste = ("onboarding script against scaivault fails twice: the tenant id we pass was never "
+             "created (404), and the federation backend \"aws-eu\" it references doesn't "
+             "exist either (404)")
+    assert len(extract(paste).items) == 2
+    assert set(keys(engine, paste)) == {"scaivault:tenant_not_found",
+                                        "scaivault:federation_backend_not_found"}
+    one = ("the tenant id we pass was never created (404), and the federation backend it "
+           "references doesn't exist either")
+    assert extract(one).items == ()  # no count of problems: one sentence, one answer
+
+
+def test_a_run_of_words_through_a_contraction_is_not_a_code(engine):
+    found = engine.matcher.candidates(extract("the certificate serial can't be found"))
+    assert not [m for m in found.matches if m.kind == "fuzzy"]
+
+
+def test_why_lines_quote_code_words_as_written(engine):
+    result = engine.triage("mazevault: I get PERMISSION_DENIED when deleting a cert")
+    why = " ".join(result.confident[0].evidence)
+    assert "DENIED" in why and "deni," not in why and not why.endswith("deni")
