@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-__all__ = ["ELLIPSIS", "TRUNCATED", "fold", "one_line", "shorten"]
+__all__ = ["ELLIPSIS", "TRUNCATED", "ascii_lower", "fold", "one_line", "shorten"]
 
 ELLIPSIS = "…"
 TRUNCATED = "… (truncated)"
 # ASCII bytes that are not a lowercase letter or a digit: what `fold` deletes.
 _NOT_ALNUM = bytes(b for b in range(128) if not (0x61 <= b <= 0x7A or 0x30 <= b <= 0x39))
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """`text` with A-Z lowercased and nothing else changed: every offset stays the same
+    (`str.lower` may lengthen a string: "İ" becomes two characters), so a match in the
+    lowered text is the same span of the original."""
+    return text.translate(_ASCII_LOWER)
 
 
 def shorten(text: str, limit: int, mark: str = ELLIPSIS) -> str:

@@ -49,8 +49,8 @@ _decoder = json.JSONDecoder()
 _OBJECT_START = re.compile(r'\{\s*+"(?:[^"\\\n]|\\.){0,256}+"\s*+:')
 
 
-def json_objects(text: str) -> Iterator[tuple[int, object]]:
-    """JSON objects in the paste (offset, value): one per log line, many on one line, or
+def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
+    """JSON objects in the paste (start, end, value): one per log line, many on one line, or
     pretty-printed across lines. The scan resumes after each object found; what failed
     decodes may read is budgeted, so the scan stays linear whatever the paste."""
     budget = FAILED_DECODE_BUDGET * len(text) + FAILED_DECODE_FLOOR
@@ -70,7 +70,7 @@ def json_objects(text: str) -> Iterator[tuple[int, object]]:
             pos = start + 1 if end < 0 else end
             continue
         found += 1
-        yield start, obj
+        yield start, end, obj
         pos = end
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.text import ascii_lower
 from bot.triage.envelopes import (
     json_objects,
     line_of,
@@ -68,7 +69,7 @@ _REQUEST_ID_KV = re.compile(
 )
 # Not a file or path name: `/etc/ssl/certs/ca-certificates.crt`, `docs/errors`.
 _CODE_TOKEN = re.compile(
-    r"[A-Za-z](?<![\w/][A-Za-z])[A-Za-z0-9]{1,40}(?:[_-][A-Za-z0-9]{1,40}){1,8}\b"
+    r"[A-Za-z](?<![\w/][A-Za-z])[A-Za-z0-9]{1,40}+(?:[_-][A-Za-z0-9]{1,40}+){1,8}\b"
     r"(?![./][A-Za-z0-9])")
 _KV_CODE = re.compile(
     r"(?:code|error_code|errorCode|err_code|error|err|errcode|reason)="
@@ -83,7 +84,6 @@ _EXCEPTION_END = re.compile(
 _EXCEPTION_NAME = re.compile(
     r"[ \t]{0,64}+(?:Caused by:[ \t]{0,4}+)?(?:[\w$]{1,100}+\.){0,16}+"
     r"([A-Z]\w{0,100}(?:Error|Exception|Fault|Failure))")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TIMESTAMP = re.compile(
     r"[0-9](?<!\w[0-9])[0-9]{3}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
     r"(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
@@ -121,7 +121,14 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
     mentions: list[CodeMention] = []
     prose: list[str] = []
     stamps: dict[int, str | None] = {}  # line -> its timestamp, read once per line
-    for start, obj in json_objects(text):
+    seen: set[str] = set()
+    for start, end, obj in json_objects(text):
+        # A log repeats its envelopes: the same object again says nothing new (each code's
+        # first mention is the one kept), and reading it costs more than its decode.
+        raw = text[start:end]
+        if raw in seen:
+            continue
+        seen.add(raw)
         line_no = lines.of(start)
         if line_no not in stamps:
             found = _TIMESTAMP.search(lines.lines[line_no])
@@ -132,7 +139,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
             if message:
                 prose.append(message)
 
-    low = text.translate(_ASCII_LOWER)
+    low = ascii_lower(text)
     statuses = http_statuses(low)
     statuses += [m.http_status for m in mentions if m.http_status]
     rate = rate_headers(text, low)
@@ -177,12 +184,19 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
 
 
 class _Lines:
-    """The paste's lines, and which line holds an offset. The offsets of the lines are
-    listed on first use only: a megabyte of blank lines is a million of them."""
+    """The paste's lines, and which line holds an offset. Both are made on first use only:
+    a megabyte of blank lines is a million of them, and most pastes need neither."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.split("\n")
+        self._text = text
+        self._lines: list[str] | None = None
         self._starts: list[int] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        return self._lines
 
     def of(self, offset: int) -> int:
         if self._starts is None:

@@ -168,7 +168,9 @@ def http_statuses(low: str) -> list[int]:
 _STATUS_IN_PARENS = re.compile(r"\(([45][0-9][0-9])(?:\)|,|;)")
 
 # A status used as a word: "429s again", "it's been 429ing", "503'd"; not "sleep 500s".
-_STATUS_AS_WORD = re.compile(r"(?<![\w.:=/-])([45][0-9][0-9])(s|'s|ing|ed|'d)\b")
+# (The lookbehind follows the first digit: a pattern that opens with one is tried at every
+# offset of the paste, one that opens with [45] only at those digits.)
+_STATUS_AS_WORD = re.compile(r"([45](?<![\w.:=/-][45])[0-9][0-9])(s|'s|ing|ed|'d)\b")
 _DURATION_BEFORE = frozenset({"timeout", "timeout:", "timeout=", "wait", "waited", "sleep",
                               "after", "in", "for", "every", "took", "ttl", "ttl:"})
 

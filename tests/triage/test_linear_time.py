@@ -118,3 +118,11 @@ def test_the_object_cap_is_above_a_real_log():
     log = line * (MAX_JSON_OBJECTS - 10) + (
         '{"level":"error","msg":"query failed","error":"DATABASE_ERROR"}\n')
     assert extract(log).codes == ("DATABASE_ERROR",)
+
+
+def test_a_repeated_envelope_is_read_once_and_a_changed_one_again():
+    same = '{"error":{"code":"rate_limited","request_id":"req_same01"}} '
+    other = '{"error":{"code":"rate_limited","request_id":"req_other2"}}'
+    ev = extract(same * 5_000 + "\n" + other)
+    assert [m.request_id for m in ev.mentions] == ["req_same01", "req_other2"]
+    assert ev.mentions[1].line == 1

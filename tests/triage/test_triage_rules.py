@@ -101,3 +101,21 @@ def test_why_lines_quote_code_words_as_written(engine):
     result = engine.triage("mazevault: I get PERMISSION_DENIED when deleting a cert")
     why = " ".join(result.confident[0].evidence)
     assert "DENIED" in why and "deni," not in why and not why.endswith("deni")
+
+
+def test_the_long_scan_for_product_names_finds_what_the_sentence_pattern_finds(engine):
+    """`ProductEvidence.score` scans the lowercased paste with its own patterns (the
+    boundary after the first letter); `named_in` reads sentences with the (?i) ones."""
+    import random
+
+    products = engine.matcher.products
+    rng = random.Random(11)
+    pieces = ["MazeVault", "maze vault", "Maze-Vault", "maze_vault", "SCAIVAULT", "scai vault",
+              "x", "_", "-", " ", ".", "/", "9", "vault.example.com", "scaivault.example.com",
+              "my", "/api/v1/", "é"]
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        reasons = products.score(extract(text), None)[1]
+        named = {c for c, pattern in products.name_patterns if pattern.search(text)}
+        assert {c for c, rs in reasons.items()
+                if any(r.startswith("names the product") for r in rs)} == named, text
