@@ -51,6 +51,7 @@ _LICENSE = re.compile(
     r"(?:is\s|:|=|#)?\s{0,3}[\"'`]?(?P<v>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{4,63})")
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+_AT_DOMAIN = re.compile(r"@[A-Za-z0-9-]{1,63}\.[A-Za-z0-9-]")
 _CONTACT_WORDS = re.compile(r"(?i)\b(?:contact|reach|e-?mail|reply|cc|write to|send to)\b")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))*(?:[.!?]+|\n|$)")
 _STEPS = re.compile(
@@ -303,7 +304,12 @@ def email_in(text: str, exclude: frozenset[str] = frozenset()) -> str | None:
         return None
     if "<mailto:" in text:
         text = unescape_slack(text)
-    for m in _EMAIL.finditer(text):
+    # An address has an "@" before a dotted domain; `_EMAIL` opens with a lookbehind, tried
+    # at every offset: start it just before the first such "@" (none in `<@U123>` runs).
+    first = _AT_DOMAIN.search(text)
+    if first is None:
+        return None
+    for m in _EMAIL.finditer(text, max(0, first.start() - 64)):
         start = text.rfind("\n", 0, m.start()) + 1
         end = text.find("\n", m.end())
         if m[0].lower() not in exclude and _CONTACT_WORDS.search(

@@ -52,15 +52,21 @@ _OBJECT_START = re.compile(r'\{\s*+"(?:[^"\\\n]|\\.){0,256}+"\s*+:')
 def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
     """JSON objects in the paste (start, end, value): one per log line, many on one line, or
     pretty-printed across lines. The scan resumes after each object found; what failed
-    decodes may read is budgeted, so the scan stays linear whatever the paste."""
+    decodes may read is budgeted, so the scan stays linear whatever the paste. An object
+    written exactly as the last one found is passed over undecoded: a log repeats its
+    envelopes, and the same text says nothing new."""
     budget = FAILED_DECODE_BUDGET * len(text) + FAILED_DECODE_FLOOR
     found = 0
     pos = 0
+    last = ""
     while budget > 0 and found < MAX_JSON_OBJECTS:
         m = _OBJECT_START.search(text, pos)
         if m is None:
             return
         start = m.start()
+        if last and text.startswith(last, start):
+            pos = start + len(last)
+            continue
         obj, end, read = _decode_at(text, start)
         if read:
             # Failed. After a plain syntax error, an object may still start inside what
@@ -70,6 +76,7 @@ def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
             pos = start + 1 if end < 0 else end
             continue
         found += 1
+        last = text[start:end]
         yield start, end, obj
         pos = end
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.text import ascii_lower
 from bot.triage.envelopes import (
@@ -207,10 +208,16 @@ class _Lines:
 def _pattern_matches(text: str, pattern: str) -> list[str]:
     """Matches of a catalog's request-id pattern that start and end on a word boundary.
 
-    Same as `\\b(?:pattern)\\b`, but the leading boundary is checked here: a pattern that
-    starts with `\\b` is tried at every position of the paste, one starting with its
-    literal (`req_`) only where that literal is."""
-    rx = re.compile(rf"(?:{pattern})\b")
+    Same as `\\b(?:pattern)\\b`, but a pattern that starts with `\\b` is tried at every
+    position of the paste. A pattern that opens with a plain character (`req_...`) has its
+    leading boundary checked right after that character (`r(?<!\\wr)eq_...`), so the regex
+    engine looks only where that character is; any other is searched without it and the
+    boundary checked here."""
+    if pattern[:1].isalnum() and pattern[1:2] not in ("?", "*", "+", "{") and "|" not in pattern:
+        first = pattern[0]
+        rx = _compiled(rf"{first}(?<!\w{first})(?:{pattern[1:]})\b")
+        return [m.group(0) for m in rx.finditer(text)]
+    rx = _compiled(rf"(?:{pattern})\b")
     out: list[str] = []
     pos = 0
     while (m := rx.search(text, pos)) is not None:
@@ -220,6 +227,11 @@ def _pattern_matches(text: str, pattern: str) -> list[str]:
         else:
             pos = m.start() + 1
     return out
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _boundary(text: str, i: int) -> bool:

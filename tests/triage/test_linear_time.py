@@ -49,9 +49,15 @@ def test_many_envelopes_on_one_line_are_all_read_in_order():
 
 
 def test_json_objects_read_are_capped_not_quadratic():
-    ev = extract(fill('{"a":1}') + "\n" + ENVELOPE_TAIL)
+    distinct = "".join(f'{{"a":{i}}}' for i in range(MB // 8))
+    ev = extract(distinct[:MB] + "\n" + ENVELOPE_TAIL)
     assert "rate_limited" in ev.tokens  # the words are still read
     assert ev.mentions == ()  # the object budget went to the tiny objects
+
+
+def test_an_object_repeated_as_written_costs_nothing_of_the_budget():
+    ev = extract(fill('{"a":1}') + "\n" + ENVELOPE_TAIL)
+    assert [m.code for m in ev.mentions] == ["rate_limited"]
 
 
 def test_one_megabyte_line_without_newline():
