@@ -65,7 +65,7 @@ def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
             return
         start = m.start()
         if last and text.startswith(last, start):
-            pos = start + len(last)
+            pos = _after_repeats(text, start, last)
             continue
         obj, end, read = _decode_at(text, start)
         if read:
@@ -79,6 +79,17 @@ def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
         last = text[start:end]
         yield start, end, obj
         pos = end
+
+
+def _after_repeats(text: str, pos: int, unit: str) -> int:
+    """The offset after the run of `unit` written back to back from `pos`: blocks of it
+    doubled while they still match, so a run of 100,000 costs a few dozen comparisons."""
+    while text.startswith(unit, pos):
+        block = unit
+        while text.startswith(block + block, pos):
+            block += block
+        pos += len(block)
+    return pos
 
 
 def _decode_at(text: str, start: int) -> tuple[object, int, int]:
