@@ -328,7 +328,8 @@ class Matcher:
             entry = self.entries[i]
             exact = w.text == entry.code
             why = (f"code `{w.text}` {_where(w.mention)}" if exact else
-                   f"`{w.text}` is `{entry.code}` with different case or separators")
+                   f"`{w.text}` is `{entry.code}` with different case or separators"
+                   if entry.kind == "error" else f"the paste says its title: {w.text}")
             confident = exact or w.norm not in spelled_exactly
             kind = "exact" if exact else "normalized"
             _keep(found, i, Match(entry, _code_score(w, exact), confident, kind, (why,),

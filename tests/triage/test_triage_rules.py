@@ -119,3 +119,11 @@ def test_the_long_scan_for_product_names_finds_what_the_sentence_pattern_finds(e
         named = {c for c, pattern in products.name_patterns if pattern.search(text)}
         assert {c for c, rs in reasons.items()
                 if any(r.startswith("names the product") for r in rs)} == named, text
+
+
+def test_a_guide_topic_written_as_words_is_its_title_not_a_respelt_code(engine):
+    topic = engine.triage("login fails with 403").confident[0]
+    assert topic.entry.kind != "error"
+    assert "the paste says its title: login fails with 403" in topic.evidence
+    code = engine.triage("mazevault: rate limited").confident[0]
+    assert "`rate limited` is `RATE_LIMITED` with different case or separators" in code.evidence
