@@ -148,6 +148,8 @@ def http_statuses(low: str) -> list[int]:
     """HTTP statuses written in the (lowercased) paste, in the order they appear: any
     status of a status line, and 4xx/5xx written in words."""
     found: dict[int, int] = {}  # status -> first offset
+    if len(low) < 16 and _BARE_STATUS.fullmatch(low.strip()):
+        return [int(low.strip())]  # `/errcode 429`: a status asked about on its own
     if "http/" in low:
         for m in _STATUS_LINE.finditer(low):
             _first_at(found, int(m.group(1)), m.start(1))
@@ -163,6 +165,7 @@ def http_statuses(low: str) -> list[int]:
     return sorted(found, key=found.__getitem__)
 
 
+_BARE_STATUS = re.compile(r"[45][0-9][0-9]")
 # A status cited in parentheses: "doesn't exist (404)", "went stale (401, re-login fixed
 # it)"; not "(404 items)" or "(500ms)".
 _STATUS_IN_PARENS = re.compile(r"\(([45][0-9][0-9])(?:\)|,|;)")

@@ -48,6 +48,8 @@ from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
     ("PS> $r.StatusCode\n429", 429),
     ("the CA we reference doesn't exist (404), sadly", 404),
     ("my token went stale (401, re-login fixed it)", 401),
+    ("429", 429),
+    (" 503\n", 503),
 ])
 def test_status_is_read_from_what_people_paste(paste, status):
     assert extract(paste).http_statuses == (status,)
