@@ -437,7 +437,8 @@ class Matcher:
                     for term, written in added_terms(segment):
                         forms.setdefault(term, written)
                 words = ", ".join(dict.fromkeys(forms.get(t, t) for t in hit.matched))
-                why = [f"words match its {hit.phrase_kind}: {words}"]
+                why = [] if status_ok and hit.matched == (str(entry.http_status),) else [
+                    f"words match its {hit.phrase_kind}: {words}"]  # not "429" said twice
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")
                 following = hits[rank + 1].score if rank + 1 < len(hits) else 0.0

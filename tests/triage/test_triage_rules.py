@@ -127,3 +127,9 @@ def test_a_guide_topic_written_as_words_is_its_title_not_a_respelt_code(engine):
     assert "the paste says its title: login fails with 403" in topic.evidence
     code = engine.triage("mazevault: rate limited").confident[0]
     assert "`rate limited` is `RATE_LIMITED` with different case or separators" in code.evidence
+
+
+def test_a_status_is_not_given_twice_as_the_reason(engine):
+    found = engine.triage("HTTP 429 from the mazevault api, Retry-After: 120").confident[0]
+    assert found.entry.key == "mazevault:RATE_LIMITED"
+    assert found.evidence == ("HTTP 429 in the paste matches",)
