@@ -197,12 +197,12 @@ def _near(line: int, ctx: Context) -> bool:
     return any(abs(line - code_line) <= 2 for code_line in ctx.code_lines)
 
 
-def _answer_order(m: Match) -> tuple[int, float, float]:
-    """Codes written in the paste first, in the order written; then the rest, most
-    probable first."""
+def _answer_order(m: Match) -> tuple[float, ...]:
+    """Codes written in the paste first, in the order written; then the rest, the items
+    of a listed paste in their order, most probable first."""
     if m.signals.code in ("exact", "normalized") and m.signals.code_source != "words":
         return (0, m.line, -m.score)
-    return (1, -m.probability, -m.score)
+    return (1, m.signals.clause, -m.probability, -m.score)
 
 
 def ruled_out(m: Match, ctx: Context) -> bool:

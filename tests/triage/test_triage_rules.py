@@ -133,3 +133,10 @@ def test_a_status_is_not_given_twice_as_the_reason(engine):
     found = engine.triage("HTTP 429 from the mazevault api, Retry-After: 120").confident[0]
     assert found.entry.key == "mazevault:RATE_LIMITED"
     assert found.evidence == ("HTTP 429 in the paste matches",)
+
+
+def test_the_answers_to_a_listed_paste_come_in_its_order(engine):
+    paste = ("two problems in scaivault: the tenant id was never created (404), and the "
+             "federation backend doesn't exist either (404)")
+    assert keys(engine, paste) == ["scaivault:tenant_not_found",
+                                   "scaivault:federation_backend_not_found"]
