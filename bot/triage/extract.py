@@ -163,7 +163,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
         prose += _exception_lines(text)
 
     tokens = _code_tokens(text)
-    prose, items = _prose(text, low, lines, prose)
+    prose, items = _prose(text, low, lines, prose, len({s for s in statuses if s >= 400}))
     return Evidence(
         text=text,
         mentions=tuple(mentions),
@@ -293,15 +293,15 @@ def _word_start(text: str, m: re.Match[str]) -> bool:
     return m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
 
 
-def _prose(text: str, low: str, lines: _Lines,
-           found: list[str]) -> tuple[list[str], tuple[str, ...]]:
+def _prose(text: str, low: str, lines: _Lines, found: list[str],
+           error_statuses: int = 0) -> tuple[list[str], tuple[str, ...]]:
     """Sentences for meaning-matching: the whole of a short paste, error-ish lines of a long
     one; and the items of a short paste that lists several problems (`_list_items`)."""
     if len(text) <= SHORT_PASTE_CHARS:
         whole = " ".join(line.strip() for line in lines.lines if line.strip())
         if not whole:
             return found, ()
-        parts = _list_items(lines.lines, whole)
+        parts = _list_items(lines.lines, whole, several=error_statuses >= 2)
         return [*parts, *found], tuple(p.strip() for p in parts) if len(parts) > 1 else ()
     picked: dict[int, int] = {}  # line start -> line end
     for word in ERRORISH_WORDS:
@@ -343,7 +343,7 @@ _NEXT_CLAUSE = re.compile(
     re.IGNORECASE)
 
 
-def _list_items(lines: list[str], whole: str) -> list[str]:
+def _list_items(lines: list[str], whole: str, several: bool = False) -> list[str]:
     """A paste that lists several problems ("1) ... 2) ...", "First, ... Second, ...",
     bullets): its preamble and each item as sentences of their own, so each item brings
     its own answer and its own product. Otherwise the whole paste is one sentence."""
@@ -357,7 +357,7 @@ def _list_items(lines: list[str], whole: str) -> list[str]:
     starts = [m.start() for m in _ITEM.finditer(whole)]
     if len(starts) < 2:
         low = whole.lower()
-        if _SEVERAL.search(whole):
+        if several or _SEVERAL.search(whole):
             # "two problems: ..., and ...": the paste says it holds several; each clause
             # is one of them.
             starts = [m.end() for m in _NEXT_CLAUSE.finditer(whole)]

@@ -140,3 +140,11 @@ def test_the_answers_to_a_listed_paste_come_in_its_order(engine):
              "federation backend doesn't exist either (404)")
     assert keys(engine, paste) == ["scaivault:tenant_not_found",
                                    "scaivault:federation_backend_not_found"]
+
+
+def test_two_error_statuses_make_a_paste_of_several_problems():
+    two = extract("cleanup: deleting webhook wh_123 returns 404 (already removed), and then "
+                  "recreating a webhook named slack-alerts returns 409 since one still exists")
+    assert len(two.items) == 2 and two.items[1].startswith("recreating a webhook")
+    one = extract("deleting webhook wh_123 returns 404, and then the retry returns 404 too")
+    assert one.items == ()
