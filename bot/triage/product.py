@@ -101,8 +101,10 @@ def _name_scan(names: set[str]) -> re.Pattern[str]:
     at every offset of the paste (~10 ms per 200 KB), one that opens with a letter only
     where that letter is."""
     ordered = sorted({n.lower() for n in names if n}, key=lambda n: (-len(n), n))
-    alt = "|".join(_bounded_after_first(re.escape(n).replace(r"\ ", r"[\s_-]?"), r"\w")
-                   for n in ordered)
+    written = [(n, re.escape(n).replace(r"\ ", r"[\s_-]?")) for n in ordered]
+    # A name that opens with punctuation keeps its `\b` (`\b.net`: right after a word).
+    alt = "|".join(_bounded_after_first(e, r"\w") if n[0].isalnum() else rf"\b{e}"
+                   for n, e in written)
     return re.compile(rf"(?:{alt})\b")
 
 
