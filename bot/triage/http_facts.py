@@ -98,6 +98,7 @@ _KEYWORD_STATUS = re.compile(
     rf"|(?P<verb>{_reversed(STATUS_VERBS)})(?![a-z0-9_])"
     rf"|(?P<arrow>{_reversed(_ARROWS)}))"
 )
+_STATUS_DIGITS = re.compile(r"[45](?=[0-9][0-9])")  # every place three digits may start
 # What may follow a status after a verb: the end of a phrase, or a word of an error report.
 _AFTER_VERB = re.compile(
     r"s?(?:[ \t]{0,4}+(?:$|[\n\r.,;:!?)\]}\"'`(\[{<\u2014\u2013-]"
@@ -184,16 +185,44 @@ def _first_at(found: dict[int, int], status: int, offset: int) -> None:
 
 
 def _keyword_statuses(low: str, found: dict[int, int]) -> None:
+    """Each 4xx/5xx number of the paste, in order, is tried against `_KEYWORD_STATUS` at
+    its place in the reversed paste; a status already found earlier is not tried again (a
+    log repeats its `status=429`): a run of the regex over the whole reversed paste tries
+    every digit of every timestamp. Past TRIES numbers that were no status (a run of
+    bare numbers) the rest is read in that one run after all."""
     n = len(low)
-    rev = low[::-1]
-    for m in _KEYWORD_STATUS.finditer(rev):
-        start, end = n - m.end(1), n - m.start(1)
+    rev = ""
+    tries = 0
+    for c in _STATUS_DIGITS.finditer(low):
+        start, end = c.start(), c.start() + 3
         status = int(low[start:end])
         if start >= found.get(status, n):
             continue  # already seen earlier: nothing to learn
-        if (m.group("verb") or m.group("arrow")) and not _AFTER_VERB.match(low, end):
-            continue
-        _first_at(found, status, start)
+        tries += 1
+        rev = rev or low[::-1]
+        if tries > _TRIES:
+            for each in _KEYWORD_STATUS.finditer(rev):
+                _keyword_status(low, each, found)
+            return
+        here = _KEYWORD_STATUS.match(rev, n - end)
+        if here is not None:
+            _keyword_status(low, here, found)
+
+
+_TRIES = 1_000
+
+
+def _keyword_status(low: str, m: re.Match[str], found: dict[int, int]) -> None:
+    """A `_KEYWORD_STATUS` match of the reversed paste, kept when it is the status's
+    first place and a verb's number is followed by what a status is followed by."""
+    n = len(low)
+    start, end = n - m.end(1), n - m.start(1)
+    status = int(low[start:end])
+    if start >= found.get(status, n):
+        return  # already seen earlier: nothing to learn
+    if (m.group("verb") or m.group("arrow")) and not _AFTER_VERB.match(low, end):
+        return
+    _first_at(found, status, start)
 
 
 def _statuses_then_words(low: str, found: dict[int, int]) -> None:

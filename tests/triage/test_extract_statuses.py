@@ -121,3 +121,9 @@ def test_status_words_are_whole_words():
 ])
 def test_a_status_used_as_a_word_is_a_status(paste, statuses):
     assert extract(paste).http_statuses == statuses
+
+
+def test_a_status_after_thousands_of_bare_numbers_is_found():
+    """Past 1,000 numbers that are no status, the rest is read in one reversed scan."""
+    assert extract("429 " * 5_000 + "then status=503").http_statuses == (503,)
+    assert extract("429 " * 5_000 + "status 429").http_statuses == (429,)
