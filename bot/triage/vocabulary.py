@@ -80,8 +80,9 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan"
      r"|enterprise[- ]only|enterprise (?:feature|module|edition)|talk to sales",
      "license tier"),
-    (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)",
-     "feature disabled"),
+    (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)"
+     r"|never (?:enabled|(?:turned|switched) on)|(?:did ?n[o']t|did not) (?:enable|(?:turn|switch)"
+     r"(?: \w+){0,2} on)", "feature disabled"),
     (r"still (?:attached|bound|referenced|in use|used|assigned)|(?:attached|bound) to",
      "in use active bindings"),
     (r"hard (?:limit|cap)|(?:monthly|tenant|account) (?:limit|cap|allowance)|out of quota"

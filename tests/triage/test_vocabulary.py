@@ -90,3 +90,12 @@ def test_file_paths_are_not_codes(engine):
 ])
 def test_words_inside_a_written_code_are_part_of_it(engine, paste, only):
     assert [f.entry.key for f in engine.triage(paste).confident] == [only]
+
+
+@pytest.mark.parametrize("sentence", [
+    "the PKI part was never switched on in the helm values",
+    "ops didn't switch that capability on when they deployed",
+    "the feature was never enabled on this tenant",
+])
+def test_never_switched_on_is_a_disabled_feature(sentence):
+    assert {"feature", "disabl"} <= set(expanded_terms(sentence))
