@@ -23,6 +23,10 @@ _FINE = re.compile(
     r"|healthy|valid|correct|not\s+the\s+(?:issue|problem|cause))\b")
 _CUES = ("not", "n't", "never", "no longer", "ruled", "nothing", "fine", "ok", "good",
          "healthy", "valid", "correct")
+# "not a valid X", "isn't a supported Y": the paste says what is wrong, it rules nothing out.
+_QUALITIES = frozenset({"valid", "correct", "supported", "allowed", "permitted", "proper",
+                        "recognized", "recognised", "right", "well-formed", "legal", "known",
+                        "accepted", "usable"})
 _STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]")
 
 
@@ -34,6 +38,8 @@ def negated_terms(sentence: str) -> frozenset[str]:
     out: set[str] = set()
     for m in _RULED_OUT.finditer(sentence):
         scope = m.group(1) or m.group(2) or ""
+        if scope.split(maxsplit=1)[0].lower() in _QUALITIES:  # _SCOPE is one word or more
+            continue  # "isn't a valid pattern" says the error (an invalid one), not against it
         out.update(expanded_terms(_STOP_AT.split(scope, maxsplit=1)[0]))
     for m in _FINE.finditer(sentence):
         out.update(expanded_terms(m.group(1)))

@@ -99,3 +99,14 @@ def test_words_inside_a_written_code_are_part_of_it(engine, paste, only):
 ])
 def test_never_switched_on_is_a_disabled_feature(sentence):
     assert {"feature", "disabl"} <= set(expanded_terms(sentence))
+
+
+@pytest.mark.parametrize(("sentence", "ruled_out"), [
+    ("the path pattern isn't a valid wildcard pattern", set()),
+    ("that is not a supported duration", set()),
+    ("it's not a rate limit", {"rate", "limit"}),
+])
+def test_not_a_valid_x_says_the_error_not_against_it(sentence, ruled_out):
+    assert ruled_out <= negated_terms(sentence)
+    if not ruled_out:
+        assert negated_terms(sentence) == frozenset()
