@@ -21,12 +21,14 @@ from bot.triage.textindex import terms
 # (what people write, the documents' words it adds). Patterns are matched on the
 # lowercased sentence, on word boundaries.
 _FOLDS: tuple[tuple[str, str], ...] = (
-    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in(?:to)?|on(?:to)?)|re-?login", "login"),
+    # Signing in *again* is a session that ended: tried before plain "sign in" (the first
+    # fold that matches at a place wins).
     (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?|kick(?:ed|s)?|bump(?:ed|s)?)"
      r"(?: (?:us|me|them|him|her|everyone|people|users))? out"
      r"|(?:log|sign)(?:ged|ing)? (?:in|on) again|log(?:ged)? back in|re-?authenticat\w*"
      r"|no longer valid|not valid any ?more|too much time|inactiv\w+|idle (?:time|session)",
      "session expired"),
+    (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in(?:to)?|on(?:to)?)|re-?login", "login"),
     (r"can(?:no|')t (?:even )?parse|unparse?able|garbled|truncated|cut off|corrupt\w*",
      "malformed"),
     (r"(?:is ?n[o']t|not) in the (?:right|expected|correct|shape|format)\w*"

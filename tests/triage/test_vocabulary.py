@@ -110,3 +110,9 @@ def test_not_a_valid_x_says_the_error_not_against_it(sentence, ruled_out):
     assert ruled_out <= negated_terms(sentence)
     if not ruled_out:
         assert negated_terms(sentence) == frozenset()
+
+
+@pytest.mark.parametrize("sentence", ["until I sign in again it fails",
+                                      "they have to log in again to get a fresh one"])
+def test_signing_in_again_is_a_session_that_ended(sentence):
+    assert {"session", "expir"} <= set(expanded_terms(sentence))
