@@ -35,7 +35,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|wrong (?:shape|format)|(?:shape|format) it expects", "invalid format"),
     (r"mandatory|(?:is|are) ?n[o']t there|not present|left out|omitted", "missing required"),
     (r"anti-?forgery|xsrf|forgery", "csrf"),
-    (r"role (?:does(?: not|n't)|did(?: not|n't)) (?:include|allow|have|cover)"
+    (r"role (?:\w+ )?(?:does(?: not|n't)|did(?: not|n't)) (?:include|allow|have|cover)"
      r"|(?:viewer|read-?only|reader|auditor) role", "missing permission rbac role"),
     (r"\w+:(?:read|write|admin|delete|list)|read-?only (?:token|key|scope)",
      "insufficient scope"),

@@ -116,3 +116,8 @@ def test_not_a_valid_x_says_the_error_not_against_it(sentence, ruled_out):
                                       "they have to log in again to get a fresh one"])
 def test_signing_in_again_is_a_session_that_ended(sentence):
     assert {"session", "expir"} <= set(expanded_terms(sentence))
+
+
+def test_a_role_that_just_does_not_include_it_is_a_missing_permission():
+    assert {"permission", "rbac", "role"} <= set(
+        expanded_terms("I assume his role just doesn't include that action"))
