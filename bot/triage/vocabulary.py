@@ -29,7 +29,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|no longer valid|not valid any ?more|too much time|inactiv\w+|idle (?:time|session)",
      "session expired"),
     (r"(?:log(?:ged|ging|s)?|sign(?:ed|ing|s)?)[ -]?(?:in(?:to)?|on(?:to)?)|re-?login", "login"),
-    (r"can(?:no|')t (?:even )?parse|unparse?able|garbled|truncated|cut off|corrupt\w*",
+    (r"can(?:no|')t (?:even )?(?:parse|be parsed)|unparse?able|garbled|truncated|cut off"
+     r"|corrupt\w*",
      "malformed"),
     (r"(?:is ?n[o']t|not) in the (?:right|expected|correct|shape|format)\w*"
      r"|wrong (?:shape|format)|(?:shape|format) it expects", "invalid format"),
@@ -67,7 +68,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|by (?:it|them)sel(?:f|ves))|then recover(?:s|ed)?|blip\w*|flap\w*|transient\w*",
      "unavailable"),
     (r"white ?list\w*|allow ?list\w*|firewall|vpn|egress|source ip|nat gateway"
-     r"|(?:our|my|their|the) (?:office |public |new )?ip", "ip allowlist"),
+     r"|(?:our|my|their|the) (?:office |public |new )?ip"
+     r"|(?:source|client|home|his|her|my|our|their) (?:ip )?address(?:es)?", "ip allowlist"),
     (r"pagination|next page|page token|paginat\w*", "pagination cursor"),
     (r"interval|ttl|lifetime|(?:retention|rotation) period|\d+ ?(?:days|months|weeks|hours)",
      "duration"),
@@ -96,6 +98,12 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*",
      "outside time window"),
     (r"kms|hsm|key management", "kms"),
+    (r"(?:ca?n'?t|cannot|could ?n[o']t|unable to|fails? to) verify (?:the )?signature"
+     r"|signature (?:verification )?(?:failed|invalid|mismatch|doesn't match)"
+     r"|(?:different|another|wrong|other) (?:identity provider|idp|issuer)",
+     "invalid token signature"),
+    (r"still (?:hold|have|has|holding|having|own)s? (?:\w+ ){0,2}(?:leases|credentials|creds)",
+     "active leases in use"),
     (r"(?:went|gone|goes|is|was|got|become|became) stale|stale (?:token|jwt|credentials?)"
      r"|(?:token|jwt|credentials?) aged out|exp (?:claim )?(?:is )?(?:already )?in the past",
      "token expired"),

@@ -121,3 +121,14 @@ def test_signing_in_again_is_a_session_that_ended(sentence):
 def test_a_role_that_just_does_not_include_it_is_a_missing_permission():
     assert {"permission", "rbac", "role"} <= set(
         expanded_terms("I assume his role just doesn't include that action"))
+
+
+@pytest.mark.parametrize(("sentence", "added"), [
+    ("prod can't verify the signature on them", {"invalid", "token", "signature"}),
+    ("tokens minted by a different identity provider", {"invalid", "token", "signature"}),
+    ("apps still hold credentials handed out from it", {"active", "leas"}),
+    ("the server refuses him because of his address", {"ip", "allowlist"}),
+    ("server says the token can't be parsed", {"malform"}),
+])
+def test_support_english_gains_the_documents_words(sentence, added):
+    assert added <= set(expanded_terms(sentence))
