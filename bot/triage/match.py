@@ -632,7 +632,7 @@ def _ngram_norms(text: str, most: int = 4) -> list[tuple[str, str]]:
     count = len(words)
     for n in range(2, most + 1):
         for i in range(count - n + 1):
-            if edge[i] or edge[i + n - 1] or any(cut[i + 1:i + n]):
+            if edge[i] or edge[i + n - 1] or any(cut[i:i + n]):
                 continue
             out.append((" ".join(words[i:i + n]), "".join(lowered[i:i + n])))
     return out
