@@ -132,3 +132,11 @@ def test_a_role_that_just_does_not_include_it_is_a_missing_permission():
 ])
 def test_support_english_gains_the_documents_words(sentence, added):
     assert added <= set(expanded_terms(sentence))
+
+
+def test_sentences_that_differ_by_ids_share_one_reading():
+    first = added_terms("request req_9f8e7d6c throttled again, key a1b2c3d4e5:read")
+    again = added_terms("request req_00aa11bb22 throttled again, key f0e9d8c7b6:read")
+    assert first == again and ("rate", "throttled") in first
+    assert not any("id0" in written for _, written in first)  # no fold through an id
+    assert added_terms("rotate every 90 days") == (("duration", "90 days"),)
