@@ -598,7 +598,9 @@ def _where(mention: CodeMention | None) -> str:
 
 
 _SPLIT = re.compile(r"[A-Za-z0-9]+")
-_PATHS = re.compile(r"\S*\w/\w\S*")  # URLs and file paths: their words are not prose
+# URLs and file paths (a run of non-space holding `x/y`): their words are not prose. Tried
+# at the start of each run only: `\S*\w/\w\S*` retried every offset of a long run.
+_PATHS = re.compile(r"(?<!\S)(?=\S*?\w/\w)\S+")
 _EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
 _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"

@@ -148,3 +148,18 @@ def test_two_error_statuses_make_a_paste_of_several_problems():
     assert len(two.items) == 2 and two.items[1].startswith("recreating a webhook")
     one = extract("deleting webhook wh_123 returns 404, and then the retry returns 404 too")
     assert one.items == ()
+
+
+def test_paths_are_the_runs_of_non_space_holding_a_slash_between_words():
+    """`_PATHS` is `\\S*\\w/\\w\\S*` tried only where a run starts (the same spans)."""
+    import random
+    import re
+
+    from bot.triage.match import _PATHS
+
+    spec = re.compile(r"\S*\w/\w\S*")
+    rng = random.Random(9)
+    pieces = ["a", "/", " ", "\n", "b9", "_", ".", "//", "x/y", "é", "-", "\t", "~"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert _PATHS.sub(" ", text) == spec.sub(" ", text), repr(text)
