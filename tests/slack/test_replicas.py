@@ -287,7 +287,8 @@ def slack_retries_later(replica: Replica, refused: list[Event]) -> None:
     here once the dead replica's heartbeat has run out): one the dead replica had marked
     seen but not yet stored is answered now; the others are duplicates."""
     time.sleep(LEASE_S + 0.5)
-    assert set(send_all([(replica, req, 2) for _, req in refused])) == {200}
+    # (None refused when the replica had acked the whole burst before it was killed.)
+    assert all(status == 200 for status in send_all([(replica, req, 2) for _, req in refused]))
 
 
 @pytest.mark.skipif(ENV not in os.environ, reason=f"{ENV} is not set: no PostgreSQL server")
