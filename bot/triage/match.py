@@ -171,15 +171,7 @@ class Matcher:
         self.product_terms = frozenset(
             t for p in catalog.products.values()
             for name in (p.name, p.catalog, *p.aliases) for t in terms(name))
-        phrases = self._phrases()
-        self.text = TextIndex(phrases, len(self.entries))
-        # Every term of each entry (all its phrases): a meaning hit on nothing but the
-        # paste's status number says no more than the status does.
-        owned: dict[int, set[str]] = defaultdict(set)
-        for phrase in phrases:
-            owned[phrase.owner].update(phrase.terms)
-        self._entry_terms: tuple[frozenset[str], ...] = tuple(
-            frozenset(owned.get(i, ())) for i in range(len(self.entries)))
+        self.text = TextIndex(self._phrases(), len(self.entries))
         self.products = ProductEvidence(catalog)
 
     def _style_of(self, i: int) -> str | None:
@@ -468,7 +460,7 @@ class Matcher:
         """The sentence shares nothing with the entry but a status number ("... 404")."""
         if not matched or not all(t.isdigit() for t in matched):
             return False
-        return all(t.isdigit() for t in self._entry_terms[owner].intersection(seg_terms))
+        return all(t.isdigit() for t in self.text.terms_of(owner).intersection(seg_terms))
 
     def _meaning_terms(self, segment: str) -> list[str]:
         """A sentence's terms for the meaning index: product names are product evidence,

@@ -173,6 +173,10 @@ class TextIndex:
             else:
                 self._long_by_key[max(ts, key=self.idf.__getitem__)].append(pi)
 
+    def terms_of(self, owner: int) -> frozenset[str]:
+        """Every term of an entry, all its phrases together."""
+        return self._owner_set.get(owner, frozenset())
+
     def weight(self, term: str) -> float:
         """How much a term says: rare terms (few entries use them) weigh more."""
         return self.idf.get(term, self._unknown_idf)
