@@ -27,12 +27,9 @@ class ProductEvidence:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # Read on the lowercased text (`ascii_lower`: the same offsets as the original).
         self.name_patterns = [(p.catalog, _name_pattern({p.name, p.catalog, *p.aliases}))
                               for p in catalog.products.values()]
-        # The same names for the long scan of a whole paste (`score`): lowercase, on the
-        # lowercased paste, each word boundary checked after the name's first letter.
-        self._name_scans = [(p.catalog, _name_scan({p.name, p.catalog, *p.aliases}))
-                            for p in catalog.products.values()]
         self.request_id_patterns = {
             p.catalog: re.compile(rf"\b(?:{p.request_id_pattern})\b")
             for p in catalog.products.values() if p.request_id_pattern
@@ -42,7 +39,8 @@ class ProductEvidence:
     def named_in(self, sentence: str) -> str:
         """The one product a sentence names ("" for none or several): in a paste about two
         products, each sentence's errors belong to the product it names."""
-        named = [catalog for catalog, pattern in self.name_patterns if pattern.search(sentence)]
+        low = ascii_lower(sentence)
+        named = [catalog for catalog, pattern in self.name_patterns if pattern.search(low)]
         return named[0] if len(named) == 1 else ""
 
     def score(self, ev: Evidence, hint: str | None) -> tuple[ProductScores, ProductReasons]:
@@ -51,7 +49,7 @@ class ProductEvidence:
         reasons: ProductReasons = defaultdict(list)
         sample = ev.text[:NAME_SCAN_CHARS]
         low = ascii_lower(sample)
-        for catalog, pattern in self._name_scans:
+        for catalog, pattern in self.name_patterns:
             m = pattern.search(low)
             if m:
                 scores[catalog] += 3.0
@@ -88,18 +86,11 @@ def leader(scores: dict[str, float]) -> str | None:
 
 
 def _name_pattern(names: set[str]) -> re.Pattern[str]:
-    """One pattern for every name of a product, longest first so the longest is reported;
-    equal lengths in name order, so the reported name never depends on hash order."""
-    ordered = sorted(names, key=lambda n: (-len(n), n))
-    alt = "|".join(re.escape(n).replace(r"\ ", r"[\s_-]?") for n in ordered)
-    return re.compile(rf"(?i)\b(?:{alt})\b")
-
-
-def _name_scan(names: set[str]) -> re.Pattern[str]:
-    """`_name_pattern` for lowercased text, in the same order, its leading word boundary
-    written after each name's first letter: a pattern that opens with a boundary is tried
-    at every offset of the paste (~10 ms per 200 KB), one that opens with a letter only
-    where that letter is."""
+    """One pattern for every name of a product, for lowercased text: longest first so the
+    longest is reported, equal lengths in name order (never hash order). Each name's
+    leading word boundary is written after its first letter: a pattern that opens with a
+    boundary is tried at every offset of the paste (~10 ms per 200 KB), one that opens with
+    a letter only where that letter is."""
     ordered = sorted({n.lower() for n in names if n}, key=lambda n: (-len(n), n))
     written = [(n, re.escape(n).replace(r"\ ", r"[\s_-]?")) for n in ordered]
     # A name that opens with punctuation keeps its `\b` (`\b.net`: right after a word).

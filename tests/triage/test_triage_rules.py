@@ -103,12 +103,17 @@ def test_why_lines_quote_code_words_as_written(engine):
     assert "DENIED" in why and "deni," not in why and not why.endswith("deni")
 
 
-def test_the_long_scan_for_product_names_finds_what_the_sentence_pattern_finds(engine):
-    """`ProductEvidence.score` scans the lowercased paste with its own patterns (the
-    boundary after the first letter); `named_in` reads sentences with the (?i) ones."""
+def test_product_names_are_found_as_a_case_blind_word_pattern_finds_them(engine):
+    """Names are looked for on the lowercased text, each word boundary checked after the
+    name's first letter; what they find is what `(?i)\\b(?:names)\\b` finds."""
     import random
+    import re
 
     products = engine.matcher.products
+    spec = {p.catalog: re.compile(r"(?i)\b(?:" + "|".join(
+        re.escape(n).replace(r"\ ", r"[\s_-]?")
+        for n in sorted({p.name, p.catalog, *p.aliases}, key=lambda n: (-len(n), n)))
+        + r")\b") for p in engine.catalog.products.values()}
     rng = random.Random(11)
     pieces = ["MazeVault", "maze vault", "Maze-Vault", "maze_vault", "SCAIVAULT", "scai vault",
               "x", "_", "-", " ", ".", "/", "9", "vault.example.com", "scaivault.example.com",
@@ -116,9 +121,10 @@ def test_the_long_scan_for_product_names_finds_what_the_sentence_pattern_finds(e
     for _ in range(3_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
         reasons = products.score(extract(text), None)[1]
-        named = {c for c, pattern in products.name_patterns if pattern.search(text)}
+        named = {c for c, pattern in spec.items() if pattern.search(text)}
         assert {c for c, rs in reasons.items()
                 if any(r.startswith("names the product") for r in rs)} == named, text
+        assert products.named_in(text) == (next(iter(named)) if len(named) == 1 else ""), text
 
 
 def test_a_guide_topic_written_as_words_is_its_title_not_a_respelt_code(engine):
