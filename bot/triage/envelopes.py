@@ -49,16 +49,18 @@ _decoder = json.JSONDecoder()
 _OBJECT_START = re.compile(r'\{\s*+"(?:[^"\\\n]|\\.){0,256}+"\s*+:')
 
 
-def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
-    """JSON objects in the paste (start, end, value): one per log line, many on one line, or
+def json_objects(text: str) -> Iterator[tuple[int, object]]:
+    """JSON objects in the paste (offset, value): one per log line, many on one line, or
     pretty-printed across lines. The scan resumes after each object found; what failed
     decodes may read is budgeted, so the scan stays linear whatever the paste. An object
-    written exactly as the last one found is passed over undecoded: a log repeats its
-    envelopes, and the same text says nothing new."""
+    written exactly as one found before is not given again (a log repeats its envelopes,
+    and the same text says nothing new); written right after the last, it is passed over
+    undecoded."""
     budget = FAILED_DECODE_BUDGET * len(text) + FAILED_DECODE_FLOOR
     found = 0
     pos = 0
     last = ""
+    seen: set[str] = set()
     while budget > 0 and found < MAX_JSON_OBJECTS:
         m = _OBJECT_START.search(text, pos)
         if m is None:
@@ -77,7 +79,9 @@ def json_objects(text: str) -> Iterator[tuple[int, int, object]]:
             continue
         found += 1
         last = text[start:end]
-        yield start, end, obj
+        if last not in seen:
+            seen.add(last)
+            yield start, obj
         pos = end
 
 

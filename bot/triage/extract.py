@@ -122,14 +122,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
     mentions: list[CodeMention] = []
     prose: list[str] = []
     stamps: dict[int, str | None] = {}  # line -> its timestamp, read once per line
-    seen: set[str] = set()
-    for start, end, obj in json_objects(text):
-        # A log repeats its envelopes: the same object again says nothing new (each code's
-        # first mention is the one kept), and reading it costs more than its decode.
-        raw = text[start:end]
-        if raw in seen:
-            continue
-        seen.add(raw)
+    for start, obj in json_objects(text):  # each distinct object once, first seen first
         line_no = lines.of(start)
         if line_no not in stamps:
             found = _TIMESTAMP.search(lines.lines[line_no])
