@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["ELLIPSIS", "TRUNCATED", "ascii_lower", "fold", "one_line", "shorten"]
+__all__ = ["ELLIPSIS", "TRUNCATED", "ascii_lower", "bounded_after_first", "fold", "one_line",
+           "shorten"]
 
 ELLIPSIS = "…"
 TRUNCATED = "… (truncated)"
@@ -16,6 +17,16 @@ def ascii_lower(text: str) -> str:
     (`str.lower` may lengthen a string: "İ" becomes two characters), so a match in the
     lowered text is the same span of the original."""
     return text.translate(_ASCII_LOWER)
+
+
+def bounded_after_first(regex: str, before: str) -> str:
+    r"""`regex` with "not right after `before`" checked once its first character (or
+    escape) has matched: `m(?<!\wm)aze`, the same as `(?<!\w)maze`. A pattern that opens
+    with a lookbehind or `\b` is tried at every offset of a paste; one that opens with a
+    character only where that character is. `regex` must open with one plain character
+    or escape, not a group, class or alternation."""
+    first = regex[:2] if regex.startswith("\\") else regex[:1]
+    return f"{first}(?<!{before}{first}){regex[len(first):]}"
 
 
 def shorten(text: str, limit: int, mark: str = ELLIPSIS) -> str:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.text import ascii_lower
+from bot.text import ascii_lower, bounded_after_first
 from bot.triage.envelopes import (
     json_objects,
     line_of,
@@ -207,8 +207,7 @@ def _pattern_matches(text: str, pattern: str) -> list[str]:
     engine looks only where that character is; any other is searched without it and the
     boundary checked here."""
     if pattern[:1].isalnum() and pattern[1:2] not in ("?", "*", "+", "{") and "|" not in pattern:
-        first = pattern[0]
-        rx = _compiled(rf"{first}(?<!\w{first})(?:{pattern[1:]})\b")
+        rx = _compiled(bounded_after_first(pattern, r"\w") + r"\b")
         return [m.group(0) for m in rx.finditer(text)]
     rx = _compiled(rf"(?:{pattern})\b")
     out: list[str] = []

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 
 from bot.catalog.model import Catalog
-from bot.text import ascii_lower
+from bot.text import ascii_lower, bounded_after_first
 from bot.triage.evidence import Evidence
 
 NAME_SCAN_CHARS = 200_000
@@ -94,16 +94,9 @@ def _name_pattern(names: set[str]) -> re.Pattern[str]:
     ordered = sorted({n.lower() for n in names if n}, key=lambda n: (-len(n), n))
     written = [(n, re.escape(n).replace(r"\ ", r"[\s_-]?")) for n in ordered]
     # A name that opens with punctuation keeps its `\b` (`\b.net`: right after a word).
-    alt = "|".join(_bounded_after_first(e, r"\w") if n[0].isalnum() else rf"\b{e}"
+    alt = "|".join(bounded_after_first(e, r"\w") if n[0].isalnum() else rf"\b{e}"
                    for n, e in written)
     return re.compile(rf"(?:{alt})\b")
-
-
-def _bounded_after_first(escaped: str, before: str) -> str:
-    r"""An escaped literal with "not after `before`" checked once its first character has
-    matched: `m(?<!\wm)aze`, the same as `(?<!\w)maze`."""
-    first = escaped[:2] if escaped.startswith("\\") else escaped[:1]
-    return f"{first}(?<!{before}{first}){escaped[len(first):]}"
 
 
 def _documented_places(catalog: Catalog) -> dict[str, tuple[re.Pattern[str], float]]:
@@ -125,7 +118,7 @@ def _documented_places(catalog: Catalog) -> dict[str, tuple[re.Pattern[str], flo
         own_hosts = [h for h, owners in hosts.items() if owners == {p.catalog}]
         own_paths = [x for x, owners in prefixes.items() if owners == {p.catalog}]
         # Lowercase, for the lowercased paste (`ProductEvidence.score`).
-        alts = [_bounded_after_first(re.escape(h.lower()), r"[\w.-]") + r"\b"
+        alts = [bounded_after_first(re.escape(h.lower()), r"[\w.-]") + r"\b"
                 for h in own_hosts]
         alts += [re.escape(x.lower()) for x in own_paths]
         if alts:
