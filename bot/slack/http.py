@@ -11,13 +11,14 @@ verifies every signature. `OpsHTTP` is the same two GET paths alone, for Socket 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltResponse
@@ -28,6 +29,9 @@ from slack_bolt.request.internals import build_context
 
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import METRICS, RECEIVED_AT, Metrics
+
+if TYPE_CHECKING:
+    from bot.slack.early_busy import EarlyBusy
 
 log = logging.getLogger("errcode.http")
 
@@ -67,13 +71,15 @@ class OpsHTTP:
 
 class SlackHTTP(OpsHTTP):
     """The WSGI app: `/healthz`, `/metrics`, and Slack's requests on `path` handed to
-    bolt's adapter."""
+    bolt's adapter; while the answer queue is full, `early` tells a signed slash command
+    "busy" before bolt reads it (bot.slack.early_busy)."""
 
-    def __init__(self, app: App, path: str = EVENTS_PATH, metrics: Metrics | None = None
-                 ) -> None:
+    def __init__(self, app: App, path: str = EVENTS_PATH, metrics: Metrics | None = None,
+                 early: EarlyBusy | None = None) -> None:
         super().__init__(metrics)
         self.path = path
         self.bolt = _BoltAdapter(app, path, self.metrics)
+        self.early = early
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -92,7 +98,27 @@ class SlackHTTP(OpsHTTP):
         if length > MAX_BODY_BYTES:
             self.metrics.slack_rejected("http", "too_large")
             return _reply(start_response, 413, {"error": "body too large"})
+        if self.early is not None and self.early.active():
+            return self._maybe_busy(environ, start_response, length)
         return self.bolt(environ, start_response)
+
+    def _maybe_busy(self, environ: dict[str, Any], start_response: Callable,
+                    length: int) -> Iterable[bytes]:
+        """The busy ack without bolt when `early` sheds the request; else bolt, with the
+        body read here given back to it."""
+        assert self.early is not None
+        started = time.perf_counter()
+        body = environ["wsgi.input"].read(length)
+        shed = self.early.reply(_signature_headers(environ), body)
+        if shed is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.bolt(environ, start_response)
+        ack, form = shed
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(ack)))])
+        self.metrics.slack_request("http", form, status=200,
+                                   seconds=time.perf_counter() - started)
+        return [ack]
 
 
 class _BoltAdapter(SlackRequestHandler):
@@ -137,6 +163,12 @@ def _reread_form(req: BoltRequest) -> None:
         req.context = build_context(req.context, form)  # ids and response_url, as bolt does
 
 
+def _signature_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The two headers Slack signs a request with, by their lowercased names."""
+    return {"x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
+            "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", ""))}
+
+
 def _bolt_error(message: str) -> BoltResponse:
     return BoltResponse(status=400, body=json.dumps({"error": message}),
                         headers={"content-type": "application/json"})
@@ -176,7 +208,8 @@ class QueueDepthLog:
 
 
 def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
-                threads: int = HTTP_THREADS, metrics: Metrics | None = None) -> Any:
+                threads: int = HTTP_THREADS, metrics: Metrics | None = None,
+                early: EarlyBusy | None = None) -> Any:
     """A waitress server, not yet running: `.run()` serves, `.close()` stops.
 
     waitress itself refuses a body over the cap from its Content-Length before reading a
@@ -186,7 +219,7 @@ def make_server(app: App, host: str = "0.0.0.0", port: int = 3000,
     """
     from waitress.server import create_server
 
-    server = create_server(SlackHTTP(app, metrics=metrics), host=host, port=port,
+    server = create_server(SlackHTTP(app, metrics=metrics, early=early), host=host, port=port,
                            threads=threads, ident="errcode", connection_limit=200,
                            channel_timeout=30, clear_untrusted_proxy_headers=True,
                            max_request_body_size=MAX_BODY_BYTES + 1)

@@ -149,10 +149,13 @@ class StoredQueue:
         self._wake()
         return True
 
+    def full_for(self, kind: str) -> bool:
+        """Did the store refuse a job within the last SHED_WINDOW_S? The bound is this
+        replica's rows, counted by the store, so "full" is what it said last."""
+        return kind in self.runner.kinds and time.monotonic() < self._full_until
+
     def shed_if_full(self, job: Job) -> bool:
-        """Shed when the store refused a job within the last SHED_WINDOW_S: the bound is
-        this replica's rows, counted by the store, so "full" is what it said last."""
-        if job.kind in self.runner.kinds and time.monotonic() < self._full_until:
+        if self.full_for(job.kind):
             self._shed.count(job, "queue_full")
             return True
         return False

@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 BUSY = "I'm busy answering others right now; please try again in a moment."
 CPU_WORKERS = 2  # computing at once: a little more than the one core the GIL allows
+ANSWER_THREADS_PER_CHILD = 24  # with compute children (bot.compute): see bot.slack.run
 DELIVERY_THREADS = 32  # posts waiting on Slack side by side (~10/s each at 100 ms)
 ANSWER_QUEUE = 200  # answers waiting, computing or being delivered: ~1 s of work
 SLOW_QUEUE = 64  # health checks and escalations waiting or running
@@ -82,6 +83,10 @@ class JobQueue(Protocol):
         caller says "busy" at once, without preparing the job to submit it."""
         ...
 
+    def full_for(self, kind: str) -> bool:
+        """Would `shed_if_full` shed a job of `kind` now (nothing counted)?"""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -113,6 +118,9 @@ class BoundedQueue:
 
     def full(self) -> bool:
         return self._pending + self._others() >= self.limit
+
+    def full_for(self, kind: str) -> bool:
+        return self.full()
 
     def shed_if_full(self, job: Job) -> bool:
         if not self.full():
@@ -249,6 +257,10 @@ class Workers:
         of an ack's CPU (docs/benchmarks.md, "Answer path under load")."""
         queue = self.slow if slow else self.answers
         return queue.shed_if_full(Job(run=_nothing, kind=kind, ref=ref))
+
+    def full_for(self, kind: str, *, slow: bool = False) -> bool:
+        """Would `shed_at_once` shed a job of `kind` now? Nothing is counted."""
+        return (self.slow if slow else self.answers).full_for(kind)
 
     def note(self, send: Callable[[], object]) -> None:
         """Send a short note (busy) off the answer path; dropped, with a log line, if even

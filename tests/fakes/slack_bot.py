@@ -23,6 +23,7 @@ from bot.catalog.load import load_catalog
 from bot.config import Settings, SlackSettings
 from bot.core import Core
 from bot.slack.app import build_app
+from bot.slack.early_busy import early_busy
 from bot.slack.http import make_server
 from bot.slack.workers import Workers
 from bot.store import Store
@@ -67,7 +68,8 @@ class BotServer:
         self.core = Core.load(settings, _CATALOG, self.store, env=self._env)
         self.workers = Workers(settings.slack.listener_threads, **self._workers_kw)
         app = build_app(self.core, self.workers)
-        self._server = make_server(app, host="127.0.0.1", port=0, threads=8)
+        self._server = make_server(app, host="127.0.0.1", port=0, threads=8,
+                                   early=early_busy(self.core, self.workers))
         self._thread = threading.Thread(target=self._run, args=(self._server,), daemon=True)
         self._thread.start()
 

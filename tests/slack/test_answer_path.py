@@ -218,3 +218,45 @@ def test_right_after_a_refusal_questions_are_told_busy_without_being_stored(tmp_
         assert len(tries) == 1
         assert queue.store.pending_jobs("answer") == 1
         bot.api.release("stuck")
+
+
+def full_bot(tmp_path, monkeypatch) -> Iterator[BotServer]:
+    """A bot whose answer queue (bound 1) refused a question a moment ago, and stays
+    "full" for 30 s: its only answer is held by Slack."""
+    monkeypatch.setattr(stored_queue, "SHED_WINDOW_S", 30.0)
+    with BotServer(tmp_path, workers={"answer_queue": 1}) as bot:
+        bot.api.hold("stuck")
+        slash(bot, "stuck")
+        posts_to(bot, "stuck")
+        assert slash(bot, "refused").json()["text"] == BUSY  # the store refused it
+        yield bot
+        bot.api.release("stuck")
+
+
+def test_while_full_a_forged_slash_command_is_refused_not_told_busy(tmp_path, monkeypatch):
+    for bot in full_bot(tmp_path, monkeypatch):
+        req = payloads.slash_command("RATE_LIMITED", response_url=bot.api.response_url("x"))
+        forged = bot.send(req, secret="not-the-signing-secret")
+        assert forged.status_code == 401
+        stale = bot.send(req, timestamp=int(time.time()) - 600)  # a replay, 10 min old
+        assert stale.status_code == 401
+        assert slash(bot, "signed").json()["text"] == BUSY
+
+
+def test_while_answers_are_full_a_health_check_still_goes_to_its_own_queue(tmp_path,
+                                                                         monkeypatch):
+    for bot in full_bot(tmp_path, monkeypatch):
+        ack = slash(bot, "health", "health")
+        assert BUSY not in ack.text
+        assert "health" in posts_to(bot, "health")[0]["text"].lower()
+
+
+def test_while_full_a_slash_command_saying_payload_is_told_busy_as_bolt_would(tmp_path,
+                                                                            monkeypatch):
+    """The early ack reads the form itself: a paste with "payload=" in it is still a
+    slash command (bolt's own reading of such bodies is mended in bot.slack.http)."""
+    for bot in full_bot(tmp_path, monkeypatch):
+        assert slash(bot, "p", "invalid payload=abc").json()["text"] == BUSY
+        ack = bot.send(payloads.slash_command("RATE_LIMITED", command="/other",
+                                              response_url=bot.api.response_url("o")))
+        assert ack.status_code in (200, 404) and BUSY not in ack.text  # not ours: bolt's
