@@ -161,7 +161,7 @@ class TriageEngine:
         """Answer one paste: every confident finding, plus a few candidates (or, when
         nothing matched at all, the nearest codes for 'did you mean')."""
         hints = hints or TriageHints()
-        ev = extract(text, self._rid_patterns)
+        ev = self.evidence(text)
         result = self.matcher.match(ev, hints.product, confident_only=hints.confident_only)
         confident = [m for m in result.matches if m.confident][:MAX_FINDINGS]
         others = [] if hints.confident_only else [
@@ -176,6 +176,11 @@ class TriageEngine:
         return Triage(query=text, evidence=ev, findings=findings, product=result.product,
                       product_reasons=result.product_reasons, ambiguous=result.ambiguous,
                       nearest=nearest, same_status=same_status)
+
+    def evidence(self, text: str) -> Evidence:
+        """What `triage` reads out of `text`, with what the catalog teaches: its request-id
+        formats and the product names a bare status may stand beside."""
+        return extract(text, self._rid_patterns, self.matcher.products.status_near_name)
 
     def _finding(self, m: Match, ev: Evidence, hints: TriageHints) -> Finding:
         product = self.catalog.products.get(m.entry.catalog)

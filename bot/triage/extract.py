@@ -109,8 +109,10 @@ _NOT_CODES = frozenset({
 # --------------------------------------------------------------------------- entry point
 
 
-def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
-    """Read one paste into Evidence. Never raises on odd input; caps huge pastes."""
+def extract(text: str, request_id_patterns: Iterable[str] = (),
+            status_near: re.Pattern[str] | None = None) -> Evidence:
+    """Read one paste into Evidence. Never raises on odd input; caps huge pastes.
+    `status_near`: statuses written beside a product's name (`http_statuses`)."""
     if not isinstance(text, str):
         text = str(text)
     truncated = len(text) > MAX_PASTE_CHARS
@@ -134,7 +136,7 @@ def extract(text: str, request_id_patterns: Iterable[str] = ()) -> Evidence:
                 prose.append(message)
 
     low = ascii_lower(text)
-    statuses = http_statuses(low)
+    statuses = http_statuses(low, status_near)
     statuses += [m.http_status for m in mentions if m.http_status]
     rate = rate_headers(text, low)
 

@@ -145,9 +145,10 @@ _NOT_STATUS_BEFORE = frozenset({"line", "port", "pid", "id", "no.", "version", "
                                 "column", "page", "step", "item", "build", "issue", "pr"})
 
 
-def http_statuses(low: str) -> list[int]:
+def http_statuses(low: str, near: re.Pattern[str] | None = None) -> list[int]:
     """HTTP statuses written in the (lowercased) paste, in the order they appear: any
-    status of a status line, and 4xx/5xx written in words."""
+    status of a status line, and 4xx/5xx written in words; `near`, when given, finds
+    more in group 1 or 2 (a product's, bot.triage.product)."""
     found: dict[int, int] = {}  # status -> first offset
     if len(low) < 16 and _BARE_STATUS.fullmatch(low.strip()):
         return [int(low.strip())]  # `/errcode 429`: a status asked about on its own
@@ -163,6 +164,10 @@ def http_statuses(low: str) -> list[int]:
         words = low[max(0, m.start() - 12):m.start()].split()
         if not (m.group(2) == "s" and words and words[-1] in _DURATION_BEFORE):
             _first_at(found, int(m.group(1)), m.start(1))
+    if near is not None:
+        for m in near.finditer(low):
+            group = 1 if m.group(1) else 2
+            _first_at(found, int(m.group(group)), m.start(group))
     return sorted(found, key=found.__getitem__)
 
 

@@ -35,6 +35,7 @@ class ProductEvidence:
             for p in catalog.products.values() if p.request_id_pattern
         }
         self.places = _documented_places(catalog)
+        self.status_near_name = _status_near_name(catalog)
 
     def named_in(self, sentence: str) -> str:
         """The one product a sentence names ("" for none or several): in a paste about two
@@ -87,16 +88,35 @@ def leader(scores: dict[str, float]) -> str | None:
 
 def _name_pattern(names: set[str]) -> re.Pattern[str]:
     """One pattern for every name of a product, for lowercased text: longest first so the
-    longest is reported, equal lengths in name order (never hash order). Each name's
-    leading word boundary is written after its first letter: a pattern that opens with a
-    boundary is tried at every offset of the paste (~10 ms per 200 KB), one that opens with
-    a letter only where that letter is."""
+    longest is reported, equal lengths in name order (never hash order)."""
+    return re.compile(rf"(?:{_names_alternation(names)})\b")
+
+
+def _names_alternation(names: set[str]) -> str:
+    """The names as one regex alternation. Each name's leading word boundary is written
+    after its first letter: a pattern that opens with a boundary is tried at every offset
+    of the paste (~10 ms per 200 KB), one that opens with a letter only where that letter
+    is."""
     ordered = sorted({n.lower() for n in names if n}, key=lambda n: (-len(n), n))
     written = [(n, re.escape(n).replace(r"\ ", r"[\s_-]?")) for n in ordered]
     # A name that opens with punctuation keeps its `\b` (`\b.net`: right after a word).
-    alt = "|".join(bounded_after_first(e, r"\w") if n[0].isalnum() else rf"\b{e}"
-                   for n, e in written)
-    return re.compile(rf"(?:{alt})\b")
+    return "|".join(bounded_after_first(e, r"\w") if n[0].isalnum() else rf"\b{e}"
+                    for n, e in written)
+
+
+def _status_near_name(catalog: Catalog) -> re.Pattern[str]:
+    """A 4xx/5xx written right after a product's name ("scaivault 401 on every call",
+    "MazeVault's 503") or said to come from it or its documented host ("429 from
+    vault.example.com"): an HTTP status, though no status word stands beside it. Not a
+    version ("ScaiVault 2.8.3"). For the lowercased paste (`bot.triage.http_facts`)."""
+    names = {n for p in catalog.products.values() for n in (p.name, p.catalog, *p.aliases)}
+    hosts = {p.default_host for p in catalog.products.values()
+             if p.default_host and p.default_host != "example.com"}
+    named = _names_alternation(names)
+    sources = "|".join([named, *(re.escape(h.lower()) for h in sorted(hosts))])
+    return re.compile(
+        rf"(?:{named})\b(?:'s)?[ \t]{{1,3}}+([45][0-9][0-9])(?![0-9]|\.[0-9])"
+        rf"|([45][0-9][0-9])s?[ \t]{{1,3}}+from[ \t]{{1,3}}+(?:the[ \t]{{1,3}}+)?(?:{sources})\b")
 
 
 def _documented_places(catalog: Catalog) -> dict[str, tuple[re.Pattern[str], float]]:

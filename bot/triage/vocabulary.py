@@ -65,7 +65,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      "timeout didn't respond in time"),
     (r"(?:is|was|went|goes|are|were) down|outage|offline|unreachable|not reachable"
      r"|(?:recover\w*|clear(?:s|ed)?|come(?:s)? back|went away) (?:on (?:its|their) own"
-     r"|by (?:it|them)sel(?:f|ves))|then recover(?:s|ed)?|blip\w*|flap\w*|transient\w*",
+     r"|by (?:it|them)sel(?:f|ves))|then recover(?:s|ed)?|blip\w*|flap\w*|transient\w*"
+     r"|intermittent\w*|sporadic\w*",
      "unavailable"),
     (r"white ?list\w*|allow ?list\w*|firewall|vpn|egress|source ip|nat gateway"
      r"|(?:our|my|their|the) (?:office |public |new )?ip"

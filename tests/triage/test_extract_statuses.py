@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.triage.engine import engine_for
 from bot.triage.extract import extract
 from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
 
@@ -127,3 +128,23 @@ def test_a_status_after_thousands_of_bare_numbers_is_found():
     """Past 1,000 numbers that are no status, the rest is read in one reversed scan."""
     assert extract("429 " * 5_000 + "then status=503").http_statuses == (503,)
     assert extract("429 " * 5_000 + "status 429").http_statuses == (429,)
+
+
+@pytest.mark.parametrize(("paste", "statuses"), [
+    ("scaivault 401 on every call from the payments service since 07:00", (401,)),
+    ("ScaiVault 503 again", (503,)),
+    ("MazeVault's 409 on the second run", (409,)),
+    ("WARNING mv_sync: 429 from vault.example.com, Retry-After: 120", (429,)),
+    ("we see 500s from the mazevault API", (500,)),
+    ("scaivault 401 roughly one hour after the service starts", (401,)),
+    ("we run ScaiVault 2.8.3 on AKS", ()),
+    ("scaivault 4.0.1 upgrade notes", ()),
+    ("moved 500 from staging to prod", ()),  # a count, and not from a product
+    ("scaivault401", ()),  # not a word of its own
+])
+def test_a_status_beside_the_products_name_is_a_status(paste, statuses):
+    """What a support engineer writes with no status word: the product's name, then the
+    number ("scaivault 401 on every call"), or the number from the product's host."""
+    engine = engine_for()
+    assert engine.triage(paste).evidence.http_statuses == statuses
+    assert extract(paste).http_statuses in ((), statuses)  # the catalog teaches the names

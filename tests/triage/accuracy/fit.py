@@ -26,7 +26,6 @@ from pathlib import Path
 from bot.triage.confidence import MODEL_FILE, Model, decide, features, ruled_out
 from bot.triage.engine import TriageEngine, engine_for, same_status_entries
 from bot.triage.evidence import Evidence
-from bot.triage.extract import extract
 from bot.triage.match import Candidates
 from tests.triage.accuracy.scoring import Case, Outcome, load_cases, tally
 
@@ -48,10 +47,9 @@ class Seen:
 
 
 def look(engine: TriageEngine, cases: Sequence[Case]) -> list[Seen]:
-    patterns = engine._rid_patterns
     out = []
     for c in cases:
-        ev = extract(c.paste, patterns)
+        ev = engine.evidence(c.paste)
         out.append(Seen(c, engine.matcher.candidates(ev), ev))
     return out
 
