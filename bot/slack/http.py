@@ -98,7 +98,7 @@ class SlackHTTP(OpsHTTP):
         if length > MAX_BODY_BYTES:
             self.metrics.slack_rejected("http", "too_large")
             return _reply(start_response, 413, {"error": "body too large"})
-        if self.early is not None and self.early.active():
+        if self.early is not None and length and self.early.active():
             return self._maybe_busy(environ, start_response, length)
         return self.bolt(environ, start_response)
 
