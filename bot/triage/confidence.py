@@ -17,7 +17,9 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    a whole documented phrase): a licensing question sharing "multi-dc" is not an error.
    Other software's output (npm, pip, kubectl, botocore, ...) that names no product gives
    no meaning answer at all: only a documented code written in it exactly can be one (a
-   code respelt in it, `AccessDenied`, "Permission denied", is that software's own).
+   code respelt in it, `AccessDenied`, "Permission denied", is that software's own, and
+   so is one that software writes itself: gcloud's `PERMISSION_DENIED`, OAuth's
+   `insufficient_scope`).
    A misspelt code written in one product's style (`VERSON_CONFLICT`) is not the other's.
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
@@ -41,6 +43,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.text import fold
+from bot.triage.product import FOREIGN_CODES
+
 if TYPE_CHECKING:
     from bot.triage.match import Match
 
@@ -58,11 +63,14 @@ class Context:
     status_peers: Mapping[str, int]  # catalog -> entries documenting the paste's status
     top_score: float
     foreign: bool = False  # the paste is other software's output and names no product
+    # ... names none, a code's spelling aside (gcloud's PERMISSION_DENIED is MazeVault's too)
+    foreign_unnamed: bool = False
     code_lines: frozenset[int] = frozenset()  # lines holding a documented code
 
 
 def context(matches: Sequence[Match], product: str | None,
-            statuses: Sequence[int], foreign: bool = False) -> Context:
+            statuses: Sequence[int], foreign: bool = False, *,
+            foreign_unnamed: bool = False) -> Context:
     """The paste-wide facts the features read."""
     errors = frozenset(s for s in statuses if s >= 400)
     peers: dict[str, int] = {}
@@ -73,7 +81,7 @@ def context(matches: Sequence[Match], product: str | None,
                    has_code=any(m.signals.code in ("exact", "normalized") for m in matches),
                    statuses=errors, status_peers=peers,
                    top_score=max((m.score for m in matches), default=0.0),
-                   foreign=foreign and product is None,
+                   foreign=foreign and product is None, foreign_unnamed=foreign_unnamed,
                    code_lines=frozenset(m.line for m in matches
                                         if m.signals.code in ("exact", "normalized")
                                         and m.signals.code_source != "words"))
@@ -215,6 +223,9 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True  # ruled out in the person's words ("not a rate limit")
     if ctx.foreign and not s.product and s.code and s.code != "exact":
         return True  # other software's output: a code respelt in it is that software's
+    if (ctx.foreign_unnamed and not s.product and s.code == "exact"
+            and fold(m.entry.code) in FOREIGN_CODES):
+        return True  # ... and so is one it writes itself (gcloud's PERMISSION_DENIED)
     if s.code == "fuzzy" and s.contested and product != m.entry.catalog:
         return True  # misspelt in the other product's style (VERSON_CONFLICT): not this one
     if s.code:

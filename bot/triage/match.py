@@ -226,6 +226,10 @@ class Matcher:
                 and not (confident_only and not found and self._meaning_cannot_decide(ev))):
             self._match_text(ev, found, echo)
         self._match_status(ev, found)
+        # Other software's output naming none of our products by any evidence but the
+        # spelling of a code that software shares with one (gcloud's PERMISSION_DENIED).
+        foreign = foreign_tool(ev.text)
+        unnamed = foreign and leader(product_scores) is None
         # Codes spelled in a product's style count as evidence for that product.
         for m in found.values():
             if m.kind == "exact":
@@ -233,8 +237,8 @@ class Matcher:
         product = leader(product_scores)
         ranked = _rank(found.values(), product)
         return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
-                          else (), context(ranked, product, ev.http_statuses,
-                                           foreign_tool(ev.text)))
+                          else (), context(ranked, product, ev.http_statuses, foreign,
+                                           foreign_unnamed=unnamed))
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
         """Codes nearest a short paste that matched nothing, for 'did you mean'.

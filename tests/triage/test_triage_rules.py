@@ -169,3 +169,33 @@ def test_paths_are_the_runs_of_non_space_holding_a_slash_between_words():
     for _ in range(20_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         assert _PATHS.sub(" ", text) == spec.sub(" ", text), repr(text)
+
+
+@pytest.mark.parametrize("paste", [
+    "ERROR: (gcloud.builds.submit) PERMISSION_DENIED: The caller does not have permission",
+    "Error: An API error occurred: token_revoked\n    at platformErrorFromResult "
+    "(/app/node_modules/@slack/web-api/dist/errors.js:62:33)",
+    '{"error": {"code": 403, "message": "Request had insufficient authentication scopes.", '
+    '"status": "PERMISSION_DENIED"}, "www-authenticate": "Bearer error=\\"insufficient_scope'
+    '\\", scope=\\"https://www.googleapis.com/auth/contacts\\""}',
+])
+def test_a_code_other_software_writes_itself_is_its_own(engine, paste):
+    """gRPC's, OAuth's and Slack's own codes, in their own output naming none of our
+    products: one of our catalogs spells the same code, but the paste is not about it."""
+    assert foreign_tool(paste)
+    assert keys(engine, paste) == []
+
+
+@pytest.mark.parametrize(("paste", "key"), [
+    ("MazeVault: gcloud build step got PERMISSION_DENIED from vault.example.com",
+     "mazevault:PERMISSION_DENIED"),  # the product named: ours after all
+    ("terraform apply fails with policy_not_found on the binding resource",
+     "scaivault:policy_not_found"),  # no one else's code
+    ('at Object.<anonymous> (/app/node_modules/sv-client/index.js:12:9)\n'
+     '{"error":{"code":"token_revoked","message":"Token has been revoked",'
+     '"request_id":"req_8c1d2e3f"}}', "scaivault:token_revoked"),  # its envelope and ids
+])
+def test_our_code_in_other_softwares_output_stays_ours_when_the_paste_says_so(engine, paste,
+                                                                           key):
+    assert foreign_tool(paste)
+    assert key in keys(engine, paste)
