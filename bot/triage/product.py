@@ -178,7 +178,7 @@ _FOREIGN_MARKS = (
     "consul", '"apiversion":"v1"', "io.kubernetes", "velero", "dapr", "argocd", "istio",
     "artifactory", "jfrog", "pypi", "crates.io", "rubygems", "/gems/", "aws::", "aws-sdk",
     "xmlhttprequest", "vault::", "rabbitmq", "kafka", "celery", "letsencrypt", "pg_dump",
-    "psql", "when calling the ",
+    "psql", "when calling the ", "pq: ", "unexpected response code: ",
 )
 
 

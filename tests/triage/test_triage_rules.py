@@ -27,6 +27,11 @@ def keys(engine: TriageEngine, paste: str) -> list[str]:
     "unix:///var/run/docker.sock: connect: permission denied.",
     "A client error (AccessDenied) occurred when calling the GetSessionToken operation: "
     "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+    # HashiCorp's API clients (Consul, Nomad) and Go's lib/pq sign their errors so
+    "backup job fails: Failed to backup ACL tokens: Unexpected response code: 403 "
+    "(Permission denied)",
+    "sync from the read replica logs this every run: pq: canceling statement due to "
+    "conflict with recovery",
 ])
 def test_a_code_respelt_in_other_software_output_is_its_own(engine, paste):
     assert foreign_tool(paste)
