@@ -137,13 +137,16 @@ def mentions_from_json(obj: object, line: int, stamp: str | None,
     rid = _as_str(obj.get("request_id") or obj.get("requestId") or obj.get("x_request_id"))
     if isinstance(err, dict):
         code = _as_str(err.get("code") or err.get("type") or err.get("error"))
+        # A product's nested envelope names its error `code`; `type` + `reason` is another
+        # family's (Elasticsearch's, OpenAI's): its code is read, the shape is not ours.
+        shape = "nested_error" if _as_str(err.get("code")) else "nested_typed_error"
         message = _as_str(err.get("message") or err.get("msg"))
         rid = _as_str(err.get("request_id")) or rid
         fields, details = _details(err.get("details"))
         if code:
             yield (CodeMention(code=code, source="envelope", line=line, message=message,
                                request_id=rid, http_status=status or _as_status(err.get("status")),
-                               shape="nested_error", fields=fields, details=details,
+                               shape=shape, fields=fields, details=details,
                                seen_at=stamp), message)
         elif message:
             yield None, message

@@ -19,7 +19,8 @@ class CodeMention:
     message: str | None = None
     request_id: str | None = None
     http_status: int | None = None
-    shape: str | None = None  # nested_error | flat_error | code_field | json_log
+    # nested_error | nested_typed_error (`type`, not `code`) | flat_error | code_field | json_log
+    shape: str | None = None
     fields: tuple[str, ...] = ()  # details.fields, verbatim
     details: str | None = None  # other details, as compact JSON
     seen_at: str | None = None  # timestamp found on the same line

@@ -586,7 +586,8 @@ def _ambiguous(ranked: list[Match]) -> bool:
 def _where(mention: CodeMention | None) -> str:
     if mention is None:
         return "written in the paste"
-    shape = {"nested_error": "a JSON error envelope", "flat_error": "a JSON error object",
+    shape = {"nested_error": "a JSON error envelope", "nested_typed_error": "a JSON error envelope",
+             "flat_error": "a JSON error object",
              "code_field": "a JSON `code` field", "json_log": "a JSON log line"}
     if mention.shape:
         return f"in {shape[mention.shape]} (line {mention.line + 1})"

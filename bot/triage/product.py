@@ -169,8 +169,8 @@ _FOREIGN_MARKS = (
     "azure", "microsoft", "amazon", "heroku", "cloudflare", "jenkins", "gitlab", "ansible",
     "go: ", "goroutine ", "requirements.txt", "package.json", "go.mod", "cargo.toml",
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
-    "_engine_exception", "firebase", "spring security", "'_csrf'", "laravel", "django",
-    "wordpress",
+    "_engine_exception", "root_cause", "firebase", "spring security", "'_csrf'", "laravel",
+    "django", "wordpress",
     # ... their registries, daemons and log signatures (nginx's "from upstream, client:")
     "docker: ", "docker.sock", "docker daemon", "docker.io", "docker.com/", "toomanyrequests",
     "git@github.com", "fatal: could not read", "from upstream, client:",

@@ -75,3 +75,19 @@ def test_request_id_patterns_match_as_whole_words_only():
         expected = [m.group(0) for m in re.finditer(rf"\b(?:{pattern})\b", text)]
         assert _pattern_matches(text, pattern) == expected, pattern
     assert "AB-1234" in extract(text, (patterns[1],)).request_ids
+
+
+def test_an_error_named_by_type_is_read_but_is_not_our_envelope():
+    """Elasticsearch's and OpenAI's envelopes name their error `type`; the code is read,
+    but the shape is theirs: it says nothing of which of our products the paste is about."""
+    from bot.triage.engine import engine_for
+
+    paste = ('{"error":{"root_cause":[],"type":"version_conflict_engine_exception",'
+             '"reason":"version conflict, current version [153]"},"status":409}')
+    ev = extract(paste)
+    assert [(m.code, m.shape) for m in ev.mentions] == [
+        ("version_conflict_engine_exception", "nested_typed_error")]
+    assert engine_for().triage(paste).product is None
+    ours = engine_for().triage('{"error":{"type":"rate_limited","message":"slow down"}}')
+    assert ours.confident and ours.confident[0].mention is not None
+    assert "JSON error envelope" in " ".join(ours.confident[0].evidence)
