@@ -43,7 +43,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.text import fold
 from bot.triage.product import FOREIGN_CODES
 
 if TYPE_CHECKING:
@@ -224,7 +223,7 @@ def ruled_out(m: Match, ctx: Context) -> bool:
     if ctx.foreign and not s.product and s.code and s.code != "exact":
         return True  # other software's output: a code respelt in it is that software's
     if (ctx.foreign_unnamed and not s.product and s.code == "exact"
-            and fold(m.entry.code) in FOREIGN_CODES):
+            and m.entry.code in FOREIGN_CODES):
         return True  # ... and so is one it writes itself (gcloud's PERMISSION_DENIED)
     if s.code == "fuzzy" and s.contested and product != m.entry.catalog:
         return True  # misspelt in the other product's style (VERSON_CONFLICT): not this one

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 
 from bot.catalog.model import Catalog
-from bot.text import ascii_lower, bounded_after_first, fold
+from bot.text import ascii_lower, bounded_after_first
 from bot.triage.evidence import Evidence
 
 NAME_SCAN_CHARS = 200_000
@@ -161,7 +161,8 @@ _FOREIGN_MARKS = (
     "password authentication failed", "duplicate key value",
     # ... and the names other software signs its errors with
     "node_modules", "botocore", "boto3", "aws cli", "gcloud", "skopeo", "quay.io", "harbor",
-    "twilio", "stripe", "api.slack.com", "slack api", "an api error occurred: ", "mongo",
+    "twilio", "stripe", "api.slack.com", "slack api", "an api error occurred: ", "github",
+    "mongo",
     "e11000", "springframework",
     "spring boot", "hikari", "keycloak", "okta", "auth0", "hashicorp", ":8200/",
     "vault is sealed", "envoy", "upstream connect error",
@@ -182,11 +183,11 @@ _FOREIGN_MARKS = (
 )
 
 
-# Error codes other widely used software emits verbatim, folded (`bot.text.fold`): gRPC's
+# Error codes other widely used software emits verbatim, as it spells them: gRPC's
 # status names (also Google APIs' `"status"`), OAuth 2.0's error codes (RFC 6749 5.2, RFC
 # 6750 3.1) and the Slack Web API's. In other software's output that names none of our
 # products, such a code is that software's, though one of our catalogs spells it too.
-FOREIGN_CODES = frozenset(fold(code) for code in (
+FOREIGN_CODES = frozenset((
     # gRPC
     "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
     "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",

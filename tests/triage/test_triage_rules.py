@@ -32,6 +32,7 @@ def keys(engine: TriageEngine, paste: str) -> list[str]:
     "(Permission denied)",
     "sync from the read replica logs this every run: pq: canceling statement due to "
     "conflict with recovery",
+    "quick q: github says my personal access token expires in 7 days, do I rotate it?",
 ])
 def test_a_code_respelt_in_other_software_output_is_its_own(engine, paste):
     assert foreign_tool(paste)
