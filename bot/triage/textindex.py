@@ -45,6 +45,7 @@ _SUFFIXES = ("ational", "ation", "ations", "ments", "ment", "ness", "ingly", "in
              "edly", "ied", "ies", "ed", "es", "s", "y")
 
 
+_STATUS_AS_WORD = frozenset({"s", "ing", "ed", "d"})
 _CORRECTED_MAX = 1 << 16  # distinct unknown words remembered per index
 
 
@@ -53,6 +54,8 @@ def stem(word: str) -> str:
     """A deliberately small stemmer: enough to fold tense and plural, predictable.
 
     Cached: a catalog and the pastes about it repeat the same few thousand words."""
+    if word[:1] in ("4", "5") and word[1:3].isdigit() and word[3:] in _STATUS_AS_WORD:
+        return word[:3]  # "429s", "503ing": the status, as the paste's statuses read it
     if len(word) <= 4 or word.isdigit():
         return word
     for suffix in _SUFFIXES:

@@ -205,3 +205,13 @@ def test_our_code_in_other_softwares_output_stays_ours_when_the_paste_says_so(en
                                                                            key):
     assert foreign_tool(paste)
     assert key in keys(engine, paste)
+
+
+def test_a_status_used_as_a_word_is_that_status_to_the_meaning_index_too(engine):
+    """"429s" is read as status 429 by extraction; the meaning index read it as an
+    unknown word, so one generic word ("api") outweighed the product's one 429."""
+    from bot.triage.textindex import stem
+
+    assert [stem(w) for w in ("429s", "503ing", "500ed", "4290s", "429x")] == [
+        "429", "503", "500", "4290", "429x"]  # a plain plural stays one
+    assert keys(engine, "mazevault api keeps giving 429s") == ["mazevault:RATE_LIMITED"]
