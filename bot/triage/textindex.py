@@ -47,6 +47,7 @@ _SUFFIXES = ("ational", "ation", "ations", "ments", "ment", "ness", "ingly", "in
 
 _STATUS_AS_WORD = frozenset({"s", "ing", "ed", "d"})
 _CORRECTED_MAX = 1 << 16  # distinct unknown words remembered per index
+_SEARCHED_MAX = 1 << 12  # distinct searches remembered per index
 
 
 @lru_cache(maxsize=1 << 16)
@@ -164,6 +165,7 @@ class TextIndex:
         # (in vocabulary order, so the first best term is the same as over all of it).
         self._vocab_by_len: dict[int, list[str]] = {}
         self._corrected: BoundedMemo[str, str | None] = BoundedMemo(_CORRECTED_MAX)
+        self._searched: BoundedMemo[tuple, tuple[TextHit, ...]] = BoundedMemo(_SEARCHED_MAX)
         # Phrases of 3+ terms ("a whole documented phrase"), keyed by their heaviest term:
         # a query without that term covers at most 1 - 1/size of the phrase's weight.
         self._long_by_key: dict[str, list[int]] = defaultdict(list)
@@ -230,6 +232,13 @@ class TextIndex:
         same way in every process (never by hash order).
         """
         query = self._known_terms(query_terms, max_corrections)
+        # The hits depend on the known terms, in order, and on how many unknown ones
+        # there are (each weighs the same): sentences that differ only by their ids,
+        # hosts or numbers (a long thread's pastes) are searched once.
+        key = (tuple(t if t in self.by_term else "" for t in query), limit)
+        return list(self._searched.get(key, lambda _: tuple(self._search(query, limit))))
+
+    def _search(self, query: list[str], limit: int) -> list[TextHit]:
         qweight = sum(self.weight(t) for t in query) or 1.0
         phrase_acc: dict[int, float] = defaultdict(float)
         owner_acc: dict[int, float] = defaultdict(float)
