@@ -48,6 +48,7 @@ _SUFFIXES = ("ational", "ation", "ations", "ments", "ment", "ness", "ingly", "in
 _STATUS_AS_WORD = frozenset({"s", "ing", "ed", "d"})
 _CORRECTED_MAX = 1 << 16  # distinct unknown words remembered per index
 _SEARCHED_MAX = 1 << 12  # distinct searches remembered per index
+_SEARCHED_TERMS = 64  # ... of at most this many distinct terms (a sentence, not a log)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -235,6 +236,8 @@ class TextIndex:
         # The hits depend on the known terms, in order, and on how many unknown ones
         # there are (each weighs the same): sentences that differ only by their ids,
         # hosts or numbers (a long thread's pastes) are searched once.
+        if len(query) > _SEARCHED_TERMS:  # a long line's words: rarely again, and big
+            return self._search(query, limit)
         key = (tuple(t if t in self.by_term else "" for t in query), limit)
         return list(self._searched.get(key, lambda _: tuple(self._search(query, limit))))
 

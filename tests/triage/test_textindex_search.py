@@ -42,3 +42,14 @@ def test_how_many_unknown_words_there_are_still_counts():
     assert index.search(many) == fresh(index, many)
     assert [h.query_coverage for h in index.search(few)] != [
         h.query_coverage for h in index.search(many)]
+
+
+def test_a_long_lines_search_is_not_kept():
+    """What the memo holds stays small: a megabyte line's distinct words are searched
+    and let go."""
+    index = engine_for().matcher.text
+    words = [f"word{i}x" for i in range(500)]
+    before = len(index._searched._values)
+    hits = index.search(["rate", "limited", *words])
+    assert hits == fresh(index, ["rate", "limited", *words])
+    assert len(index._searched._values) == before
