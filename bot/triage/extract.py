@@ -11,7 +11,7 @@ statuses and rate-limit headers by `http_facts`; the result types live in `evide
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from bot.text import ascii_lower, bounded_after_first
@@ -110,7 +110,8 @@ _NOT_CODES = frozenset({
 
 
 def extract(text: str, request_id_patterns: Iterable[str] = (),
-            status_near: re.Pattern[str] | None = None) -> Evidence:
+            status_near: Callable[[str], Iterable[tuple[int, int]]] | None = None
+            ) -> Evidence:
     """Read one paste into Evidence. Never raises on odd input; caps huge pastes.
     `status_near`: statuses written beside a product's name (`http_statuses`)."""
     if not isinstance(text, str):

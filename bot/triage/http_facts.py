@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -145,10 +145,11 @@ _NOT_STATUS_BEFORE = frozenset({"line", "port", "pid", "id", "no.", "version", "
                                 "column", "page", "step", "item", "build", "issue", "pr"})
 
 
-def http_statuses(low: str, near: re.Pattern[str] | None = None) -> list[int]:
+def http_statuses(low: str, near: Callable[[str], Iterable[tuple[int, int]]] | None = None
+                  ) -> list[int]:
     """HTTP statuses written in the (lowercased) paste, in the order they appear: any
     status of a status line, and 4xx/5xx written in words; `near`, when given, finds
-    more in group 1 or 2 (a product's, bot.triage.product)."""
+    more as (status, offset) (beside a product's name: bot.triage.product)."""
     found: dict[int, int] = {}  # status -> first offset
     if len(low) < 16 and _BARE_STATUS.fullmatch(low.strip()):
         return [int(low.strip())]  # `/errcode 429`: a status asked about on its own
@@ -165,9 +166,8 @@ def http_statuses(low: str, near: re.Pattern[str] | None = None) -> list[int]:
         if not (m.group(2) == "s" and words and words[-1] in _DURATION_BEFORE):
             _first_at(found, int(m.group(1)), m.start(1))
     if near is not None:
-        for m in near.finditer(low):
-            group = 1 if m.group(1) else 2
-            _first_at(found, int(m.group(group)), m.start(group))
+        for status, offset in near(low):
+            _first_at(found, status, offset)
     return sorted(found, key=found.__getitem__)
 
 

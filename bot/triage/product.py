@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from bot.catalog.model import Catalog
 from bot.text import ascii_lower, bounded_after_first
@@ -35,7 +36,7 @@ class ProductEvidence:
             for p in catalog.products.values() if p.request_id_pattern
         }
         self.places = _documented_places(catalog)
-        self.status_near_name = _status_near_name(catalog)
+        self.status_near_name = StatusNearName(catalog)
 
     def named_in(self, sentence: str) -> str:
         """The one product a sentence names ("" for none or several): in a paste about two
@@ -104,19 +105,47 @@ def _names_alternation(names: set[str]) -> str:
                     for n, e in written)
 
 
-def _status_near_name(catalog: Catalog) -> re.Pattern[str]:
+class StatusNearName:
     """A 4xx/5xx written right after a product's name ("scaivault 401 on every call",
     "MazeVault's 503") or said to come from it or its documented host ("429 from
     vault.example.com"): an HTTP status, though no status word stands beside it. Not a
-    version ("ScaiVault 2.8.3"). For the lowercased paste (`bot.triage.http_facts`)."""
-    names = {n for p in catalog.products.values() for n in (p.name, p.catalog, *p.aliases)}
-    hosts = {p.default_host for p in catalog.products.values()
-             if p.default_host and p.default_host != "example.com"}
-    named = _names_alternation(names)
-    sources = "|".join([named, *(re.escape(h.lower()) for h in sorted(hosts))])
-    return re.compile(
-        rf"(?:{named})\b(?:'s)?[ \t]{{1,3}}+([45][0-9][0-9])(?![0-9]|\.[0-9])"
-        rf"|([45][0-9][0-9])s?[ \t]{{1,3}}+from[ \t]{{1,3}}+(?:the[ \t]{{1,3}}+)?(?:{sources})\b")
+    version ("ScaiVault 2.8.3"). Read on the lowercased paste (`bot.triage.http_facts`).
+
+    Each search opens with a literal (a name's first letter, "from"), and the number is
+    read where one matched: one pattern with both alternatives was tried at every offset
+    of a megabyte (35-70 ms); at most `LIMIT` places of each kind are read."""
+
+    LIMIT = 200
+    _AFTER_NAME = re.compile(r"(?:'s)?[ \t]{1,3}+([45][0-9][0-9])(?![0-9]|\.[0-9])")
+    _BEFORE_FROM = re.compile(r"([45][0-9][0-9])s?[ \t]{1,3}+$")
+
+    def __init__(self, catalog: Catalog) -> None:
+        names = {n for p in catalog.products.values()
+                 for n in (p.name, p.catalog, *p.aliases)}
+        hosts = {p.default_host for p in catalog.products.values()
+                 if p.default_host and p.default_host != "example.com"}
+        named = _names_alternation(names)
+        sources = "|".join([named, *(re.escape(h.lower()) for h in sorted(hosts))])
+        self._names = re.compile(rf"(?:{named})\b")
+        self._from = re.compile(rf"from[ \t]{{1,3}}+(?:the[ \t]{{1,3}}+)?(?:{sources})\b")
+
+    def __call__(self, low: str) -> Iterator[tuple[int, int]]:
+        """(status, offset) of each such status in the lowercased paste (its first
+        NAME_SCAN_CHARS, where product names are read)."""
+        for count, m in enumerate(self._names.finditer(low, 0, NAME_SCAN_CHARS)):
+            if count >= self.LIMIT:
+                break
+            after = self._AFTER_NAME.match(low, m.end())
+            if after:
+                yield int(after.group(1)), after.start(1)
+        if "from" not in low:
+            return
+        for count, m in enumerate(self._from.finditer(low, 0, NAME_SCAN_CHARS)):
+            if count >= self.LIMIT:
+                break
+            before = self._BEFORE_FROM.search(low, max(0, m.start() - 8), m.start())
+            if before and (before.start() == 0 or not low[before.start() - 1].isalnum()):
+                yield int(before.group(1)), before.start(1)
 
 
 def _documented_places(catalog: Catalog) -> dict[str, tuple[re.Pattern[str], float]]:

@@ -132,3 +132,18 @@ def test_a_repeated_envelope_is_read_once_and_a_changed_one_again():
     ev = extract(same * 5_000 + "\n" + other)
     assert [m.request_id for m in ev.mentions] == ["req_same01", "req_other2"]
     assert ev.mentions[1].line == 1
+
+
+@pytest.mark.parametrize("filler", ["scaivault ", "s", "scaivault 2.8.3 ", "from ",
+                                    "429 from x ", "mazevault's "])
+def test_statuses_beside_product_names_after_a_megabyte_of_near_misses(filler):
+    """The names and "from" are looked for in the paste's first 200k characters, where
+    product names are read, and only so many times: a megabyte of near misses is read
+    once, and a status beside a name early on is still found."""
+    from bot.triage.engine import engine_for
+
+    engine = engine_for()
+    ev = engine.evidence("scaivault 503 since noon\n" + fill(filler))
+    assert ev.http_statuses[0] == 503
+    ev = engine.evidence(fill(filler) + "\nscaivault 401 on every call")
+    assert 401 not in ev.http_statuses  # past where names are read
