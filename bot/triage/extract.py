@@ -326,15 +326,18 @@ _NEXT_ITEM = re.compile(
 
 _NEXT_ITEM_WORDS = ("separately", "addition", "on top of", "unrelated", "also")
 
-# A paste that announces several problems ("two problems", "fails twice", "2 issues").
+# A paste that announces several problems ("two problems", "fails twice", "2 issues",
+# "now it's a different 429").
 _SEVERAL = re.compile(
     r"\b(?:two|three|2|3|several|multiple|a couple of)\s+(?:\w+\s+){0,2}?"
-    r"(?:problems?|issues?|things|failures|errors|bugs)\b|\b(?:fails|failed|failing) twice\b",
+    r"(?:problems?|issues?|things|failures|errors|bugs)\b|\b(?:fails|failed|failing) twice\b"
+    r"|\ba different (?:kind of )?(?:[45][0-9][0-9]|error|problem|failure)\b",
     re.IGNORECASE)
-# Where the next clause starts: after a sentence's end, or a comma or dash before "and",
-# "but", "while", "then".
+# Where the next clause starts: after a sentence's end (`... reached". And ...`), or a
+# comma or dash before "and", "but", "while", "then".
 _NEXT_CLAUSE = re.compile(
-    r"(?<=\w[).!?;])\s+(?=\S)|(?:,|\s-+|\s—)\s+(?:and|but|while|whereas|then)\s+(?:then\s+|also\s+)?",
+    r"(?<=[\w\"'`)][).!?;])\s+(?=\S)"
+    r"|(?:,|\s-+|\s—)\s+(?:and|but|while|whereas|then)\s+(?:then\s+|also\s+)?",
     re.IGNORECASE)
 
 

@@ -257,10 +257,14 @@ def _statuses_then_words(low: str, found: dict[int, int]) -> None:
 # `Retry-After:[10]` (Go), `Retry-After:"90"` (Java), `\"retry-after\":\"15\"` (JSON in a
 # string), `"retry-after" => "30"` (Ruby), `"name": "Retry-After", "value": "30"` (HAR,
 # Node's Headers map), `*Retry-After*: 30` (Slack bold), and a REPL's lookup with the
-# value printed on the next line (`>>> r.headers['Retry-After']` then `'60'`).
+# value printed on the next line (`>>> r.headers['Retry-After']` then `'60'`), and
+# `Retry-After 30` cited in a sentence (a bare number of seconds, not "2 minutes").
+_BARE_SECONDS = (r"(?=[0-9]{1,12}(?:[ \t]?s(?:ec\w{0,4})?)?"
+                 r"(?:[ \t]{0,2}(?:[,;.)\n]|$)|[ \t]{1,2}(?![mhdw0-9])))")
 _GLUE = (
     r"(?:\\?[\"'`]|\*{1,2})?[ \t]{0,8}+"
-    r"(?::|=>?|,[ \t]{0,4}+\\?[\"']?value\\?[\"']?[ \t]{0,4}+:|[\])][ \t]{0,8}+\r?\n)"
+    r"(?::|=>?|(?<=[-_]after[ \t])" + _BARE_SECONDS
+    + r"|,[ \t]{0,4}+\\?[\"']?value\\?[\"']?[ \t]{0,4}+:|[\])][ \t]{0,8}+\r?\n)"
     r"[ \t]{0,8}+(?:\[\]string\{|\[|\(|\\?[\"'`]){0,2}+[ \t]{0,2}+"
 )
 _SECONDS = r"([0-9]{1,12}(?:\.[0-9]{1,6})?)(?:[ \t]?(ms|millis|milliseconds?|s|secs?|seconds?))?"

@@ -18,9 +18,10 @@ from rapidfuzz import fuzz, process
 
 from bot.catalog.model import Catalog, Entry
 from bot.memo import BoundedMemo
-from bot.text import fold
+from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
+from bot.triage.http_facts import http_statuses
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
@@ -401,8 +402,9 @@ class Matcher:
     def _match_text(self, ev: Evidence, found: dict[int, Match],
                     echo: frozenset[str] = frozenset()) -> None:
         """Entries whose words the paste's sentences share (meaning and paraphrase)."""
-        statuses = {s for s in ev.http_statuses if s >= 400}
+        paste_statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
+            statuses = self._item_statuses(segment, ev) or paste_statuses
             failing = bool(statuses) or _FAILURE.search(segment) is not None
             seg_terms = self._meaning_terms(segment)
             if not seg_terms:
@@ -451,6 +453,14 @@ class Matcher:
                     clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
+
+    def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
+        """The error statuses a listed item writes itself: in "deleting the webhook returns
+        404, and then recreating it returns 409", each item is judged by its own status."""
+        if len(ev.items) < 2 or segment not in ev.items:
+            return set()
+        return {s for s in http_statuses(ascii_lower(segment), self.products.status_near_name)
+                if s >= 400}
 
     def _item_place(self, ev: Evidence, item: str) -> tuple[int, bool]:
         """Which listed item a sentence is (1, 2, ...), and whether it writes a documented
@@ -601,9 +611,9 @@ _PATHS = re.compile(r"(?<!\S)(?=\S*?\w/\w)\S+")
 _EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
 _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"
-    r"|forbidden|unauthori[sz]ed|time[sd]? ?out|exceptions?|cannot|can't|unable|not found"
-    r"|rejected|blocked|locked( out)?|mismatch\w*|exceeded|too many|won't|doesn't|broken|down"
-    r"|panic|fatal|unknown|missing|wrong|denies|refuses"
+    r"|forbidden|unauthori[sz]ed|time[sd]? ?out|exceptions?|can ?not|can't|could not|unable"
+    r"|not found|rejected|blocked|locked( out)?|mismatch\w*|exceeded|too many|won't|doesn't"
+    r"|broken|down|panic|fatal|unknown|missing|wrong|denies|refuses"
     # ... and in the words of people reporting one
     r"|stop(?:s|ped)? working|not working|no longer|kick(?:s|ed)? (?:us |me |them )?out"
     r"|logged out|log(?:s|ged)? (?:us |me |them )?out|hang(?:s|ing)?|stuck|crash\w*|slow\w*"

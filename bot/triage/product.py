@@ -185,7 +185,7 @@ _FOREIGN_MARKS = (
     "crashloopbackoff", "errimagepull", "terraform", "\tat java.", "\tat org.", "\tat com.",
     "    at java.", "    at org.", "    at com.", 'exception in thread "', "\npanic: ",
     "error[e0", "cargo ", "rustc", "sqlstate", "ora-0", "ora-1", "ora-2", "mysql", "nginx",
-    "googleapis.com", "amazonaws.com", "registry.npmjs.org", "openai",
+    "google", "amazonaws.com", "registry.npmjs.org", "openai",
     "elasticsearch", "gradle", "maven", "yarn install", "yarn add",
     "password authentication failed", "duplicate key value",
     # ... and the names other software signs its errors with

@@ -48,6 +48,10 @@ from bot.triage.extract import extract
     ("retry-after-ms: 250", 1),
     ("retry_after=2.5", 3),
     ("retry_after_seconds: 12", 12),
+    # cited in a sentence, a bare number of seconds
+    ("this morning it was throttling us (429, Retry-After 30, fine we waited)", 30),
+    ("the response had retry-after 45s and we slept", 45),
+    ("Retry-After 20", 20),
 ])
 def test_retry_after_is_read_in_every_shape(paste, seconds):
     assert extract(paste).retry_after_s == seconds
@@ -72,6 +76,8 @@ def test_first_retry_after_in_the_paste_wins():
     "max_retry_after=30",  # a setting, not a response
     "default-retry-after: 30",
     "retry after 30 attempts",  # no separator: prose
+    "Retry-After 2 minutes",  # a sentence's duration, not seconds
+    "retry-after 3 hours",
     "Retry-After:",
     "Retry-After: soon",
     "Retry-After: 99999999999",  # not a delay

@@ -33,6 +33,9 @@ def keys(engine: TriageEngine, paste: str) -> list[str]:
     "sync from the read replica logs this every run: pq: canceling statement due to "
     "conflict with recovery",
     "quick q: github says my personal access token expires in 7 days, do I rotate it?",
+    "Google.GoogleApiRequestException: Google.Apis.Requests.RequestError\nDaily Limit "
+    "Exceeded [403]\n ---> System.Net.WebException: The remote server returned an error: "
+    "(403) Forbidden.",
 ])
 def test_a_code_respelt_in_other_software_output_is_its_own(engine, paste):
     assert foreign_tool(paste)
@@ -215,3 +218,31 @@ def test_a_status_used_as_a_word_is_that_status_to_the_meaning_index_too(engine)
     assert [stem(w) for w in ("429s", "503ing", "500ed", "4290s", "429x")] == [
         "429", "503", "500", "4290", "429x"]  # a plain plural stays one
     assert keys(engine, "mazevault api keeps giving 429s") == ["mazevault:RATE_LIMITED"]
+
+
+def test_a_different_status_or_a_sentence_after_a_quote_starts_another_problem(engine):
+    paste = ("this morning scaivault was throttling us (429, Retry-After 30, fine we waited), "
+             "but since noon it's a different 429: the tenant has hit its hard cap and "
+             "waiting doesn't help at all")
+    assert len(extract(paste).items) == 2
+    assert keys(engine, paste) == ["scaivault:rate_limited", "scaivault:quota_exceeded"]
+    quoted = extract('two problems: the agent says "bootstrap token usage limit reached". '
+                     "And the backend log is full of DATABASE_ERROR")
+    assert quoted.items[-1].startswith("And the backend log")
+
+
+def test_can_not_is_failure_language(engine):
+    paste = ("the mazevault agent on the new server can not register, the bootstrap token "
+             "is too old")
+    assert keys(engine, paste) == ["mazevault:agent-registration-fails"]
+
+
+def test_a_listed_item_is_judged_by_the_status_it_writes(engine):
+    paste = ("cleanup script against scaivault: deleting webhook wh_123 returns 404, and then "
+             "recreating a webhook named slack-alerts returns 409 since one still exists")
+    ev = extract(paste)
+    assert len(ev.items) == 2
+    assert engine.matcher._item_statuses(ev.items[0], ev) == {404}
+    assert engine.matcher._item_statuses(ev.items[1], ev) == {409}
+    one = extract("deleting webhook wh_123 returns 404")
+    assert engine.matcher._item_statuses(one.prose[0], one) == set()
