@@ -631,20 +631,27 @@ def _ngram_norms(text: str, most: int = 4) -> list[tuple[str, str]]:
     Each with its normal form (`normalize_code`), made from the words once: a run is
     ASCII letters and digits joined by spaces, so its normal form is its words
     lowercased and joined."""
-    words = _SPLIT.findall(text)
-    lowered = [w.lower() for w in words]
-    edge = [w in _EDGE_WORDS for w in lowered]
-    # The "t" of "can't", "doesn't": a run through a contraction is a sentence ("can't be
-    # found"), never a code typed as words (`ca_not_found`).
-    cut = [w in ("t", "s", "re", "ve", "ll") for w in lowered]
-    out = [(w, low) for w, low in zip(words, lowered, strict=True)]
-    count = len(words)
-    for n in range(2, most + 1):
-        for i in range(count - n + 1):
-            if edge[i] or edge[i + n - 1] or any(cut[i:i + n]):
-                continue
-            out.append((" ".join(words[i:i + n]), "".join(lowered[i:i + n])))
+    out: list[tuple[str, str]] = []
+    for part in _RUN_BREAK.split(text):
+        words = _SPLIT.findall(part)
+        lowered = [w.lower() for w in words]
+        out += zip(words, lowered, strict=True)
+        edge = [w in _EDGE_WORDS for w in lowered]
+        # The "t" of "can't", "doesn't": a run through a contraction is a sentence ("can't
+        # be found"), never a code typed as words (`ca_not_found`).
+        cut = [w in ("t", "s", "re", "ve", "ll") for w in lowered]
+        count = len(words)
+        for n in range(2, most + 1):
+            for i in range(count - n + 1):
+                if edge[i] or edge[i + n - 1] or any(cut[i:i + n]):
+                    continue
+                out.append((" ".join(words[i:i + n]), "".join(lowered[i:i + n])))
     return out
+
+
+# Where a run of words ends: a code typed as words is written between spaces, never across
+# JSON or log syntax (`"code":"internal_error"` is not the words "code internal").
+_RUN_BREAK = re.compile(r"[\"{}\[\]:,;=()<>|`]+")
 
 
 def _line_of_text(text: str, needle: str) -> int:

@@ -9,6 +9,7 @@ import pytest
 from bot.triage.confidence import ruled_out
 from bot.triage.engine import TriageEngine, engine_for
 from bot.triage.extract import extract
+from bot.triage.match import _ngram_norms
 from bot.triage.product import foreign_tool
 from bot.triage.vocabulary import expanded_terms
 
@@ -246,3 +247,12 @@ def test_a_listed_item_is_judged_by_the_status_it_writes(engine):
     assert engine.matcher._item_statuses(ev.items[1], ev) == {409}
     one = extract("deleting webhook wh_123 returns 404")
     assert engine.matcher._item_statuses(one.prose[0], one) == set()
+
+
+def test_a_run_of_words_never_crosses_json_or_log_syntax():
+    runs = [text for text, _ in _ngram_norms(
+        '{"error":{"code":"internal_error","message":"An unexpected error occurred"}} '
+        "then status=rate limited (csrf invalid)")]
+    assert "unexpected error occurred" in runs and "csrf invalid" in runs
+    assert "rate limited" in runs
+    assert not any(r.startswith(("code internal", "error code", "status rate")) for r in runs)
