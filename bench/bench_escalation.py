@@ -35,6 +35,7 @@ from bot.escalation.packet import Packet, assemble
 from bot.escalation.render import packet_json, packet_markdown
 from bot.redact import Redactor
 from bot.triage.engine import Triage, TriageEngine
+from bot.triage.evidence import Evidence
 from tests.fakes import escalation_thread as fx
 
 RUNS = 3
@@ -153,6 +154,15 @@ class _Answered:
                         for text in (m.text, *(body for _, body in m.files)) if text.strip()}
 
     def triage(self, text: str, hints: object = None) -> Triage:
+        return self.answers[text]
+
+    request_id_patterns: tuple[str, ...] = ()
+
+    def evidence(self, text: str) -> Evidence:
+        """No request ids: every text is answered as recorded, none as a repeat."""
+        return Evidence(text=text)
+
+    def answer(self, text: str, ev: Evidence, hints: object = None) -> Triage:
         return self.answers[text]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.catalog.model import Catalog, ChecklistItem, Product
+from bot.escalation.repeats import RepeatedPastes
 from bot.escalation.thread_facts import (
     FactWords,
     LogLines,
@@ -132,8 +133,10 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
     logs: list[str] = []
     log_errors = 0
     texts: list[tuple[str, str]] = []  # (where, text): read for facts once the product is known
-    # A long thread repeats itself ("any update?", the same alert); each text is read once.
+    # A long thread repeats itself ("any update?", the same alert); each text is read once,
+    # and a paste again with fresh request ids is triaged once (bot.escalation.repeats).
     read: dict[str, tuple[Triage, str, LogLines]] = {}
+    pastes = RepeatedPastes(engine, hints)
 
     for i, msg in enumerate(messages, 1):
         for where, text in [(f"message {i}", msg.text)] + [
@@ -142,7 +145,7 @@ def draft_from_thread(messages: Sequence[ThreadMessage], engine: TriageEngine, *
                 continue
             if (known_text := read.get(text)) is None:
                 plain = unescape_slack(text)
-                known_text = read[text] = (engine.triage(text, hints), plain, log_lines(plain))
+                known_text = read[text] = (pastes.triage(text), plain, log_lines(plain))
             result, plain, found = known_text
             request_ids.update(dict.fromkeys(result.evidence.request_ids))
             for item in _errors_in(result, where, msg, i):

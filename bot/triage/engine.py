@@ -154,14 +154,18 @@ class TriageEngine:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.matcher = Matcher(catalog)
-        self._rid_patterns = tuple(p.request_id_pattern for p in catalog.products.values()
-                                   if p.request_id_pattern)
+        self.request_id_patterns = tuple(p.request_id_pattern
+                                         for p in catalog.products.values()
+                                         if p.request_id_pattern)
 
     def triage(self, text: str, hints: TriageHints | None = None) -> Triage:
         """Answer one paste: every confident finding, plus a few candidates (or, when
         nothing matched at all, the nearest codes for 'did you mean')."""
+        return self.answer(text, self.evidence(text), hints)
+
+    def answer(self, text: str, ev: Evidence, hints: TriageHints | None = None) -> Triage:
+        """`triage` of `text` whose evidence (`self.evidence(text)`) was read already."""
         hints = hints or TriageHints()
-        ev = self.evidence(text)
         result = self.matcher.match(ev, hints.product, confident_only=hints.confident_only)
         confident = [m for m in result.matches if m.confident][:MAX_FINDINGS]
         others = [] if hints.confident_only else [
@@ -180,7 +184,7 @@ class TriageEngine:
     def evidence(self, text: str) -> Evidence:
         """What `triage` reads out of `text`, with what the catalog teaches: its request-id
         formats and the product names a bare status may stand beside."""
-        return extract(text, self._rid_patterns, self.matcher.products.status_near_name)
+        return extract(text, self.request_id_patterns, self.matcher.products.status_near_name)
 
     def _finding(self, m: Match, ev: Evidence, hints: TriageHints) -> Finding:
         product = self.catalog.products.get(m.entry.catalog)
