@@ -109,7 +109,7 @@ _AFTER_VERB = re.compile(
 )
 
 # Reason phrases of RFC 9110 (and the generic "Client Error" of python-requests).
-_REASONS = (
+REASON_PHRASES = (
     "bad request", "unauthorized", "payment required", "forbidden", "not found",
     "method not allowed", "not acceptable", "proxy authentication required",
     "request timeout", "conflict", "gone", "length required", "precondition failed",
@@ -129,7 +129,7 @@ _REASONS = (
 # or `$` is checked on each match, few as they are, not at each digit of the paste.
 _STATUS_THEN_WORDS = re.compile(
     r"([45][0-9]{2})[ \t]{1,3}+(?=[-:(\[a-z])(?:[-:(\[][ \t]{0,2}+)?"
-    rf"(?:(?P<reason>{_trie(_REASONS, space='[ _-]?')})(?![a-z0-9])"
+    rf"(?:(?P<reason>{_trie(REASON_PHRASES, space='[ _-]?')})(?![a-z0-9])"
     r"|(?P<code>[a-z][a-z0-9]{0,40}+(?:[_-][a-z0-9]{1,40}+){1,8}+)(?![a-z0-9_-]))"
 )
 # An error code says what went wrong; an identifier after a number does not.

@@ -21,7 +21,7 @@ from bot.memo import BoundedMemo
 from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
-from bot.triage.http_facts import http_statuses
+from bot.triage.http_facts import REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
@@ -273,6 +273,8 @@ class Matcher:
                 continue
             if w.source == "words" and any(w.norm in n and w.norm != n for n in documented):
                 continue
+            if w.source == "words" and w.norm in _REASON_NORMS:
+                continue  # "503 Service Unavailable", .NET's `ServiceUnavailable`: a status
             if w.norm in self.by_norm:
                 self._match_documented_code(w, ev.text, spelled_exactly, found)
             elif fuzzy_budget > 0 and self._may_be_misspelled_code(w, echo, word_terms):
@@ -519,6 +521,9 @@ class Matcher:
 
 
 _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
+# HTTP's reason phrases as words ("Service Unavailable", `ServiceUnavailable`) name a
+# status, which `http_facts` reads; they are not a catalog code respelt.
+_REASON_NORMS = frozenset(normalize_code(r) for r in REASON_PHRASES)
 
 
 def _keep(found: dict[int, Match], i: int, m: Match) -> None:

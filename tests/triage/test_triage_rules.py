@@ -256,3 +256,12 @@ def test_a_run_of_words_never_crosses_json_or_log_syntax():
     assert "unexpected error occurred" in runs and "csrf invalid" in runs
     assert "rate limited" in runs
     assert not any(r.startswith(("code internal", "error code", "status rate")) for r in runs)
+
+
+def test_an_http_reason_phrase_is_a_status_not_a_respelt_code(engine):
+    paste = ('Invoke-RestMethod: {"error":{"code":"feature_disabled","message":"PKI is disabled '
+             'on this deployment","request_id":"req_c0Ffee11"}}\n'
+             "PS> $_.Exception.Response.StatusCode\nServiceUnavailable")
+    assert keys(engine, paste) == ["scaivault:feature_disabled"]
+    assert keys(engine, "scaivault answers 503 service_unavailable") == [
+        "scaivault:service_unavailable"]  # the code as ScaiVault writes it
