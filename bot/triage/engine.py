@@ -197,12 +197,13 @@ class TriageEngine:
 
 def same_status_entries(catalog: Catalog, ev: Evidence,
                         product: str | None) -> tuple[Entry, ...]:
-    """The entries documenting the paste's error status, in its product when known."""
+    """The error codes documenting the paste's error status, in its product when known (a
+    guide's topic that mentions the status, "Login fails with 403", is not one of them)."""
     status = ev.error_status
     if not status or status < 400:
         return ()
-    return tuple(e for e in catalog.entries
-                 if e.http_status == status and product in (None, e.catalog))
+    return tuple(e for e in catalog.entries if e.http_status == status and e.kind == "error"
+                 and product in (None, e.catalog))
 
 
 @lru_cache(maxsize=8)

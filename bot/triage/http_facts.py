@@ -108,6 +108,16 @@ _AFTER_VERB = re.compile(
     r")(?![a-z0-9_])))"
 )
 
+# The reason phrase of each error status a catalog documents (RFC 9110, 6585).
+REASON_OF = {
+    400: "bad request", 401: "unauthorized", 402: "payment required", 403: "forbidden",
+    404: "not found", 405: "method not allowed", 408: "request timeout", 409: "conflict",
+    410: "gone", 412: "precondition failed", 413: "content too large",
+    415: "unsupported media type", 422: "unprocessable content", 423: "locked",
+    428: "precondition required", 429: "too many requests", 500: "internal server error",
+    501: "not implemented", 502: "bad gateway", 503: "service unavailable",
+    504: "gateway timeout",
+}
 # Reason phrases of RFC 9110 (and the generic "Client Error" of python-requests).
 REASON_PHRASES = (
     "bad request", "unauthorized", "payment required", "forbidden", "not found",

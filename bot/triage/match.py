@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -21,7 +22,7 @@ from bot.memo import BoundedMemo
 from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
-from bot.triage.http_facts import REASON_PHRASES, http_statuses
+from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
@@ -407,6 +408,7 @@ class Matcher:
         paste_statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             statuses = self._item_statuses(segment, ev) or paste_statuses
+            status_terms = _status_terms(frozenset(statuses))
             failing = bool(statuses) or _FAILURE.search(segment) is not None
             seg_terms = self._meaning_terms(segment)
             if not seg_terms:
@@ -450,8 +452,9 @@ class Matcher:
                     negated=sum(t in negated for t in hit.matched) / len(hit.matched),
                     echo=echo.issuperset(hit.matched), text_rank=rank,
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
-                    product=named, status_words=self._status_words_only(hit.owner, hit.matched,
-                                                                        seg_terms),
+                    product=named, status_words=_status_words_only(
+                        self.text.terms_of(hit.owner), hit.matched, seg_terms,
+                        status_terms.difference(terms(entry.code))),
                     clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
@@ -470,13 +473,6 @@ class Matcher:
         written = (*ev.codes, *ev.tokens)
         return (ev.items.index(item) + 1,
                 any(normalize_code(w) in self.by_norm and w in item for w in written))
-
-    def _status_words_only(self, owner: int, matched: tuple[str, ...],
-                           seg_terms: list[str]) -> bool:
-        """The sentence shares nothing with the entry but a status number ("... 404")."""
-        if not matched or not all(t.isdigit() for t in matched):
-            return False
-        return all(t.isdigit() for t in self.text.terms_of(owner).intersection(seg_terms))
 
     def _meaning_terms(self, segment: str) -> list[str]:
         """A sentence's terms for the meaning index: product names are product evidence,
@@ -524,6 +520,26 @@ _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
 # HTTP's reason phrases as words ("Service Unavailable", `ServiceUnavailable`) name a
 # status, which `http_facts` reads; they are not a catalog code respelt.
 _REASON_NORMS = frozenset(normalize_code(r) for r in REASON_PHRASES)
+
+
+def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
+                       seg_terms: list[str], status_terms: frozenset[str]) -> bool:
+    """The sentence shares nothing with the entry but a status: its number, or its reason
+    phrase beside it ("403 Forbidden" is the status said twice, not a login page). The
+    caller leaves out of `status_terms` the words of the entry's own code: ScaiVault's
+    `service_unavailable` is named by "503 Service Unavailable"."""
+    def said(t: str) -> bool:
+        return t.isdigit() or t in status_terms
+
+    if not matched or not all(said(t) for t in matched):
+        return False
+    return all(said(t) for t in entry_terms.intersection(seg_terms))
+
+
+@lru_cache(maxsize=64)
+def _status_terms(statuses: frozenset[int]) -> frozenset[str]:
+    """The terms of the reason phrases of the paste's error statuses."""
+    return frozenset(t for s in statuses for t in terms(REASON_OF.get(s, "")))
 
 
 def _keep(found: dict[int, Match], i: int, m: Match) -> None:

@@ -265,3 +265,15 @@ def test_an_http_reason_phrase_is_a_status_not_a_respelt_code(engine):
     assert keys(engine, paste) == ["scaivault:feature_disabled"]
     assert keys(engine, "scaivault answers 503 service_unavailable") == [
         "scaivault:service_unavailable"]  # the code as ScaiVault writes it
+
+
+def test_a_status_and_its_reason_phrase_list_the_codes_of_that_status(engine):
+    result = engine.triage("our terraform job gets 403 Forbidden from the MazeVault REST API")
+    assert result.confident == ()  # not "Login fails with 403": nobody logged in
+    assert [e.key for e in result.same_status] == [
+        "mazevault:PERMISSION_DENIED", "mazevault:CSRF_INVALID", "mazevault:LICENSE_FEATURE",
+        "mazevault:IP_BLOCKED"]  # the error codes, not the guide's topic
+    assert keys(engine, "the mazevault login page answers 403 Forbidden") == [
+        "mazevault:login-fails-with-403"]
+    assert keys(engine, "scaivault answers 503 Service Unavailable since the upgrade") == [
+        "scaivault:service_unavailable"]  # ScaiVault's own name for its 503
