@@ -5,6 +5,7 @@ text ──> extract ──> Evidence ──> match ──> [Match] ──> advi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,6 +18,7 @@ from bot.triage.advice import RetryAdvice, advise
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
+from bot.triage.textindex import terms
 
 MAX_FINDINGS = 20
 JSON_MATCHES = 5
@@ -202,8 +204,29 @@ def same_status_entries(catalog: Catalog, ev: Evidence,
     status = ev.error_status
     if not status or status < 400:
         return ()
-    return tuple(e for e in catalog.entries if e.http_status == status and e.kind == "error"
-                 and product in (None, e.catalog))
+    peers = tuple(e for e in catalog.entries if e.http_status == status and e.kind == "error"
+                  and product in (None, e.catalog))
+    return named_among(peers, frozenset(terms(ev.text[:NAMED_SCAN_CHARS]))) or peers
+
+
+NAMED_SCAN_CHARS = 4_000
+
+
+def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:
+    """The one entry of `peers` whose object the paste names ("404 issuing from CA
+    `int-2025`" names `ca_not_found` among ScaiVault's 404s), else (). An entry's object is
+    the words of its code that most of its peers' codes do not share ("not found" is
+    every 404's); a longer object named wins over its part ("rotation policy" over
+    "policy")."""
+    if len(peers) < 2:
+        return ()
+    words = {e: frozenset(terms(e.code)) for e in peers}
+    counts = Counter(t for w in words.values() for t in w)
+    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
+    named = [e for e, w in words.items() if (w - generic) and (w - generic) <= said]
+    named = [e for e in named if not any(words[e] - generic < words[f] - generic
+                                         for f in named)]
+    return (named[0],) if len(named) == 1 else ()
 
 
 @lru_cache(maxsize=8)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from bot.triage.confidence import ruled_out
-from bot.triage.engine import TriageEngine, engine_for
+from bot.triage.engine import TriageEngine, engine_for, named_among
 from bot.triage.extract import extract
 from bot.triage.match import _ngram_norms
 from bot.triage.product import foreign_tool
+from bot.triage.textindex import terms
 from bot.triage.vocabulary import expanded_terms
 
 
@@ -277,3 +278,28 @@ def test_a_status_and_its_reason_phrase_list_the_codes_of_that_status(engine):
         "mazevault:login-fails-with-403"]
     assert keys(engine, "scaivault answers 503 Service Unavailable since the upgrade") == [
         "scaivault:service_unavailable"]  # ScaiVault's own name for its 503
+
+
+@pytest.mark.parametrize(("paste", "listed"), [
+    ("issuing from CA `intermediate-2025` in scaivault gave 404", ["scaivault:ca_not_found"]),
+    ("scaivault 400 creating a policy", ["scaivault:invalid_policy"]),
+])
+def test_a_status_list_narrows_to_the_one_entry_whose_object_the_paste_names(
+        engine, paste, listed):
+    result = engine.triage(paste)
+    assert result.confident == ()  # still a list to choose from, not an answer
+    assert [e.key for e in result.same_status] == listed
+
+
+@pytest.mark.parametrize(("said", "named"), [
+    ("rotation policy rp_88", ["scaivault:rotation_policy_not_found"]),  # over "policy"
+    ("the policy ci-readers", ["scaivault:policy_not_found"]),
+    ("every call", []),  # no object named: the whole list
+    ("the webhook and the subscription", []),  # two named: the whole list
+])
+def test_the_entry_named_among_a_statuss_peers(engine, said, named):
+    peers = tuple(e for e in engine.catalog.entries
+                  if e.catalog == "scaivault" and e.http_status == 404 and e.kind == "error")
+    assert len(peers) > 10
+    found = named_among(peers, frozenset(terms(said)))
+    assert [e.key for e in found] == named
