@@ -65,6 +65,9 @@ class Triage:
     # With no confident answer: the entries documenting the paste's error status (in its
     # product, when known), so "HTTP 409 from ScaiVault" lists what a 409 can be there.
     same_status: tuple[Entry, ...] = ()
+    # How many entries document that status there: more than `same_status` holds when the
+    # paste names the object of one of them ("404 issuing from CA ...": `ca_not_found`).
+    status_documented: int = 0
 
     @property
     def confident(self) -> tuple[Finding, ...]:
@@ -124,6 +127,7 @@ class Triage:
                         for e in self.nearest],
             "same_status": [{"catalog": e.catalog, "code": e.code, "title": e.title}
                             for e in self.same_status],
+            "status_documented": self.status_documented,
         }
 
 
@@ -177,11 +181,12 @@ class TriageEngine:
         nearest: tuple[Entry, ...] = ()
         if not confident and not others and not hints.confident_only:
             nearest = tuple(self.matcher.nearest(text))
-        same_status = () if confident or hints.confident_only else same_status_entries(
+        peers = () if confident or hints.confident_only else status_peers(
             self.catalog, ev, result.product)
         return Triage(query=text, evidence=ev, findings=findings, product=result.product,
                       product_reasons=result.product_reasons, ambiguous=result.ambiguous,
-                      nearest=nearest, same_status=same_status)
+                      nearest=nearest, same_status=named_in_paste(peers, ev) or peers,
+                      status_documented=len(peers))
 
     def evidence(self, text: str) -> Evidence:
         """What `triage` reads out of `text`, with what the catalog teaches: its request-id
@@ -197,16 +202,25 @@ class TriageEngine:
                        commands=commands, mention=m.mention)
 
 
-def same_status_entries(catalog: Catalog, ev: Evidence,
-                        product: str | None) -> tuple[Entry, ...]:
+def status_peers(catalog: Catalog, ev: Evidence, product: str | None) -> tuple[Entry, ...]:
     """The error codes documenting the paste's error status, in its product when known (a
     guide's topic that mentions the status, "Login fails with 403", is not one of them)."""
     status = ev.error_status
     if not status or status < 400:
         return ()
-    peers = tuple(e for e in catalog.entries if e.http_status == status and e.kind == "error"
-                  and product in (None, e.catalog))
-    return named_among(peers, frozenset(terms(ev.text[:NAMED_SCAN_CHARS]))) or peers
+    return tuple(e for e in catalog.entries if e.http_status == status and e.kind == "error"
+                 and product in (None, e.catalog))
+
+
+def same_status_entries(catalog: Catalog, ev: Evidence,
+                        product: str | None) -> tuple[Entry, ...]:
+    """What `Triage.same_status` lists: the status's codes, or the one the paste names."""
+    peers = status_peers(catalog, ev, product)
+    return named_in_paste(peers, ev) or peers
+
+
+def named_in_paste(peers: tuple[Entry, ...], ev: Evidence) -> tuple[Entry, ...]:
+    return named_among(peers, frozenset(terms(ev.text[:NAMED_SCAN_CHARS]))) if peers else ()
 
 
 NAMED_SCAN_CHARS = 4_000

@@ -48,12 +48,17 @@ def triage_text(t: Triage, products: Mapping[str, Product] | None = None) -> str
 
 
 def same_status_line(t: Triage, products: Mapping[str, Product]) -> str:
-    """"HTTP 409 is documented for 3 ScaiVault errors:" (or "for one ... error:")."""
+    """"HTTP 409 is documented for 3 ScaiVault errors:" (or "for one ... error:"); when the
+    paste names the object of one of them, "... for 17 ScaiVault errors; what the paste
+    names fits this one:"."""
     names = sorted({_product(e, products) for e in t.same_status})
-    n = len(t.same_status)
+    n = max(t.status_documented, len(t.same_status))
     count = "one" if n == 1 else str(n)
-    return (f"HTTP {t.evidence.error_status} is documented for {count} "
-            f"{' and '.join(names)} error{'s' if n != 1 else ''}:")
+    line = (f"HTTP {t.evidence.error_status} is documented for {count} "
+            f"{' and '.join(names)} error{'s' if n != 1 else ''}")
+    if len(t.same_status) < n:
+        return line + "; what the paste names fits this one:"
+    return line + ":"
 
 
 def _same_status(t: Triage, products: Mapping[str, Product]) -> list[str]:

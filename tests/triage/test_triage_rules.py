@@ -11,6 +11,7 @@ from bot.triage.engine import TriageEngine, engine_for, named_among
 from bot.triage.extract import extract
 from bot.triage.match import _ngram_norms
 from bot.triage.product import foreign_tool
+from bot.triage.render import triage_text
 from bot.triage.textindex import terms
 from bot.triage.vocabulary import expanded_terms
 
@@ -289,6 +290,9 @@ def test_a_status_list_narrows_to_the_one_entry_whose_object_the_paste_names(
     result = engine.triage(paste)
     assert result.confident == ()  # still a list to choose from, not an answer
     assert [e.key for e in result.same_status] == listed
+    assert result.status_documented > 1
+    assert (f"is documented for {result.status_documented} ScaiVault errors; what the paste "
+            "names fits this one:") in triage_text(result, engine.catalog.products)
 
 
 @pytest.mark.parametrize(("said", "named"), [
