@@ -168,6 +168,7 @@ class Matcher:
         self._words_of_code = tuple(frozenset(w for w in re.split(r"[^a-z0-9]+", e.code.lower())
                                               if w) for e in self.entries)
         self.code_words = frozenset().union(*self._words_of_code)
+        self._code_terms = tuple(frozenset(terms(e.code)) for e in self.entries)
         # A product's name is product evidence (bot.triage.product), not meaning: "the
         # mazevault token expired" must not match an alias for sharing "mazevault".
         self.product_terms = frozenset(
@@ -418,7 +419,7 @@ class Matcher:
             line: int | None = None
             clause, code_here = 0, False
             forms: dict[str, str] | None = None  # the words as written, once per sentence
-            hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34]
+            hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34]
             for rank, hit in enumerate(hits):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
@@ -454,7 +455,7 @@ class Matcher:
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
                     product=named, status_words=_status_words_only(
                         self.text.terms_of(hit.owner), hit.matched, seg_terms,
-                        status_terms.difference(terms(entry.code))),
+                        status_terms - self._code_terms[hit.owner]),
                     clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))

@@ -207,6 +207,9 @@ _FOREIGN_MARKS = (
     "artifactory", "jfrog", "pypi", "crates.io", "rubygems", "/gems/", "aws::", "aws-sdk",
     "xmlhttprequest", "vault::", "rabbitmq", "kafka", "celery", "letsencrypt", "pg_dump",
     "psql", "when calling the ", "pq: ", "unexpected response code: ",
+    # Slack's Web API envelope (`{"ok": false, "error": ...}`), Ansible's task failures
+    '"ok":false', '"ok": false', "ok: false", "failed! =>", "couchdb", "let's encrypt",
+    "aws_",
 )
 
 

@@ -16,8 +16,10 @@ from bot.catalog.load import load_catalog
 from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 
 # part -> (top-1, precision, negatives clean), as fractions; docs/accuracy.md has the figures.
+# Dev's floors went down once, when dev_fresh.yml (155 cases written blind, scored unseen
+# at 72.6 / 90.5 / 85.0) joined it: the set got harder, the matcher did not get worse.
 FLOORS = {
-    "dev": (0.88, 0.95, 0.98),
+    "dev": (0.87, 0.945, 0.97),
     "holdout": (0.88, 0.94, 0.93),
 }
 
