@@ -158,7 +158,10 @@ def mentions_from_json(obj: object, line: int, stamp: str | None,
     for key in ("error", "code", "error_code", "errorCode"):
         value = obj.get(key)
         if isinstance(value, str) and looks_like_code(value):
-            shape = "json_log" if is_log else ("flat_error" if key == "error" else "code_field")
+            # Slack's Web API answers `{"ok": false, "error": "ratelimited"}`: its shape,
+            # no product's.
+            shape = ("json_log" if is_log else "ok_error" if obj.get("ok") is False
+                     else "flat_error" if key == "error" else "code_field")
             yield (CodeMention(code=value, source="json", line=line, message=message,
                                request_id=rid, http_status=status, shape=shape,
                                seen_at=_as_str(obj.get("time") or obj.get("ts")

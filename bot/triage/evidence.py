@@ -19,7 +19,8 @@ class CodeMention:
     message: str | None = None
     request_id: str | None = None
     http_status: int | None = None
-    # nested_error | nested_typed_error (`type`, not `code`) | flat_error | code_field | json_log
+    # nested_error | nested_typed_error (`type`, not `code`) | flat_error | ok_error (Slack's
+    # `{"ok": false, "error": ...}`) | code_field | json_log
     shape: str | None = None
     fields: tuple[str, ...] = ()  # details.fields, verbatim
     details: str | None = None  # other details, as compact JSON

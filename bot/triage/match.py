@@ -619,7 +619,7 @@ def _where(mention: CodeMention | None) -> str:
     if mention is None:
         return "written in the paste"
     shape = {"nested_error": "a JSON error envelope", "nested_typed_error": "a JSON error envelope",
-             "flat_error": "a JSON error object",
+             "flat_error": "a JSON error object", "ok_error": "a JSON error object",
              "code_field": "a JSON `code` field", "json_log": "a JSON log line"}
     if mention.shape:
         return f"in {shape[mention.shape]} (line {mention.line + 1})"

@@ -227,10 +227,10 @@ FOREIGN_CODES = frozenset((
     "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
     "unsupported_grant_type", "invalid_scope", "invalid_token", "insufficient_scope",
     "access_denied", "server_error", "temporarily_unavailable",
-    # Slack Web API
+    # Slack Web API (and its webhooks' `{"ok": false, "error": "rate_limited"}`)
     "not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired",
-    "no_permission", "missing_scope", "ratelimited", "internal_error", "fatal_error",
-    "request_timeout", "service_unavailable", "invalid_arguments",
+    "no_permission", "missing_scope", "ratelimited", "rate_limited", "internal_error",
+    "fatal_error", "request_timeout", "service_unavailable", "invalid_arguments",
 ))
 
 
