@@ -197,6 +197,8 @@ def test_paths_are_the_runs_of_non_space_holding_a_slash_between_words():
     '{"error": {"code": 403, "message": "Request had insufficient authentication scopes.", '
     '"status": "PERMISSION_DENIED"}, "www-authenticate": "Bearer error=\\"insufficient_scope'
     '\\", scope=\\"https://www.googleapis.com/auth/contacts\\""}',
+    'Request to slack returned an error 429, the response is:\n'
+    '{"retry_after":1,"ok":false,"error":"rate_limited"}',  # Slack's reply shape, not ours
 ])
 def test_a_code_other_software_writes_itself_is_its_own(engine, paste):
     """gRPC's, OAuth's and Slack's own codes, in their own output naming none of our
