@@ -161,10 +161,10 @@ class TextIndex:
         self._phrase_set = [frozenset(ts) for ts in self.phrase_terms]
         self._owner_set = {o: frozenset(ts) for o, ts in owner_terms.items()}
         self.vocab: list[str] = sorted(self.by_term)
-        # The vocabulary by term length: fuzz.ratio >= 84 needs lengths within 84/116 of
-        # each other, so a typo is only compared with terms of a length it can reach
-        # (in vocabulary order, so the first best term is the same as over all of it).
-        self._vocab_by_len: dict[int, list[str]] = {}
+        # The vocabulary by term length and first letter: fuzz.ratio >= 84 needs lengths
+        # within 84/116 of each other, and a typo keeps its first letter, so a typo is only
+        # compared with terms it can be (in vocabulary order: ties go the same way).
+        self._vocab_by_len: dict[tuple[int, str], list[str]] = {}
         self._corrected: BoundedMemo[str, str | None] = BoundedMemo(_CORRECTED_MAX)
         self._searched: BoundedMemo[tuple, tuple[TextHit, ...]] = BoundedMemo(_SEARCHED_MAX)
         # Phrases of 3+ terms ("a whole documented phrase"), keyed by their heaviest term:
@@ -198,12 +198,15 @@ class TextIndex:
         return self._corrected.get(term, self._closest)
 
     def _closest(self, term: str) -> str | None:
-        choices = self._vocab_by_len.get(len(term))
+        # People rarely mistype a word's first letter: "slack" is not "lack", nor "block"
+        # "lock". Only terms of about the same length could reach the cutoff.
+        key = (len(term), term[0])
+        choices = self._vocab_by_len.get(key)
         if choices is None:
             size = len(term)
             low, high = (size * 84) // 116, -(-size * 116 // 84)
-            choices = self._vocab_by_len[size] = [
-                t for t in self.vocab if low <= len(t) <= high]
+            choices = self._vocab_by_len[key] = [
+                t for t in self.vocab if low <= len(t) <= high and t[0] == term[0]]
         hit = process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
 

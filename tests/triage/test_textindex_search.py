@@ -53,3 +53,9 @@ def test_a_long_lines_search_is_not_kept():
     hits = index.search(["rate", "limited", *words])
     assert hits == fresh(index, ["rate", "limited", *words])
     assert len(index._searched._values) == before
+
+
+def test_a_typo_keeps_its_first_letter():
+    index = engine_for().matcher.text
+    assert index.correct("slack") is None  # a word of its own, not "lack" misspelt
+    assert index.correct(terms("permision")[0]) == terms("permission")[0]

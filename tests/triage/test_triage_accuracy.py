@@ -20,7 +20,7 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # at 72.6 / 90.5 / 85.0) joined it: the set got harder, the matcher did not get worse.
 FLOORS = {
     "dev": (0.87, 0.945, 0.97),
-    "holdout": (0.88, 0.94, 0.93),
+    "holdout": (0.89, 0.945, 0.93),
 }
 
 
