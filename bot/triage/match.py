@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from bot.catalog.model import Catalog, Entry
 from bot.memo import BoundedMemo
 from bot.text import ascii_lower, fold
@@ -252,6 +250,8 @@ class Matcher:
         query = normalize_code(text[:80])
         if len(query) < 5:
             return []
+        from rapidfuzz import fuzz, process  # on first use: see textindex._closest
+
         picks = process.extract(query, self.norm_codes, scorer=fuzz.ratio, limit=limit,
                                 score_cutoff=62)
         return [self.entries[i] for code, _, _ in picks for i in self.by_norm[code]][:limit]
@@ -372,6 +372,8 @@ class Matcher:
         return self._closest_memo.get(norm, self._scan_codes)
 
     def _scan_codes(self, norm: str) -> tuple[tuple[str, float], ...]:
+        from rapidfuzz import fuzz, process  # on first use: see textindex._closest
+
         return tuple((code_norm, similarity) for code_norm, similarity, _ in process.extract(
             norm, self.norm_codes, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3))
 

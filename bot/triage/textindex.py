@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from bot.memo import BoundedMemo
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -207,6 +205,10 @@ class TextIndex:
             low, high = (size * 84) // 116, -(-size * 116 // 84)
             choices = self._vocab_by_len[key] = [
                 t for t in self.vocab if low <= len(t) <= high and t[0] == term[0]]
+        # Imported on first use (memoized above): ~15 ms of a CLI start that meets no
+        # typo, such as `errcode lookup RATE_LIMITED`.
+        from rapidfuzz import fuzz, process
+
         hit = process.extractOne(term, choices, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
 
