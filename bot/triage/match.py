@@ -444,6 +444,12 @@ class Matcher:
                 words = ", ".join(dict.fromkeys(forms.get(t, t) for t in hit.matched))
                 why = [] if status_ok and hit.matched == (str(entry.http_status),) else [
                     f"words match its {hit.phrase_kind}: {words}"]  # not "429" said twice
+                if not why:  # matched on its status: say which of its words the paste has
+                    own = self.text.terms_of(hit.owner)
+                    shared = dict.fromkeys(forms.get(t, t) for t in seg_terms
+                                           if t in own and not t.isdigit())
+                    if shared:
+                        why.append(f"words match it: {', '.join(shared)}")
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")
                 following = hits[rank + 1].score if rank + 1 < len(hits) else 0.0

@@ -321,3 +321,9 @@ def test_the_entry_named_among_a_statuss_peers(engine, said, named):
     assert len(peers) > 10
     found = named_among(peers, frozenset(terms(said)))
     assert [e.key for e in found] == named
+
+
+def test_a_match_on_its_status_says_which_of_its_words_the_paste_has(engine):
+    found = engine.triage("issuing from CA `intermediate-2025` in scaivault gave 404")
+    ca = next(f for f in found.findings if f.entry.key == "scaivault:ca_not_found")
+    assert ca.evidence[:2] == ("words match it: CA", "HTTP 404 in the paste matches")
