@@ -441,7 +441,7 @@ class Matcher:
                     forms = written_forms(segment)
                     for term, written in added_terms(segment):
                         forms.setdefault(term, written)
-                words = ", ".join(dict.fromkeys(forms.get(t, t) for t in hit.matched))
+                words = ", ".join(_not_repeated(forms.get(t, t) for t in hit.matched))
                 why = [] if status_ok and hit.matched == (str(entry.http_status),) else [
                     f"words match its {hit.phrase_kind}: {words}"]  # not "429" said twice
                 if not why:  # matched on its status: say which of its words the paste has
@@ -549,6 +549,14 @@ def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
 def _status_terms(statuses: frozenset[int]) -> frozenset[str]:
     """The terms of the reason phrases of the paste's error statuses."""
     return frozenset(t for s in statuses for t in terms(REASON_OF.get(s, "")))
+
+
+def _not_repeated(written: Iterable[str]) -> list[str]:
+    """The words as written, once each, without those a phrase in the list already says:
+    "too many requests", not "too many requests, many, requests"."""
+    said = list(dict.fromkeys(written))
+    phrases = [w.lower().split() for w in said if " " in w]
+    return [w for w in said if " " in w or not any(w.lower() in p for p in phrases)]
 
 
 def _keep(found: dict[int, Match], i: int, m: Match) -> None:

@@ -16,7 +16,7 @@ from bot.triage.engine import (
     status_peers,
 )
 from bot.triage.extract import extract
-from bot.triage.match import _ngram_norms
+from bot.triage.match import _ngram_norms, _not_repeated
 from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
 from bot.triage.textindex import terms
@@ -327,3 +327,9 @@ def test_a_match_on_its_status_says_which_of_its_words_the_paste_has(engine):
     found = engine.triage("issuing from CA `intermediate-2025` in scaivault gave 404")
     ca = next(f for f in found.findings if f.entry.key == "scaivault:ca_not_found")
     assert ca.evidence[:2] == ("words match it: CA", "HTTP 404 in the paste matches")
+
+
+def test_why_lines_say_a_word_once():
+    assert _not_repeated(["Too many requests", "many", "requests", "rate", "rate"]) == [
+        "Too many requests", "rate"]
+    assert _not_repeated(["token", "expired"]) == ["token", "expired"]
