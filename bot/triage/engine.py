@@ -22,6 +22,7 @@ from bot.triage.textindex import terms
 
 MAX_FINDINGS = 20
 JSON_MATCHES = 5
+NAMED_SCAN_CHARS = 4_000
 
 
 @dataclass(frozen=True)
@@ -220,10 +221,9 @@ def same_status_entries(catalog: Catalog, ev: Evidence,
 
 
 def named_in_paste(peers: tuple[Entry, ...], ev: Evidence) -> tuple[Entry, ...]:
+    """`named_among` the words of the paste (its first NAMED_SCAN_CHARS: a status list is
+    for short pastes, and a megabyte's words would cost more than they say)."""
     return named_among(peers, frozenset(terms(ev.text[:NAMED_SCAN_CHARS]))) if peers else ()
-
-
-NAMED_SCAN_CHARS = 4_000
 
 
 def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:
