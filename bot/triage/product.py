@@ -207,7 +207,8 @@ _FOREIGN_MARKS = (
     "artifactory", "jfrog", "pypi", "crates.io", "rubygems", "/gems/", "aws::", "aws-sdk",
     "xmlhttprequest", "vault::", "rabbitmq", "kafka", "celery", "letsencrypt", "pg_dump",
     "psql", "when calling the ", "pq: ", "unexpected response code: ",
-    # Slack's Web API envelope (`{"ok": false, "error": ...}`), Ansible's task failures
+    # Slack's Web API reply (`{"ok": false, "error": ...}`), Ansible's task failures,
+    # CouchDB, Let's Encrypt, AWS's Python libraries (`aws_encryption_sdk`, `aws_lambda`)
     '"ok":false', '"ok": false', "ok: false", "failed! =>", "couchdb", "let's encrypt",
     "aws_",
 )
