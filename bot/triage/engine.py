@@ -18,6 +18,7 @@ from bot.triage.advice import RetryAdvice, advise
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
+from bot.triage.negation import negated_terms
 from bot.triage.textindex import terms
 
 MAX_FINDINGS = 20
@@ -222,8 +223,12 @@ def same_status_entries(catalog: Catalog, ev: Evidence,
 
 def named_in_paste(peers: tuple[Entry, ...], ev: Evidence) -> tuple[Entry, ...]:
     """`named_among` the words of the paste (its first NAMED_SCAN_CHARS: a status list is
-    for short pastes, and a megabyte's words would cost more than they say)."""
-    return named_among(peers, frozenset(terms(ev.text[:NAMED_SCAN_CHARS]))) if peers else ()
+    for short pastes, and a megabyte's words would cost more than they say), less the
+    words it rules out ("it's not an expiry thing" names no expiry)."""
+    if not peers:
+        return ()
+    text = ev.text[:NAMED_SCAN_CHARS]
+    return named_among(peers, frozenset(terms(text)) - negated_terms(text))
 
 
 def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:

@@ -333,3 +333,15 @@ def test_why_lines_say_a_word_once():
     assert _not_repeated(["Too many requests", "many", "requests", "rate", "rate"]) == [
         "Too many requests", "rate"]
     assert _not_repeated(["token", "expired"]) == ["token", "expired"]
+
+
+def test_a_status_list_is_not_narrowed_by_a_word_the_paste_rules_out(engine):
+    said = ("scaivault 401 on our cached token. exp is 6 hours in the future, so it's not "
+            "an expiry thing")
+    ev = engine.evidence(said)
+    listed = [e.key for e in same_status_entries(engine.catalog, ev, "scaivault")]
+    assert "scaivault:token_expired" in listed and len(listed) > 1
+    assert [e.key for e in engine.triage(said).same_status] == listed
+    named = engine.evidence("scaivault 401 on our cached token, an expiry thing")
+    assert [e.key for e in same_status_entries(engine.catalog, named, "scaivault")] == [
+        "scaivault:token_expired"]
