@@ -91,6 +91,10 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
     s = m.signals
     code_written = s.code in ("exact", "normalized") and s.code_source != "words"
     status_only = m.kind == "status" or (s.status_words and not s.code)
+    # A listed item that writes no code is a sentence of its own: a meaning match there is
+    # neither beside the paste's code nor apart from it ("(1) the import is rejected ...,
+    # and separately the reports page throws INTERNAL_ERROR").
+    by_code = ctx.has_code and not s.code and not (s.clause and not s.code_in_sentence)
     peers = ctx.status_peers.get(m.entry.catalog, 0)
     product = product_of(m, ctx)
     return {
@@ -120,9 +124,8 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
         "other_product": float(product is not None and product != m.entry.catalog),
         "own_sentence_product": float(bool(s.product) and s.product == m.entry.catalog
                                       and s.product != ctx.product),
-        "meaning_beside_code": float(ctx.has_code and not s.code and _near(m.line, ctx)),
-        "meaning_apart_from_code": float(ctx.has_code and not s.code
-                                         and not _near(m.line, ctx)),
+        "meaning_beside_code": float(by_code and _near(m.line, ctx)),
+        "meaning_apart_from_code": float(by_code and not _near(m.line, ctx)),
         "no_context": float(product is None and not ctx.has_code and not s.status_ok
                             and not s.code),
         "behind_top": max(-3.0, (m.score - ctx.top_score) / 10.0),

@@ -345,3 +345,11 @@ def test_a_status_list_is_not_narrowed_by_a_word_the_paste_rules_out(engine):
     named = engine.evidence("scaivault 401 on our cached token, an expiry thing")
     assert [e.key for e in same_status_entries(engine.catalog, named, "scaivault")] == [
         "scaivault:token_expired"]
+
+
+def test_a_listed_item_without_the_code_is_its_own_sentence(engine):
+    paste = ("two mazevault problems today: the cert import for shop.example.com gets rejected "
+             "(the key modulus does not match the cert), and separately the reports page "
+             "throws INTERNAL_ERROR 500 every time I open it")
+    assert keys(engine, paste) == ["mazevault:INTERNAL_ERROR",
+                                   "mazevault:certificate-import-fails"]
