@@ -421,6 +421,7 @@ class Matcher:
             line: int | None = None
             clause, code_here = 0, False
             forms: dict[str, str] | None = None  # the words as written, once per sentence
+            place: dict[str, int] = {}  # and where each term first is
             hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34]
             for rank, hit in enumerate(hits):
                 if line is None:
@@ -441,7 +442,10 @@ class Matcher:
                     forms = written_forms(segment)
                     for term, written in added_terms(segment):
                         forms.setdefault(term, written)
-                words = ", ".join(_not_repeated(forms.get(t, t) for t in hit.matched))
+                    # The words in the order the paste has them ("rate, limited").
+                    place = {t: i for i, t in reversed(list(enumerate(seg_terms)))}
+                words = ", ".join(_not_repeated(
+                    forms.get(t, t) for t in sorted(hit.matched, key=lambda t: place.get(t, 0))))
                 why = [] if status_ok and hit.matched == (str(entry.http_status),) else [
                     f"words match its {hit.phrase_kind}: {words}"]  # not "429" said twice
                 if not why:  # matched on its status: say which of its words the paste has

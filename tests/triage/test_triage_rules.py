@@ -353,3 +353,8 @@ def test_a_listed_item_without_the_code_is_its_own_sentence(engine):
              "throws INTERNAL_ERROR 500 every time I open it")
     assert keys(engine, paste) == ["mazevault:INTERNAL_ERROR",
                                    "mazevault:certificate-import-fails"]
+
+
+def test_why_lines_quote_the_words_in_the_pastes_order(engine):
+    found = engine.triage('{"error":{"code":"rate_limited","message":"Too many requests"}}')
+    assert "words match its title: rate, limited" in found.confident[0].evidence
