@@ -118,20 +118,16 @@ REASON_OF = {
     501: "not implemented", 502: "bad gateway", 503: "service unavailable",
     504: "gateway timeout",
 }
-# Reason phrases of RFC 9110 (and the generic "Client Error" of python-requests).
+# Reason phrases of RFC 9110: the ones above, the other statuses' and older names (and
+# the generic "Client Error" of python-requests).
 REASON_PHRASES = (
-    "bad request", "unauthorized", "payment required", "forbidden", "not found",
-    "method not allowed", "not acceptable", "proxy authentication required",
-    "request timeout", "conflict", "gone", "length required", "precondition failed",
-    "payload too large", "content too large", "request entity too large", "uri too long",
-    "unsupported media type", "range not satisfiable", "expectation failed",
-    "misdirected request", "unprocessable entity", "unprocessable content", "locked",
-    "failed dependency", "too early", "upgrade required", "precondition required",
-    "too many requests", "request header fields too large",
-    "unavailable for legal reasons", "internal server error", "not implemented",
-    "bad gateway", "service unavailable", "gateway timeout", "http version not supported",
-    "insufficient storage", "loop detected", "network authentication required",
-    "client error", "server error",
+    *REASON_OF.values(), "not acceptable", "proxy authentication required",
+    "length required", "payload too large", "request entity too large", "uri too long",
+    "range not satisfiable", "expectation failed", "misdirected request",
+    "unprocessable entity", "failed dependency", "too early", "upgrade required",
+    "request header fields too large", "unavailable for legal reasons",
+    "http version not supported", "insufficient storage", "loop detected",
+    "network authentication required", "client error", "server error",
 )
 # A 4xx/5xx followed by its reason ("503 Service Unavailable", "422 (Unprocessable
 # Entity)", "429 TOO_MANY_REQUESTS") or by an error code ("403 permission_denied",
