@@ -19,7 +19,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
 from bot.triage.negation import negated_terms
-from bot.triage.textindex import terms
+from bot.triage.textindex import code_terms, terms
 
 MAX_FINDINGS = 20
 JSON_MATCHES = 5
@@ -239,7 +239,7 @@ def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, 
     "policy")."""
     if len(peers) < 2:
         return ()
-    words = {e: frozenset(terms(e.code)) for e in peers}
+    words = {e: code_terms(e.code) for e in peers}
     counts = Counter(t for w in words.values() for t in w)
     generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
     named = [e for e, w in words.items() if (w - generic) and (w - generic) <= said]

@@ -23,7 +23,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
-from bot.triage.textindex import Phrase, TextIndex, terms, written_forms
+from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
 
 MAX_FUZZY_CANDIDATES = 300
@@ -166,7 +166,6 @@ class Matcher:
         self._words_of_code = tuple(frozenset(w for w in re.split(r"[^a-z0-9]+", e.code.lower())
                                               if w) for e in self.entries)
         self.code_words = frozenset().union(*self._words_of_code)
-        self._code_terms = tuple(frozenset(terms(e.code)) for e in self.entries)
         # A product's name is product evidence (bot.triage.product), not meaning: "the
         # mazevault token expired" must not match an alias for sharing "mazevault".
         self.product_terms = frozenset(
@@ -467,7 +466,7 @@ class Matcher:
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
                     product=named, status_words=_status_words_only(
                         self.text.terms_of(hit.owner), hit.matched, seg_terms,
-                        status_terms - self._code_terms[hit.owner]),
+                        status_terms - code_terms(entry.code)),
                     clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))

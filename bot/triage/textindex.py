@@ -80,6 +80,13 @@ def terms(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 12)
+def code_terms(code: str) -> frozenset[str]:
+    """The terms of an entry's code (`rate_limited` -> rate, limit), read once per code:
+    the matcher and the status list both weigh them."""
+    return frozenset(terms(code))
+
+
 def written_forms(text: str) -> dict[str, str]:
     """Each term of `text` -> the word as the person wrote it (first seen), so reasons
     quote "denied", not the stem "deni"."""
