@@ -8,18 +8,9 @@ import json
 import pytest
 
 from bot.triage.confidence import Model, decide, shipped_model
-from bot.triage.engine import TriageEngine, engine_for
 from bot.triage.extract import extract
 from bot.triage.negation import negated_terms
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    return engine_for()
-
-
-def confident(engine: TriageEngine, paste: str) -> list[str]:
-    return [f.entry.key for f in engine.triage(paste).confident]
+from tests.triage import confident_keys
 
 
 def test_shipped_model_is_data_with_a_threshold_and_named_weights():
@@ -44,14 +35,14 @@ def test_other_products_code_is_not_confident_when_the_paste_names_a_product(eng
     # most, even though it is the same code in other case.
     paste = ('{"error":{"code":"rate_limited","message":"Too many requests",'
              '"request_id":"req_8f3a2c"}}')
-    assert confident(engine, paste) == ["scaivault:rate_limited"]
+    assert confident_keys(engine, paste) == ["scaivault:rate_limited"]
 
 
 def test_exact_code_of_the_other_product_still_counts(engine):
     # The paste names ScaiVault but quotes MazeVault's code exactly: both are errors shown.
     paste = ("scaivault sync job logs: upstream mazevault said VERSION_CONFLICT, "
              "then scaivault returned version_conflict")
-    keys = confident(engine, paste)
+    keys = confident_keys(engine, paste)
     assert "mazevault:VERSION_CONFLICT" in keys and "scaivault:version_conflict" in keys
 
 
@@ -64,10 +55,10 @@ def test_negated_words_count_against_an_entry():
 
 def test_a_ruled_out_error_is_never_the_answer(engine):
     paste = "it's not a rate limit, we are way under quota; scaivault is just slow today"
-    keys = confident(engine, paste)
+    keys = confident_keys(engine, paste)
     assert "scaivault:rate_limited" not in keys and "mazevault:RATE_LIMITED" not in keys
     # Without the negation, the same words do point at the rate limit.
-    assert confident(engine, "scaivault says we hit the rate limit, too many requests")
+    assert confident_keys(engine, "scaivault says we hit the rate limit, too many requests")
 
 
 @pytest.mark.parametrize("paste", [
@@ -79,25 +70,25 @@ def test_a_ruled_out_error_is_never_the_answer(engine):
     "Failed to pull image \"registry/app:1.2\": manifest unknown: manifest unknown",
 ])
 def test_generic_words_of_other_software_are_not_answers(engine, paste):
-    assert confident(engine, paste) == []
+    assert confident_keys(engine, paste) == []
 
 
 def test_a_question_sharing_a_keyword_is_not_an_error(engine):
     paste = "multi-dc licensing question: do we need a license per datacenter for mazevault?"
-    assert confident(engine, paste) == []
+    assert confident_keys(engine, paste) == []
 
 
 def test_one_answer_per_error_in_an_envelope(engine):
     # The message's words also describe token_invalid / invalid_request: they are echoes of
     # the one error the envelope carries, not further findings.
     paste = '{"error":"CSRF_INVALID","message":"CSRF token missing or invalid"}'
-    assert confident(engine, paste) == ["mazevault:CSRF_INVALID"]
+    assert confident_keys(engine, paste) == ["mazevault:CSRF_INVALID"]
 
 
 def test_two_errors_in_one_paste_are_both_answers(engine):
     paste = ('{"level":"error","code":"RATE_LIMITED","msg":"too many requests"}\n'
              '{"level":"error","code":"DATABASE_ERROR","msg":"connection reset"}')
-    assert set(confident(engine, paste)) == {"mazevault:RATE_LIMITED",
+    assert set(confident_keys(engine, paste)) == {"mazevault:RATE_LIMITED",
                                              "mazevault:DATABASE_ERROR"}
 
 

@@ -9,8 +9,6 @@ import pytest
 from bot.triage.confidence import ruled_out
 from bot.triage.engine import (
     Triage,
-    TriageEngine,
-    engine_for,
     named_among,
     same_status_entries,
     status_peers,
@@ -21,15 +19,7 @@ from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
 from bot.triage.textindex import terms
 from bot.triage.vocabulary import expanded_terms
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    return engine_for()
-
-
-def keys(engine: TriageEngine, paste: str) -> list[str]:
-    return [f.entry.key for f in engine.triage(paste).confident]
+from tests.triage import confident_keys
 
 
 @pytest.mark.parametrize("paste", [
@@ -49,7 +39,7 @@ def keys(engine: TriageEngine, paste: str) -> list[str]:
 ])
 def test_a_code_respelt_in_other_software_output_is_its_own(engine, paste):
     assert foreign_tool(paste)
-    assert keys(engine, paste) == []
+    assert confident_keys(engine, paste) == []
 
 
 def test_a_meaning_match_on_only_the_status_number_is_a_status_match(engine):
@@ -83,11 +73,11 @@ def test_listed_item_keeps_its_answer_beside_a_code_on_its_line(engine):
 
 def test_a_codes_words_less_one_are_not_a_misspelling_of_it(engine):
     paste = 'msg="The specified default backup location named \\"default\\" was not found"'
-    assert "scaivault:ca_not_found" not in keys(engine, paste)
+    assert "scaivault:ca_not_found" not in confident_keys(engine, paste)
 
 
 def test_a_misspelling_in_one_products_style_is_not_the_others(engine):
-    assert keys(engine, "VERSON_CONFLICT") == ["mazevault:VERSION_CONFLICT"]
+    assert confident_keys(engine, "VERSON_CONFLICT") == ["mazevault:VERSION_CONFLICT"]
 
 
 @pytest.mark.parametrize(("sentence", "has_log"), [
@@ -104,7 +94,7 @@ def test_a_paste_that_says_it_holds_several_problems_answers_each_clause(engine)
              "created (404), and the federation backend \"aws-eu\" it references doesn't "
              "exist either (404)")
     assert len(extract(paste).items) == 2
-    assert set(keys(engine, paste)) == {"scaivault:tenant_not_found",
+    assert set(confident_keys(engine, paste)) == {"scaivault:tenant_not_found",
                                         "scaivault:federation_backend_not_found"}
     one = ("the tenant id we pass was never created (404), and the federation backend it "
            "references doesn't exist either")
@@ -163,7 +153,7 @@ def test_a_status_is_not_given_twice_as_the_reason(engine):
 def test_the_answers_to_a_listed_paste_come_in_its_order(engine):
     paste = ("two problems in scaivault: the tenant id was never created (404), and the "
              "federation backend doesn't exist either (404)")
-    assert keys(engine, paste) == ["scaivault:tenant_not_found",
+    assert confident_keys(engine, paste) == ["scaivault:tenant_not_found",
                                    "scaivault:federation_backend_not_found"]
 
 
@@ -204,7 +194,7 @@ def test_a_code_other_software_writes_itself_is_its_own(engine, paste):
     """gRPC's, OAuth's and Slack's own codes, in their own output naming none of our
     products: one of our catalogs spells the same code, but the paste is not about it."""
     assert foreign_tool(paste)
-    assert keys(engine, paste) == []
+    assert confident_keys(engine, paste) == []
 
 
 @pytest.mark.parametrize(("paste", "key"), [
@@ -219,7 +209,7 @@ def test_a_code_other_software_writes_itself_is_its_own(engine, paste):
 def test_our_code_in_other_softwares_output_stays_ours_when_the_paste_says_so(engine, paste,
                                                                            key):
     assert foreign_tool(paste)
-    assert key in keys(engine, paste)
+    assert key in confident_keys(engine, paste)
 
 
 def test_a_status_used_as_a_word_is_that_status_to_the_meaning_index_too(engine):
@@ -229,7 +219,7 @@ def test_a_status_used_as_a_word_is_that_status_to_the_meaning_index_too(engine)
 
     assert [stem(w) for w in ("429s", "503ing", "500ed", "4290s", "429x")] == [
         "429", "503", "500", "4290", "429x"]  # a plain plural stays one
-    assert keys(engine, "mazevault api keeps giving 429s") == ["mazevault:RATE_LIMITED"]
+    assert confident_keys(engine, "mazevault api keeps giving 429s") == ["mazevault:RATE_LIMITED"]
 
 
 def test_a_different_status_or_a_sentence_after_a_quote_starts_another_problem(engine):
@@ -237,7 +227,7 @@ def test_a_different_status_or_a_sentence_after_a_quote_starts_another_problem(e
              "but since noon it's a different 429: the tenant has hit its hard cap and "
              "waiting doesn't help at all")
     assert len(extract(paste).items) == 2
-    assert keys(engine, paste) == ["scaivault:rate_limited", "scaivault:quota_exceeded"]
+    assert confident_keys(engine, paste) == ["scaivault:rate_limited", "scaivault:quota_exceeded"]
     quoted = extract('two problems: the agent says "bootstrap token usage limit reached". '
                      "And the backend log is full of DATABASE_ERROR")
     assert quoted.items[-1].startswith("And the backend log")
@@ -246,7 +236,7 @@ def test_a_different_status_or_a_sentence_after_a_quote_starts_another_problem(e
 def test_can_not_is_failure_language(engine):
     paste = ("the mazevault agent on the new server can not register, the bootstrap token "
              "is too old")
-    assert keys(engine, paste) == ["mazevault:agent-registration-fails"]
+    assert confident_keys(engine, paste) == ["mazevault:agent-registration-fails"]
 
 
 def test_a_listed_item_is_judged_by_the_status_it_writes(engine):
@@ -273,8 +263,8 @@ def test_an_http_reason_phrase_is_a_status_not_a_respelt_code(engine):
     paste = ('Invoke-RestMethod: {"error":{"code":"feature_disabled","message":"PKI is disabled '
              'on this deployment","request_id":"req_c0Ffee11"}}\n'
              "PS> $_.Exception.Response.StatusCode\nServiceUnavailable")
-    assert keys(engine, paste) == ["scaivault:feature_disabled"]
-    assert keys(engine, "scaivault answers 503 service_unavailable") == [
+    assert confident_keys(engine, paste) == ["scaivault:feature_disabled"]
+    assert confident_keys(engine, "scaivault answers 503 service_unavailable") == [
         "scaivault:service_unavailable"]  # the code as ScaiVault writes it
 
 
@@ -284,9 +274,10 @@ def test_a_status_and_its_reason_phrase_list_the_codes_of_that_status(engine):
     assert [e.key for e in result.same_status] == [
         "mazevault:PERMISSION_DENIED", "mazevault:CSRF_INVALID", "mazevault:LICENSE_FEATURE",
         "mazevault:IP_BLOCKED"]  # the error codes, not the guide's topic
-    assert keys(engine, "the mazevault login page answers 403 Forbidden") == [
+    assert confident_keys(engine, "the mazevault login page answers 403 Forbidden") == [
         "mazevault:login-fails-with-403"]
-    assert keys(engine, "scaivault answers 503 Service Unavailable since the upgrade") == [
+    paste = "scaivault answers 503 Service Unavailable since the upgrade"
+    assert confident_keys(engine, paste) == [
         "scaivault:service_unavailable"]  # ScaiVault's own name for its 503
 
 
@@ -351,7 +342,7 @@ def test_a_listed_item_without_the_code_is_its_own_sentence(engine):
     paste = ("two mazevault problems today: the cert import for shop.example.com gets rejected "
              "(the key modulus does not match the cert), and separately the reports page "
              "throws INTERNAL_ERROR 500 every time I open it")
-    assert keys(engine, paste) == ["mazevault:INTERNAL_ERROR",
+    assert confident_keys(engine, paste) == ["mazevault:INTERNAL_ERROR",
                                    "mazevault:certificate-import-fails"]
 
 

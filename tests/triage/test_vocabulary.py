@@ -7,16 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bot.triage.confidence import ruled_out
-from bot.triage.engine import TriageEngine, engine_for
 from bot.triage.extract import extract
 from bot.triage.negation import negated_terms
 from bot.triage.textindex import terms
 from bot.triage.vocabulary import added_terms, expanded_terms
-
-
-@pytest.fixture(scope="module")
-def engine() -> TriageEngine:
-    return engine_for()
 
 
 @pytest.mark.parametrize(("sentence", "documents_say"), [
