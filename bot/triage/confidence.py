@@ -24,6 +24,9 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
    A meaning match that shares nothing with its entry but the status number is the same.
+   But an item of a listed paste that writes its own status and names the object of one
+   of them ("deleting webhook wh_123 -> 404", bot.triage.objects) is answered by that one,
+   and an item's status rules out the entries documented with another.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error. Each item of a listed paste ("(1) ... (2) ...", "...,
@@ -188,7 +191,7 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
     scored = []
     for m in matches:
         p = model.probability(features(m, ctx))
-        ok = p >= model.threshold and not ruled_out(m, ctx)
+        ok = (p >= model.threshold or m.signals.object_named) and not ruled_out(m, ctx)
         scored.append(replace(m, probability=round(p, 4), confident=ok))
     scored = _one_per_sentence(scored)
     confident = sorted((m for m in scored if m.confident), key=_answer_order)
@@ -236,7 +239,7 @@ def ruled_out(m: Match, ctx: Context) -> bool:
     # a bare "HTTP 429" is one of three documented errors, not MazeVault's one.
     peers = (ctx.status_peers.get(m.entry.catalog, 0) if product
              else sum(ctx.status_peers.values()))
-    if (m.kind == "status" or s.status_words) and peers > 1:
+    if (m.kind == "status" or s.status_words) and peers > 1 and not s.object_named:
         return True  # one of several errors with this status: the answer lists them all
     if not (s.failing or s.status_ok or s.strong_phrase):
         return True  # a question or a healthy transcript sharing a few words
@@ -252,7 +255,8 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
     code_lines = {m.line for m in matches if m.confident and m.signals.code}
     kept: set[tuple[int, int]] = set()
     out = list(matches)
-    for i in sorted(range(len(out)), key=lambda i: -out[i].probability):
+    for i in sorted(range(len(out)),
+                    key=lambda i: (not out[i].signals.object_named, -out[i].probability)):
         m = out[i]
         if m.confident and not m.signals.code:
             s = m.signals

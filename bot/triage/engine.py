@@ -5,7 +5,6 @@ text ──> extract ──> Evidence ──> match ──> [Match] ──> advi
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -19,7 +18,8 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
 from bot.triage.negation import negated_terms
-from bot.triage.textindex import code_terms, terms
+from bot.triage.objects import named_among
+from bot.triage.textindex import terms
 
 MAX_FINDINGS = 20
 JSON_MATCHES = 5
@@ -229,23 +229,6 @@ def named_in_paste(peers: tuple[Entry, ...], ev: Evidence) -> tuple[Entry, ...]:
         return ()
     text = ev.text[:NAMED_SCAN_CHARS]
     return named_among(peers, frozenset(terms(text)) - negated_terms(text))
-
-
-def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:
-    """The one entry of `peers` whose object the paste names ("404 issuing from CA
-    `int-2025`" names `ca_not_found` among ScaiVault's 404s), else (). An entry's object is
-    the words of its code that most of its peers' codes do not share ("not found" is
-    every 404's); a longer object named wins over its part ("rotation policy" over
-    "policy")."""
-    if len(peers) < 2:
-        return ()
-    words = {e: code_terms(e.code) for e in peers}
-    counts = Counter(t for w in words.values() for t in w)
-    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
-    named = [e for e, w in words.items() if (w - generic) and (w - generic) <= said]
-    named = [e for e in named if not any(words[e] - generic < words[f] - generic
-                                         for f in named)]
-    return (named[0],) if len(named) == 1 else ()
 
 
 @lru_cache(maxsize=8)

@@ -105,6 +105,7 @@ _AFTER_VERB = re.compile(
     r"|(?:from|when|whenever|on|for|in|at|after|again|back|and|or|but|while|if|because|so"
     r"|since|now|every|each|too|here|there|instead|errors?|responses?|status|codes?|http"
     r"|https|trying|today|intermittently|sometimes|randomly|always|though|which|that"
+    r"|saying|says|about|complaining|with"
     r")(?![a-z0-9_])))"
 )
 

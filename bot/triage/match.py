@@ -22,6 +22,7 @@ from bot.triage.confidence import Context, Model, context, decide, ruled_out, sh
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms
+from bot.triage.objects import named_among
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
@@ -60,12 +61,16 @@ class Signals:
     status_words: bool = False  # its shared words are only a status number ("... 404")
     clause: int = 0  # which listed item its sentence is (1, 2, ...; 0: not a list)
     code_in_sentence: bool = False  # that item writes a documented code
+    object_named: bool = False  # its item writes its status and names its object (objects)
 
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
         code_first = _CODE_RANK.get(self.code, 9) <= _CODE_RANK.get(other.code, 9)
         code = self if code_first else other
         text = self if (self.text, -self.text_rank) >= (other.text, -other.text_rank) else other
+        # The item that names its object places the match (its clause), not a better
+        # meaning hit elsewhere in the paste.
+        place = self if self.object_named else other if other.object_named else text
         return Signals(
             code=code.code, code_source=code.code_source,
             similarity=max(self.similarity, other.similarity),
@@ -75,9 +80,10 @@ class Signals:
             failing=self.failing or other.failing, negated=text.negated, echo=text.echo,
             text_rank=min(self.text_rank, other.text_rank), text_margin=text.text_margin,
             status_ok=self.status_ok or other.status_ok,
-            contested=code.contested, rule=self.rule or other.rule, product=text.product,
-            status_words=text.status_words, clause=text.clause,
-            code_in_sentence=text.code_in_sentence)
+            contested=code.contested, rule=self.rule or other.rule, product=place.product,
+            status_words=text.status_words, clause=place.clause,
+            code_in_sentence=place.code_in_sentence,
+            object_named=self.object_named or other.object_named)
 
 
 _CODE_RANK = {"exact": 0, "normalized": 1, "fuzzy": 2}
@@ -148,6 +154,8 @@ class Matcher:
         self.catalog = catalog
         self.model = model or shipped_model()
         self.entries = catalog.entries
+        self._index = {e.key: i for i, e in enumerate(self.entries)}
+        self._status_of = tuple(e.http_status for e in self.entries)
         by_norm: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
             by_norm[normalize_code(entry.code)].append(i)
@@ -235,6 +243,7 @@ class Matcher:
             if m.kind == "exact":
                 product_scores[m.entry.catalog] += 1.0
         product = leader(product_scores)
+        self._match_named_objects(ev, found, product)
         ranked = _rank(found.values(), product)
         return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
                           else (), context(ranked, product, ev.http_statuses, foreign,
@@ -409,7 +418,8 @@ class Matcher:
         """Entries whose words the paste's sentences share (meaning and paraphrase)."""
         paste_statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
-            statuses = self._item_statuses(segment, ev) or paste_statuses
+            item_statuses = self._item_statuses(segment, ev)
+            statuses = item_statuses or paste_statuses
             status_terms = _status_terms(frozenset(statuses))
             failing = bool(statuses) or _FAILURE.search(segment) is not None
             seg_terms = self._meaning_terms(segment)
@@ -421,7 +431,9 @@ class Matcher:
             clause, code_here = 0, False
             forms: dict[str, str] | None = None  # the words as written, once per sentence
             place: dict[str, int] = {}  # and where each term first is
-            hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34]
+            hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34
+                    and not (item_statuses and self._status_of[h.owner] not in item_statuses
+                             and self._status_of[h.owner] is not None)]
             for rank, hit in enumerate(hits):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
@@ -470,6 +482,36 @@ class Matcher:
                     clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
+
+    def _match_named_objects(self, ev: Evidence, found: dict[int, Match],
+                             product: str | None) -> None:
+        """Each listed item that writes its own error status and names the object of one
+        of the entries documenting that status in its product ("deleting webhook wh_123
+        returns 404") points at that entry, whatever words it tells the rest in."""
+        for item in ev.items:
+            owner = self.products.named_in(item) or product
+            statuses = self._item_statuses(item, ev) if owner else set()
+            if not statuses:
+                continue
+            words = terms(item)
+            said = frozenset(words) - negated_terms(item)
+            for status in sorted(statuses):
+                peers = tuple(e for e in self.entries if e.http_status == status
+                              and e.kind == "error" and e.catalog == owner)
+                for entry in named_among(peers, said):
+                    clause, code_here = self._item_place(ev, item)
+                    forms = written_forms(item)
+                    own = code_terms(entry.code)  # in the item's order, as written
+                    obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
+                                                  if t in own and t in said))
+                    i = self._index[entry.key]
+                    _keep(found, i, Match(
+                        entry, 80.0, False, "text",
+                        (f"HTTP {status} and its object ({obj}) in one item of the paste",),
+                        None, _line_of_text(ev.text, item[:40]),
+                        Signals(status_ok=True, failing=True, clause=clause,
+                                code_in_sentence=code_here, object_named=True,
+                                product=self.products.named_in(item))))
 
     def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
         """The error statuses a listed item writes itself: in "deleting the webhook returns

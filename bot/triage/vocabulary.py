@@ -55,7 +55,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|changed (?:underneath|under)", "concurrent modification"),
     (r"re-?creat\w*|creat\w* (?:it |them |the secret |the path )?(?:again|back)"
      r"|(?:soft|recently)[- ]deleted|undelet\w*|restore\w* (?:a |the )?deleted",
-     "soft-deleted secret retention"),
+     "soft-deleted retention"),
     (r"not (?:allowed|permitted|authori[sz]ed)|no (?:permission|access|rights)"
      r"|lack(?:s|ing)? (?:the )?(?:permission|rights|access|privilege)\w*"
      r"|insufficient (?:rights|privileges|permissions)",

@@ -49,6 +49,8 @@ from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
     ("PS> $r.StatusCode\n429", 429),
     ("the CA we reference doesn't exist (404), sadly", 404),
     ("my token went stale (401, re-login fixed it)", 401),
+    ("recreating it gives 409 saying it exists", 409),
+    ("the import got 400 about the date format", 400),
     ("429", 429),
     (" 503\n", 503),
 ])

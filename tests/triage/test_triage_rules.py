@@ -7,14 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bot.triage.confidence import ruled_out
-from bot.triage.engine import (
-    Triage,
-    named_among,
-    same_status_entries,
-    status_peers,
-)
+from bot.triage.engine import Triage, same_status_entries, status_peers
 from bot.triage.extract import extract
 from bot.triage.match import _ngram_norms, _not_repeated
+from bot.triage.objects import named_among
 from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
 from bot.triage.textindex import terms
@@ -349,3 +345,36 @@ def test_a_listed_item_without_the_code_is_its_own_sentence(engine):
 def test_why_lines_quote_the_words_in_the_pastes_order(engine):
     found = engine.triage('{"error":{"code":"rate_limited","message":"Too many requests"}}')
     assert "words match its title: rate, limited" in found.confident[0].evidence
+
+
+def test_a_listed_item_with_its_status_is_answered_by_the_object_it_names(engine):
+    paste = ("two things broke in scaivault overnight: looking up the CA `corp-root-7` gave "
+             "404 (we think it was deleted), and then the identity svc-build is gone too, "
+             "404 again")
+    result = engine.triage(paste)
+    assert confident_keys(engine, paste) == ["scaivault:ca_not_found",
+                                             "scaivault:identity_not_found"]
+    ca = result.confident[0]
+    assert "HTTP 404 and its object (CA) in one item of the paste" in ca.evidence
+
+
+def test_a_statuss_reason_phrase_names_no_object(engine):
+    peers = tuple(e for e in engine.catalog.entries
+                  if e.catalog == "scaivault" and e.http_status == 409 and e.kind == "error")
+    # "conflict" is every 409's reason: a name said is `name_conflict`'s object.
+    assert [e.key for e in named_among(peers, frozenset(terms("one with that name exists")))
+            ] == ["scaivault:name_conflict"]
+
+
+def test_an_item_that_writes_its_status_is_not_answered_with_another_statuss_error(engine):
+    paste = ("scaivault policies are a mess: 1) updating policy ci-writers -> 404, it is not "
+             "there anymore 2) recreating it gives a 400, it won't take the rules I sent")
+    keys = confident_keys(engine, paste)
+    assert "scaivault:secret_exists" not in keys  # a 409: the item says 400
+    assert keys[0] == "scaivault:policy_not_found"
+
+
+def test_recreating_something_else_than_a_secret_is_not_a_soft_deleted_secret(engine):
+    assert "secret" not in expanded_terms("recreating the webhook slack-alerts")
+    assert confident_keys(engine, "scaivault: recreating secrets/ci/npm-token, deleted "
+                          "yesterday, returns 409") == ["scaivault:secret_exists"]

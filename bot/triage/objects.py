@@ -1,0 +1,39 @@
+"""Which of several entries sharing a status the paste names by its object.
+
+"404 issuing from CA `int-2025`" is one of ScaiVault's 17 documented 404s, and the one
+whose object, the CA, the paste names: `ca_not_found`. The status list of a paste
+(`Triage.same_status`) narrows to it, and so does each item of a listed paste that
+writes its own status ("deleting webhook wh_123 -> 404, ..."), where it is the answer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+from bot.catalog.model import Entry
+from bot.triage.http_facts import REASON_OF
+from bot.triage.textindex import code_terms, terms
+
+
+def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:
+    """The one entry of `peers` whose object the paste names, else (). An entry's object
+    is the words of its code that most of its peers' codes do not share ("not found" is
+    every 404's), nor the reason phrase of its status (a 409's "conflict" names no
+    object: `name_conflict`'s is the name); a longer object named wins over its part
+    ("rotation policy" over "policy")."""
+    if len(peers) < 2:
+        return ()
+    words = {e: code_terms(e.code) for e in peers}
+    counts = Counter(t for w in words.values() for t in w)
+    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
+    generic.update(t for e in peers for t in _reason_terms(e.http_status))
+    named = [e for e, w in words.items() if (w - generic) and (w - generic) <= said]
+    named = [e for e in named if not any(words[e] - generic < words[f] - generic
+                                         for f in named)]
+    return (named[0],) if len(named) == 1 else ()
+
+
+@lru_cache(maxsize=64)
+def _reason_terms(status: int | None) -> frozenset[str]:
+    return frozenset(terms(REASON_OF.get(status or 0, "")))
