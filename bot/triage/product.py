@@ -116,7 +116,7 @@ class StatusNearName:
     of a megabyte (35-70 ms); at most `LIMIT` places of each kind are read."""
 
     LIMIT = 200
-    _AFTER_NAME = re.compile(r"(?:'s)?[ \t]{1,3}+([45][0-9][0-9])(?![0-9]|\.[0-9])")
+    _AFTER_NAME = re.compile(r"(?:'s)?[,:]?[ \t]{1,3}+([45][0-9][0-9])(?![0-9]|\.[0-9])")
     _BEFORE_FROM = re.compile(r"([45][0-9][0-9])s?[ \t]{1,3}+$")
 
     def __init__(self, catalog: Catalog) -> None:

@@ -139,6 +139,9 @@ def test_a_status_after_thousands_of_bare_numbers_is_found():
     ("WARNING mv_sync: 429 from vault.example.com, Retry-After: 120", (429,)),
     ("we see 500s from the mazevault API", (500,)),
     ("scaivault 401 roughly one hour after the service starts", (401,)),
+    ("can't delete our old intermediate in scaivault, 409 \u2014 it still has certs", (409,)),
+    ("mazevault: 403 on every delete", (403,)),
+    ("we run ScaiVault, 2.8.3 on AKS", ()),
     ("we run ScaiVault 2.8.3 on AKS", ()),
     ("scaivault 4.0.1 upgrade notes", ()),
     ("moved 500 from staging to prod", ()),  # a count, and not from a product
