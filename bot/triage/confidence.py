@@ -235,6 +235,8 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True  # misspelt in the other product's style (VERSON_CONFLICT): not this one
     if s.code:
         return False
+    if s.status_words and not s.status_ok:
+        return True  # a number the paste does not say is a status ("... 401 ...") names nothing
     # Peers within the product the paste names or implies; with none, across catalogs:
     # a bare "HTTP 429" is one of three documented errors, not MazeVault's one.
     peers = (ctx.status_peers.get(m.entry.catalog, 0) if product

@@ -83,7 +83,7 @@ STATUS_VERBS = (
     "giving", "gave", "give", "throws", "throwing", "threw", "hit", "hits", "hitting",
     "seeing", "sees", "saw", "see", "received", "receives", "receiving", "receive",
     "responded", "responds", "response", "answered", "answers", "with", "failed", "fails",
-    "failing", "fail",
+    "failing", "fail", "back",
 )
 _ARROWS = ("->", "=>", "\u2192")
 
@@ -92,7 +92,7 @@ _ARROWS = ("->", "=>", "\u2192")
 _KEYWORD_STATUS = re.compile(
     r"([0-9][0-9][45])(?<![0-9a-rt-z_][0-9]{2}[45])(?<![0-9]\.[0-9]{2}[45])"
     r"(?<![0-9a-z_]s[0-9]{2}[45])"
-    r"[ \t\n:=\"'`(\[]{0,6}+(?=[a-z>\u2192])(?:(?:a|na|eht|si|saw)[ \t\n]{1,2}+)?"
+    r"[ \t\n:=\"'`(\[]{0,6}+(?=[a-z>\u2192])(?:(?:a|na|eht|si|saw|em|su)[ \t\n]{1,2}+){0,2}+"
     rf"(?:(?P<strong>{_reversed(STATUS_WORDS)})(?![a-z0-9_])"
     rf"|(?P<suffix>{_reversed(_STATUS_SUFFIXES)})"
     rf"|(?P<verb>{_reversed(STATUS_VERBS)})(?![a-z0-9_])"
@@ -105,7 +105,7 @@ _AFTER_VERB = re.compile(
     r"|(?:from|when|whenever|on|for|in|at|after|again|back|and|or|but|while|if|because|so"
     r"|since|now|every|each|too|here|there|instead|errors?|responses?|status|codes?|http"
     r"|https|trying|today|intermittently|sometimes|randomly|always|though|which|that"
-    r"|saying|says|about|complaining|with"
+    r"|saying|says|about|complaining|with|telling|asking|to"
     r")(?![a-z0-9_])))"
 )
 

@@ -378,3 +378,9 @@ def test_recreating_something_else_than_a_secret_is_not_a_soft_deleted_secret(en
     assert "secret" not in expanded_terms("recreating the webhook slack-alerts")
     assert confident_keys(engine, "scaivault: recreating secrets/ci/npm-token, deleted "
                           "yesterday, returns 409") == ["scaivault:secret_exists"]
+
+
+def test_a_number_the_paste_does_not_say_is_a_status_names_no_error(engine):
+    paste = "mazevault ticket 401: the nightly export fails"
+    assert engine.evidence(paste).http_statuses == ()
+    assert confident_keys(engine, paste) == []  # not AUTH_REQUIRED for sharing "401"
