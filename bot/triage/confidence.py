@@ -226,6 +226,8 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True
     if s.negated >= 0.5 and s.code_source in ("", "words"):
         return True  # ruled out in the person's words ("not a rate limit")
+    if s.denied:
+        return True  # a code named to rule it out ("It is NOT IP_BLOCKED")
     if ctx.foreign and not s.product and s.code and s.code != "exact":
         return True  # other software's output: a code respelt in it is that software's
     if (ctx.foreign_unnamed and not s.product and s.code == "exact"

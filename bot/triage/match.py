@@ -21,7 +21,7 @@ from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
-from bot.triage.negation import negated_terms
+from bot.triage.negation import negated_terms, ruled_out_codes
 from bot.triage.objects import named_among
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
@@ -62,6 +62,7 @@ class Signals:
     clause: int = 0  # which listed item its sentence is (1, 2, ...; 0: not a list)
     code_in_sentence: bool = False  # that item writes a documented code
     object_named: bool = False  # its item writes its status and names its object (objects)
+    denied: bool = False  # its code is written only where the paste rules it out ("not X")
 
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
@@ -80,7 +81,8 @@ class Signals:
             failing=self.failing or other.failing, negated=text.negated, echo=text.echo,
             text_rank=min(self.text_rank, other.text_rank), text_margin=text.text_margin,
             status_ok=self.status_ok or other.status_ok,
-            contested=code.contested, rule=self.rule or other.rule, product=place.product,
+            contested=code.contested, denied=code.denied, rule=self.rule or other.rule,
+            product=place.product,
             status_words=text.status_words, clause=place.clause,
             code_in_sentence=place.code_in_sentence,
             object_named=self.object_named or other.object_named)
@@ -278,6 +280,7 @@ class Matcher:
         # of that code, which is judged whole.
         documented = [w.norm for w in written
                       if w.source != "words" or w.norm in self.by_norm]
+        denied = ruled_out_codes(ev.text) if written else frozenset()
         for w in written:
             if len(w.norm) < 4:
                 continue
@@ -286,7 +289,8 @@ class Matcher:
             if w.source == "words" and w.norm in _REASON_NORMS:
                 continue  # "503 Service Unavailable", .NET's `ServiceUnavailable`: a status
             if w.norm in self.by_norm:
-                self._match_documented_code(w, ev.text, spelled_exactly, found)
+                self._match_documented_code(w, ev.text, spelled_exactly, found,
+                                            denied=w.source == "token" and w.text in denied)
             elif fuzzy_budget > 0 and self._may_be_misspelled_code(w, echo, word_terms):
                 fuzzy_budget -= 1
                 self._match_misspelled_code(w, found)
@@ -330,7 +334,7 @@ class Matcher:
                          for t in terms(w.text))
 
     def _match_documented_code(self, w: _Written, text: str, spelled_exactly: set[str],
-                               found: dict[int, Match]) -> None:
+                               found: dict[int, Match], *, denied: bool = False) -> None:
         """A documented code, written exactly or with other case or separators."""
         line = w.mention.line if w.mention else _line_of_text(text, w.text)
         for i in self.by_norm[w.norm]:
@@ -344,7 +348,7 @@ class Matcher:
             _keep(found, i, Match(entry, _code_score(w, exact), confident, kind, (why,),
                                   w.mention, line, Signals(code=kind, code_source=w.source,
                                                            contested=not confident,
-                                                           rule=confident)))
+                                                           rule=confident, denied=denied)))
 
     def _may_be_misspelled_code(self, w: _Written, echo: frozenset[str],
                                 word_terms: dict[str, tuple[str, ...]] | None = None) -> bool:

@@ -28,6 +28,12 @@ _QUALITIES = frozenset({"valid", "correct", "supported", "allowed", "permitted",
                         "recognized", "recognised", "right", "well-formed", "legal", "known",
                         "accepted", "usable"})
 _STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]")
+# A code-styled word right after "not" ("It is NOT IP_BLOCKED"): unlike "not found", a
+# code named after "not" is ruled out.
+_NOT_CODE = re.compile(r"(?i)\bnot\s+`?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+DENIAL_SCAN_CHARS = 8_000
+MAX_DENIED = 16
+_CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
 
 def negated_terms(sentence: str) -> frozenset[str]:
@@ -44,3 +50,25 @@ def negated_terms(sentence: str) -> frozenset[str]:
     for m in _FINE.finditer(sentence):
         out.update(expanded_terms(m.group(1)))
     return frozenset(out)
+
+
+def ruled_out_codes(text: str) -> frozenset[str]:
+    """Code-styled words (as written) the paste names only to rule them out: "not a
+    DUPLICATE_NAME problem", "It is NOT IP_BLOCKED". A code also written anywhere else
+    in the paste (its envelope) is not among them."""
+    head = text[:DENIAL_SCAN_CHARS]  # what people say of a paste comes before its logs
+    lowered = head.lower()
+    if "not" not in lowered and "n't" not in lowered and "ruled" not in lowered:
+        return frozenset()
+    places: set[tuple[str, int]] = set()  # (word, offset): each place counted once
+    for m in _RULED_OUT.finditer(head):
+        group = 1 if m.group(1) is not None else 2
+        scope = _STOP_AT.split(m.group(group), maxsplit=1)[0]
+        places.update((w.group(), m.start(group) + w.start())
+                      for w in _CODE_WORD.finditer(scope))
+    places.update((m.group(1), m.start(1)) for m in _NOT_CODE.finditer(head))
+    denied: dict[str, int] = {}
+    for word, _ in sorted(places, key=lambda place: place[1]):  # first said first
+        denied[word] = denied.get(word, 0) + 1
+    # Each word counted through the whole paste: a few words, each one pass.
+    return frozenset(w for w, n in list(denied.items())[:MAX_DENIED] if text.count(w) <= n)

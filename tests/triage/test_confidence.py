@@ -9,7 +9,7 @@ import pytest
 
 from bot.triage.confidence import Model, decide, shipped_model
 from bot.triage.extract import extract
-from bot.triage.negation import negated_terms
+from bot.triage.negation import negated_terms, ruled_out_codes
 from tests.triage import confident_keys
 
 
@@ -59,6 +59,20 @@ def test_a_ruled_out_error_is_never_the_answer(engine):
     assert "scaivault:rate_limited" not in keys and "mazevault:RATE_LIMITED" not in keys
     # Without the negation, the same words do point at the rate limit.
     assert confident_keys(engine, "scaivault says we hit the rate limit, too many requests")
+
+
+def test_a_code_named_to_rule_it_out_is_never_the_answer(engine):
+    paste = ("staging MazeVault login gives 403 again. It is NOT IP_BLOCKED, we are inside the "
+             "allowlisted range. The POST answers\nHTTP/1.1 403 Forbidden\n"
+             '{"code":"CSRF_INVALID","message":"CSRF token missing or invalid"}')
+    assert ruled_out_codes(paste) == {"IP_BLOCKED"}
+    assert "mazevault:IP_BLOCKED" not in confident_keys(engine, paste)
+    assert confident_keys(engine, paste)[0] == "mazevault:CSRF_INVALID"
+    # "not a X problem" rules it out too; a code written again elsewhere is said, not denied.
+    assert ruled_out_codes("not a DUPLICATE_NAME problem, the name is unique") == {
+        "DUPLICATE_NAME"}
+    assert ruled_out_codes('it is not IP_BLOCKED? {"code":"IP_BLOCKED"}') == frozenset()
+    assert ruled_out_codes("secret_not_found on the path") == frozenset()
 
 
 @pytest.mark.parametrize("paste", [
