@@ -83,7 +83,7 @@ STATUS_VERBS = (
     "giving", "gave", "give", "throws", "throwing", "threw", "hit", "hits", "hitting",
     "seeing", "sees", "saw", "see", "received", "receives", "receiving", "receive",
     "responded", "responds", "response", "answered", "answers", "with", "failed", "fails",
-    "failing", "fail", "back",
+    "failing", "fail", "back", "then", "end in", "ends in", "ended in", "ending in",
 )
 _ARROWS = ("->", "=>", "\u2192")
 

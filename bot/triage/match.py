@@ -502,7 +502,8 @@ class Matcher:
             for status in sorted(statuses):
                 peers = tuple(e for e in self.entries if e.http_status == status
                               and e.kind == "error" and e.catalog == owner)
-                for entry in named_among(peers, said):
+                # The one entry documenting the status there needs no naming.
+                for entry in peers if len(peers) == 1 else named_among(peers, said):
                     clause, code_here = self._item_place(ev, item)
                     forms = written_forms(item)
                     own = code_terms(entry.code)  # in the item's order, as written

@@ -384,3 +384,11 @@ def test_a_number_the_paste_does_not_say_is_a_status_names_no_error(engine):
     paste = "mazevault ticket 401: the nightly export fails"
     assert engine.evidence(paste).http_statuses == ()
     assert confident_keys(engine, paste) == []  # not AUTH_REQUIRED for sharing "401"
+
+
+def test_a_listed_items_status_that_one_entry_documents_is_that_entry(engine):
+    paste = ("two problems with scaivault federation today:\n"
+             "1) backend `dc2` -> 404 federation_backend_not_found\n"
+             "2) reads through `dc1` hang for half a minute and then 504\n")
+    assert confident_keys(engine, paste) == ["scaivault:federation_backend_not_found",
+                                             "scaivault:backend_timeout"]
