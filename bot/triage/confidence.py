@@ -3,7 +3,7 @@
 The matcher finds candidates and the evidence behind each (`Signals`). This module turns
 that evidence into a probability with a small logistic model, fitted on the dev part of
 the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship as
-`confidence.json`), and applies five rules no weight may override:
+`confidence.json`), and applies six rules no weight may override:
 
 1. **Product consistency**: when the paste names or implies a product (name, envelope
    shape, request-id format, channel default), the other product's entries are never
@@ -26,7 +26,11 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    A meaning match that shares nothing with its entry but the status number is the same.
    But an item of a listed paste that writes its own status and names the object of one
    of them ("deleting webhook wh_123 -> 404", bot.triage.objects) is answered by that one,
-   and an item's status rules out the entries documented with another.
+   and an item's status rules out the entries documented with another; so is the one
+   entry documenting an item's status there.
+6. **A code said in words names its error**: a code of three words or more written out
+   in its product's paste ("... a 404 too (webhook not found)") is an answer; a code
+   written only to rule it out ("It is NOT IP_BLOCKED") never is.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error. Each item of a listed paste ("(1) ... (2) ...", "...,
@@ -191,12 +195,23 @@ def decide(matches: Sequence[Match], ctx: Context, model: Model | None = None) -
     scored = []
     for m in matches:
         p = model.probability(features(m, ctx))
-        ok = (p >= model.threshold or m.signals.object_named) and not ruled_out(m, ctx)
+        ok = (p >= model.threshold or m.signals.object_named or _long_code_said(m, ctx)
+              ) and not ruled_out(m, ctx)
         scored.append(replace(m, probability=round(p, 4), confident=ok))
     scored = _one_per_sentence(scored)
     confident = sorted((m for m in scored if m.confident), key=_answer_order)
     rest = [m for m in scored if not m.confident]
     return confident + rest
+
+
+def _long_code_said(m: Match, ctx: Context) -> bool:
+    """A code of three words or more written out as words in the paste of its product
+    ("... is also a 404 (webhook not found)"): the person names the error, whatever else
+    the paste holds."""
+    s = m.signals
+    return (s.code in ("exact", "normalized") and s.code_source == "words"
+            and len(m.entry.code.replace("-", "_").split("_")) >= 3
+            and product_of(m, ctx) == m.entry.catalog and (s.status_ok or s.failing))
 
 
 def product_of(m: Match, ctx: Context) -> str | None:
@@ -257,6 +272,10 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
     """Rule 5: of the meaning-only matches on one sentence, the most probable stands;
     beside a documented code on the same line, none does."""
     code_lines = {m.line for m in matches if m.confident and m.signals.code}
+    # Where a confident code sits, and in which listed item (its words' item, for a code
+    # written out as words: "- binding ... -> 404, identity not found").
+    code_items = {(m.line, m.signals.clause) for m in matches
+                  if m.confident and m.signals.code_source == "words" and m.signals.clause}
     kept: set[tuple[int, int]] = set()
     out = list(matches)
     for i in sorted(range(len(out)),
@@ -266,7 +285,8 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
             s = m.signals
             # A listed item ("(1) ... (2) ...", even on one line) is a sentence of its
             # own: beside a code on its line only when it writes that code itself.
-            beside_code = m.line in code_lines and (not s.clause or s.code_in_sentence)
+            beside_code = m.line in code_lines and (
+                not s.clause or s.code_in_sentence or (m.line, s.clause) in code_items)
             if beside_code or (m.line, s.clause) in kept:
                 out[i] = replace(m, confident=False)
             else:

@@ -392,3 +392,17 @@ def test_a_listed_items_status_that_one_entry_documents_is_that_entry(engine):
              "2) reads through `dc1` hang for half a minute and then 504\n")
     assert confident_keys(engine, paste) == ["scaivault:federation_backend_not_found",
                                              "scaivault:backend_timeout"]
+
+
+def test_a_long_code_written_out_as_words_names_its_error(engine):
+    paste = ("scaivault events cleanup: deleting subscription sub_77 returns "
+             "subscription_not_found, and deleting its webhook wh_9 is a 404 too (webhook "
+             "not found)")
+    assert confident_keys(engine, paste) == ["scaivault:subscription_not_found",
+                                             "scaivault:webhook_not_found"]
+    listed = ("provisioning a customer on scaivault:\n"
+              "- binding the policy to identity `svc-ingest` -> 404, identity not found\n"
+              "- GET tenant `acme` -> 404 tenant_not_found\n")
+    # The item that writes the code's words is answered by it, not by a meaning match too.
+    assert sorted(confident_keys(engine, listed)) == ["scaivault:identity_not_found",
+                                                      "scaivault:tenant_not_found"]
