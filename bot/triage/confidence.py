@@ -21,6 +21,8 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    so is one that software writes itself: gcloud's `PERMISSION_DENIED`, OAuth's
    `insufficient_scope`).
    A misspelt code written in one product's style (`VERSON_CONFLICT`) is not the other's.
+   A paste that reports all is well ("fixed now, nothing wrong on the MazeVault side")
+   names no error in words either.
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
    A meaning match that shares nothing with its entry but the status number is the same.
@@ -71,12 +73,13 @@ class Context:
     foreign: bool = False  # the paste is other software's output and names no product
     # ... names none, a code's spelling aside (gcloud's PERMISSION_DENIED is MazeVault's too)
     foreign_unnamed: bool = False
+    all_clear: bool = False  # the paste says all is well ("fixed now, nothing wrong")
     code_lines: frozenset[int] = frozenset()  # lines holding a documented code
 
 
 def context(matches: Sequence[Match], product: str | None,
             statuses: Sequence[int], foreign: bool = False, *,
-            foreign_unnamed: bool = False) -> Context:
+            foreign_unnamed: bool = False, all_clear: bool = False) -> Context:
     """The paste-wide facts the features read."""
     errors = frozenset(s for s in statuses if s >= 400)
     peers: dict[str, int] = {}
@@ -88,6 +91,7 @@ def context(matches: Sequence[Match], product: str | None,
                    statuses=errors, status_peers=peers,
                    top_score=max((m.score for m in matches), default=0.0),
                    foreign=foreign and product is None, foreign_unnamed=foreign_unnamed,
+                   all_clear=all_clear and not errors,
                    code_lines=frozenset(m.line for m in matches
                                         if m.signals.code in ("exact", "normalized")
                                         and m.signals.code_source != "words"))
@@ -234,7 +238,7 @@ def _answer_order(m: Match) -> tuple[float, ...]:
 
 
 def ruled_out(m: Match, ctx: Context) -> bool:
-    """Rules 1-4 of the module docstring."""
+    """Rules 1-4 of the module docstring, and the denial of rule 6."""
     s = m.signals
     product = product_of(m, ctx)
     if product and m.entry.catalog != product and s.code != "exact":
@@ -264,6 +268,8 @@ def ruled_out(m: Match, ctx: Context) -> bool:
         return True  # a question or a healthy transcript sharing a few words
     if ctx.foreign and not s.product:
         return True  # other software's output, no product named: its words are its own
+    if ctx.all_clear:
+        return True  # "fixed now, nothing wrong on the MazeVault side": no error to name
     return (product is None and not ctx.has_code and not s.status_ok
             and s.matched_weight < GENERIC_WEIGHT and not s.strong_phrase)
 

@@ -21,7 +21,7 @@ from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
-from bot.triage.negation import negated_terms, ruled_out_codes
+from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
 from bot.triage.objects import named_among
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
@@ -249,7 +249,8 @@ class Matcher:
         ranked = _rank(found.values(), product)
         return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
                           else (), context(ranked, product, ev.http_statuses, foreign,
-                                           foreign_unnamed=unnamed))
+                                           foreign_unnamed=unnamed,
+                                           all_clear=says_all_clear(ev.text)))
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
         """Codes nearest a short paste that matched nothing, for 'did you mean'.

@@ -31,6 +31,10 @@ _STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]")
 # A code-styled word right after "not" ("It is NOT IP_BLOCKED"): unlike "not found", a
 # code named after "not" is ruled out.
 _NOT_CODE = re.compile(r"(?i)\bnot\s+`?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+# A paste that reports all is well: a fix, a closed ticket, a report that arrived.
+_ALL_CLEAR = re.compile(
+    r"(?i)\b(?:fixed now|nothing (?:is )?wrong|nothing else to report|clos(?:e|ing) the ticket"
+    r"|landed fine|false alarm|all good now|works now|working again)\b")
 DENIAL_SCAN_CHARS = 8_000
 MAX_DENIED = 16
 _CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
@@ -72,3 +76,10 @@ def ruled_out_codes(text: str) -> frozenset[str]:
         denied[word] = denied.get(word, 0) + 1
     # Each word counted through the whole paste: a few words, each one pass.
     return frozenset(w for w, n in list(denied.items())[:MAX_DENIED] if text.count(w) <= n)
+
+
+def says_all_clear(text: str) -> bool:
+    """The paste reports that all is well ("fixed now, thanks", "nothing else to report"):
+    its words name no error. Read on its first DENIAL_SCAN_CHARS; the caller keeps the
+    paste's written codes and error statuses, which still say what went wrong."""
+    return _ALL_CLEAR.search(text, 0, DENIAL_SCAN_CHARS) is not None

@@ -115,3 +115,13 @@ def test_a_stricter_threshold_is_never_more_confident(engine):
     many = {m.entry.key for m in decide(found.matches, found.context, loose) if m.confident}
     assert few <= many
     assert all(0.0 <= m.probability <= 1.0 for m in decide(found.matches, found.context, loose))
+
+
+def test_a_paste_that_reports_all_is_well_names_no_error(engine):
+    paste = ("fixed now, thanks - it was a wrong namespace in our own Helm values, nothing "
+             "wrong on the MazeVault side. Closing the ticket.")
+    assert confident_keys(engine, paste) == []
+    # A code or an error status still says what went wrong.
+    assert confident_keys(engine, "works now after re-login, but what was the "
+                          "AUTH_EXPIRED we saw in mazevault?") == ["mazevault:AUTH_EXPIRED"]
+    assert confident_keys(engine, "mazevault project lookups fail: the project is not found")
