@@ -341,6 +341,17 @@ _NEXT_CLAUSE = re.compile(
     re.IGNORECASE)
 
 
+def clauses(text: str) -> list[str]:
+    """A short paste's sentences and clauses (where `_NEXT_CLAUSE` says the next one
+    starts, and at each line), for finding a second error a paste tells in passing."""
+    out = []
+    for line in text.splitlines():
+        starts = [0, *(m.end() for m in _NEXT_CLAUSE.finditer(line))]
+        out += [line[a:b].strip() for a, b in zip(starts, [*starts[1:], len(line)],
+                                                   strict=True)]
+    return [c for c in out if c]
+
+
 def _list_items(lines: list[str], whole: str, several: bool = False) -> list[str]:
     """A paste that lists several problems ("1) ... 2) ...", "First, ... Second, ...",
     bullets): its preamble and each item as sentences of their own, so each item brings

@@ -20,6 +20,7 @@ from bot.memo import BoundedMemo
 from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
+from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
 from bot.triage.objects import named_among
@@ -496,28 +497,57 @@ class Matcher:
         for item in ev.items:
             owner = self.products.named_in(item) or product
             statuses = self._item_statuses(item, ev) if owner else set()
-            if not statuses:
-                continue
-            words = terms(item)
-            said = frozenset(words) - negated_terms(item)
-            for status in sorted(statuses):
-                peers = tuple(e for e in self.entries if e.http_status == status
-                              and e.kind == "error" and e.catalog == owner)
-                # The one entry documenting the status there needs no naming.
-                for entry in peers if len(peers) == 1 else named_among(peers, said):
-                    clause, code_here = self._item_place(ev, item)
-                    forms = written_forms(item)
-                    own = code_terms(entry.code)  # in the item's order, as written
-                    obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
-                                                  if t in own and t in said))
-                    i = self._index[entry.key]
-                    _keep(found, i, Match(
-                        entry, 80.0, False, "text",
-                        (f"HTTP {status} and its object ({obj}) in one item of the paste",),
-                        None, _line_of_text(ev.text, item[:40]),
-                        Signals(status_ok=True, failing=True, clause=clause,
-                                code_in_sentence=code_here, object_named=True,
-                                product=self.products.named_in(item))))
+            if statuses and owner:
+                self._name_by_status(ev, found, item, statuses, owner,
+                                     place=self._item_place(ev, item))
+        self._match_second_errors(ev, found, product)
+
+    def _name_by_status(self, ev: Evidence, found: dict[int, Match], part: str,
+                        statuses: set[int], owner: str, place: tuple[int, bool]) -> None:
+        """The entry a part of the paste (an item, a clause) points at by the status it
+        writes: the one documenting it in `owner`, or the one whose object it names."""
+        words = terms(part)
+        said = frozenset(words) - negated_terms(part)
+        for status in sorted(statuses):
+            peers = tuple(e for e in self.entries if e.http_status == status
+                          and e.kind == "error" and e.catalog == owner)
+            # The one entry documenting the status there needs no naming.
+            for entry in peers if len(peers) == 1 else named_among(peers, said):
+                forms = written_forms(part)
+                own = code_terms(entry.code)  # in the part's order, as written
+                obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
+                                              if t in own and t in said))
+                why = (f"HTTP {status} and its object ({obj}) in one part of the paste"
+                       if obj else f"HTTP {status} in one part of the paste: its one error")
+                _keep(found, self._index[entry.key], Match(
+                    entry, 80.0, False, "text", (why,), None,
+                    _line_of_text(ev.text, part[:40]),
+                    Signals(status_ok=True, failing=True, clause=place[0],
+                            code_in_sentence=place[1], object_named=True,
+                            product=self.products.named_in(part))))
+
+    def _match_second_errors(self, ev: Evidence, found: dict[int, Match],
+                             product: str | None) -> None:
+        """A short paste that writes a code and also a status no written code explains
+        ("DELETE gives policy_in_use. ... the binding ... comes back 404, binding doesn't
+        exist") tells a second error: the clause holding that status names it, as a
+        listed item would (`_match_named_objects`)."""
+        written = [m for m in found.values()
+                   if m.kind in ("exact", "normalized") and m.signals.code_source != "words"]
+        unexplained = {s for s in ev.http_statuses if s >= 400}
+        if not written or not unexplained or ev.items or len(ev.text) > SHORT_PASTE_CHARS:
+            return
+        codes = {w for w in (*ev.codes, *ev.tokens) if normalize_code(w) in self.by_norm}
+        for n, clause in enumerate(clauses(ev.text), 1):
+            if any(c in clause for c in codes):
+                continue  # the clause of a written code: that code is its answer
+            statuses = {s for s in http_statuses(ascii_lower(clause),
+                                                 self.products.status_near_name)
+                        if s in unexplained}
+            owner = self.products.named_in(clause) or product
+            if statuses and owner:
+                self._name_by_status(ev, found, clause, statuses, owner,
+                                     place=(100 + n, False))
 
     def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
         """The error statuses a listed item writes itself: in "deleting the webhook returns

@@ -8,7 +8,7 @@ import pytest
 
 from bot.triage.confidence import ruled_out
 from bot.triage.engine import Triage, same_status_entries, status_peers
-from bot.triage.extract import extract
+from bot.triage.extract import clauses, extract
 from bot.triage.match import _ngram_norms, _not_repeated
 from bot.triage.objects import named_among
 from bot.triage.product import foreign_tool
@@ -355,7 +355,7 @@ def test_a_listed_item_with_its_status_is_answered_by_the_object_it_names(engine
     assert confident_keys(engine, paste) == ["scaivault:ca_not_found",
                                              "scaivault:identity_not_found"]
     ca = result.confident[0]
-    assert "HTTP 404 and its object (CA) in one item of the paste" in ca.evidence
+    assert "HTTP 404 and its object (CA) in one part of the paste" in ca.evidence
 
 
 def test_a_statuss_reason_phrase_names_no_object(engine):
@@ -406,3 +406,23 @@ def test_a_long_code_written_out_as_words_names_its_error(engine):
     # The item that writes the code's words is answered by it, not by a meaning match too.
     assert sorted(confident_keys(engine, listed)) == ["scaivault:identity_not_found",
                                                       "scaivault:tenant_not_found"]
+
+
+def test_a_status_told_in_passing_beside_a_written_code_names_a_second_error(engine):
+    paste = ("retiring policy `ci-deploy` in scaivault: DELETE gives policy_in_use. so I removed "
+             "the binding first with the id from our tfstate and that comes back 404, the "
+             "binding doesn't exist. chicken and egg?")
+    assert confident_keys(engine, paste) == ["scaivault:policy_in_use",
+                                             "scaivault:binding_not_found"]
+    same = ("scaivault dynamic creds for engine `pg` -> 404 engine_not_found. with the new "
+            "mount name it's a 404 for the role `etl` instead")
+    assert confident_keys(engine, same) == ["scaivault:engine_not_found",
+                                            "scaivault:role_not_found"]
+    # The status of the written code, said again, is that code: no second answer.
+    again = "scaivault GET secrets/app/x -> 404 secret_not_found. the retry is a 404 too"
+    assert confident_keys(engine, again) == ["scaivault:secret_not_found"]
+
+
+def test_a_pastes_clauses_are_its_sentences_and_lines():
+    assert clauses("a -> 404 x_y. then it's a 404, and the rest\nnext line") == [
+        "a -> 404 x_y.", "then it's a 404, and", "the rest", "next line"]
