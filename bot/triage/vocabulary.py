@@ -96,7 +96,9 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"the |its )?sessions?|deactivated (?:the |his |her |their )?(?:account|user)",
      "revoked"),
     (r"weekdays?|(?:on|at|during) (?:the )?weekends|weekend (?:jobs?|runs?|batch\w*)"
-     r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*",
+     r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*"
+     r"|(?:mon|tue|wed|thu|fri|sat|sun)\w* ?[-\u2013] ?(?:mon|tue|wed|thu|fri|sat|sun)\w*"
+     r"|(?<![0-9:])[0-2]?[0-9]:[0-5][0-9] ?(?:[-\u2013]|to) ?[0-2]?[0-9]:[0-5][0-9](?![0-9:])",
      "outside time window"),
     (r"kms|hsm|key management", "kms"),
     (r"(?:ca?n'?t|cannot|could ?n[o']t|unable to|fails? to) verify (?:the )?signature"

@@ -20,6 +20,8 @@ from bot.triage.vocabulary import added_terms, expanded_terms
     ("two admins saved it and someone else changed it in the meantime",
      "concurrent modification"),
     ("the upstream never responds, the call hangs", "timeout"),
+    ("security says the rule only applies Mon-Fri 08:00-18:00", "time window"),
+    ("the window is 8:00 to 18:00", "time window"),
 ])
 def test_support_english_adds_the_documents_words(sentence, documents_say):
     added = dict(added_terms(sentence))
@@ -134,3 +136,7 @@ def test_sentences_that_differ_by_ids_share_one_reading():
     assert first == again and ("rate", "throttled") in first
     assert not any("id0" in written for _, written in first)  # no fold through an id
     assert added_terms("rotate every 90 days") == (("duration", "90 days"),)
+
+
+def test_a_timestamp_is_not_a_time_window():
+    assert "window" not in expanded_terms("2026-05-01 10:04:29-10:05:00 GET /v1/secrets")
