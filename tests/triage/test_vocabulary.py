@@ -20,7 +20,7 @@ from bot.triage.vocabulary import added_terms, expanded_terms
     ("two admins saved it and someone else changed it in the meantime",
      "concurrent modification"),
     ("the upstream never responds, the call hangs", "timeout"),
-    ("security says the rule only applies Mon-Fri 08:00-18:00", "time window"),
+    ("security says the rule only applies mon-fri 08:00-18:00", "time window"),
     ("the window is 8:00 to 18:00", "time window"),
 ])
 def test_support_english_adds_the_documents_words(sentence, documents_say):
