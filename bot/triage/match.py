@@ -159,6 +159,11 @@ class Matcher:
         self.entries = catalog.entries
         self._index = {e.key: i for i, e in enumerate(self.entries)}
         self._status_of = tuple(e.http_status for e in self.entries)
+        by_status: dict[tuple[str, int], list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            if e.kind == "error" and e.http_status:
+                by_status[(e.catalog, e.http_status)].append(e)
+        self._errors_by_status = {k: tuple(v) for k, v in by_status.items()}
         by_norm: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
             by_norm[normalize_code(entry.code)].append(i)
@@ -251,7 +256,8 @@ class Matcher:
         return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
                           else (), context(ranked, product, ev.http_statuses, foreign,
                                            foreign_unnamed=unnamed,
-                                           all_clear=says_all_clear(ev.text)))
+                                           all_clear=not any(s >= 400 for s in ev.http_statuses)
+                                           and says_all_clear(ev.text)))
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
         """Codes nearest a short paste that matched nothing, for 'did you mean'.
@@ -509,8 +515,7 @@ class Matcher:
         words = terms(part)
         said = frozenset(words) - negated_terms(part)
         for status in sorted(statuses):
-            peers = tuple(e for e in self.entries if e.http_status == status
-                          and e.kind == "error" and e.catalog == owner)
+            peers = self._errors_by_status.get((owner, status), ())
             # The one entry documenting the status there needs no naming.
             for entry in peers if len(peers) == 1 else named_among(peers, said):
                 forms = written_forms(part)
@@ -528,23 +533,26 @@ class Matcher:
 
     def _match_second_errors(self, ev: Evidence, found: dict[int, Match],
                              product: str | None) -> None:
-        """A short paste that writes a code and also a status no written code explains
+        """A short paste that writes a code, and an error status in a clause without one
         ("DELETE gives policy_in_use. ... the binding ... comes back 404, binding doesn't
-        exist") tells a second error: the clause holding that status names it, as a
-        listed item would (`_match_named_objects`)."""
-        written = [m for m in found.values()
-                   if m.kind in ("exact", "normalized") and m.signals.code_source != "words"]
-        unexplained = {s for s in ev.http_statuses if s >= 400}
-        if not written or not unexplained or ev.items or len(ev.text) > SHORT_PASTE_CHARS:
+        exist"; "404 engine_not_found. ... then it's a 404 for the role"), tells a second
+        error there: that clause names it, as a listed item would. Naming the written
+        code's own entry again only repeats it."""
+        said = {s for s in ev.http_statuses if s >= 400}
+        if not said or ev.items or len(ev.text) > SHORT_PASTE_CHARS or not any(
+                m.kind in _WRITTEN_KINDS and m.signals.code_source != "words"
+                for m in found.values()):
             return
         codes = {w for w in (*ev.codes, *ev.tokens) if normalize_code(w) in self.by_norm}
-        for n, clause in enumerate(clauses(ev.text), 1):
-            if any(c in clause for c in codes):
-                continue  # the clause of a written code: that code is its answer
+        numbers = [str(s) for s in said]
+        lines = [ln for ln in ev.text.splitlines() if any(x in ln for x in numbers)]
+        for n, clause in enumerate((c for ln in lines for c in clauses(ln)), 1):
+            if not any(x in clause for x in numbers) or any(c in clause for c in codes):
+                continue  # no status; or the clause of a written code, its answer
             statuses = {s for s in http_statuses(ascii_lower(clause),
                                                  self.products.status_near_name)
-                        if s in unexplained}
-            owner = self.products.named_in(clause) or product
+                        if s in said}
+            owner = (self.products.named_in(clause) or product) if statuses else None
             if statuses and owner:
                 self._name_by_status(ev, found, clause, statuses, owner,
                                      place=(100 + n, False))
@@ -607,6 +615,7 @@ class Matcher:
 
 
 _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
+_WRITTEN_KINDS = frozenset({"exact", "normalized"})
 # HTTP's reason phrases as words ("Service Unavailable", `ServiceUnavailable`) name a
 # status, which `http_facts` reads; they are not a catalog code respelt.
 _REASON_NORMS = frozenset(normalize_code(r) for r in REASON_PHRASES)
