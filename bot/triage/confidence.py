@@ -26,17 +26,17 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
 4. **A status is an answer only when one entry documents it**: "HTTP 409 from ScaiVault"
    names one of six errors; the answer lists them (`Triage.same_status`), it does not pick.
    A meaning match that shares nothing with its entry but the status number is the same.
-   But an item of a listed paste that writes its own status and names the object of one
-   of them ("deleting webhook wh_123 -> 404", bot.triage.objects) is answered by that one,
-   and an item's status rules out the entries documented with another; so is the one
-   entry documenting an item's status there.
-6. **A code said in words names its error**: a code of three words or more written out
-   in its product's paste ("... a 404 too (webhook not found)") is an answer; a code
-   written only to rule it out ("It is NOT IP_BLOCKED") never is.
+   But a listed item, or a clause beside a written code, that writes its own status is
+   answered by the one entry documenting that status in its product, or by the one whose
+   object it names ("deleting webhook wh_123 -> 404": bot.triage.objects); and an item's
+   status rules out the entries documented with another.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error. Each item of a listed paste ("(1) ... (2) ...", "...,
    and separately ...") is a sentence of its own, even on one line.
+6. **A code said in words names its error**: a code of three words or more written out
+   in its product's paste ("... a 404 too (webhook not found)") is an answer; a code
+   written only to rule it out ("It is NOT IP_BLOCKED") never is.
 
 Confident answers come in the order their codes are written, then by probability;
 the rest by score.

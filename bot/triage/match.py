@@ -253,11 +253,11 @@ class Matcher:
         product = leader(product_scores)
         self._match_named_objects(ev, found, product)
         ranked = _rank(found.values(), product)
+        # "fixed now, nothing wrong": read only where no error status says otherwise.
+        all_clear = not any(s >= 400 for s in ev.http_statuses) and says_all_clear(ev.text)
         return Candidates(tuple(ranked), product, tuple(reasons.get(product, ())) if product
                           else (), context(ranked, product, ev.http_statuses, foreign,
-                                           foreign_unnamed=unnamed,
-                                           all_clear=not any(s >= 400 for s in ev.http_statuses)
-                                           and says_all_clear(ev.text)))
+                                           foreign_unnamed=unnamed, all_clear=all_clear))
 
     def nearest(self, text: str, limit: int = 3) -> list[Entry]:
         """Codes nearest a short paste that matched nothing, for 'did you mean'.
@@ -443,9 +443,10 @@ class Matcher:
             clause, code_here = 0, False
             forms: dict[str, str] | None = None  # the words as written, once per sentence
             place: dict[str, int] = {}  # and where each term first is
+            # An item that writes its status is not another status's error.
             hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34
-                    and not (item_statuses and self._status_of[h.owner] not in item_statuses
-                             and self._status_of[h.owner] is not None)]
+                    and (not item_statuses or self._status_of[h.owner] in item_statuses
+                         or self._status_of[h.owner] is None)]
             for rank, hit in enumerate(hits):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
