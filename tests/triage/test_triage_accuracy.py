@@ -18,10 +18,12 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # part -> (top-1, precision, negatives clean), as fractions; docs/accuracy.md has the figures.
 # Dev's floors went down once, when dev_fresh.yml (155 cases written blind, scored unseen
 # at 72.6 / 90.5 / 85.0) joined it: the set got harder, the matcher did not get worse.
-# dev_fresh2.yml (155 more, unseen 77.1 / 84.8 / 94.0) joined it the next stop.
+# dev_fresh2.yml (155 more, unseen 77.1 / 84.8 / 94.0) joined it the next stop. The
+# holdout's floors went down when holdout_fresh3.yml (110 cases written blind, never
+# tuned on, unseen 80.0 / 96.2 / 93.3) joined it.
 FLOORS = {
     "dev": (0.885, 0.945, 0.975),
-    "holdout": (0.895, 0.95, 0.94),
+    "holdout": (0.865, 0.95, 0.935),
 }
 
 

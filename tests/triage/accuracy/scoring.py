@@ -98,7 +98,8 @@ class Tally:
 
 
 def case_files(part: str) -> list[Path]:
-    """`dev.yml` and its extensions (`dev_more.yml`, ...); the holdout is one file."""
+    """A part's file and its extensions: `dev.yml`, `dev_more.yml`, ...; `holdout.yml`,
+    `holdout_fresh3.yml` (each extension written blind, like the file it extends)."""
     return [HERE / f"{part}.yml", *sorted(HERE.glob(f"{part}_*.yml"))]
 
 
