@@ -352,11 +352,17 @@ def clauses(text: str) -> list[str]:
     return [c for c in out if c]
 
 
+_CURL_VERBOSE = re.compile(r"(?:^|\s)< HTTP/[0-9.]+ [1-5][0-9][0-9]\b")
+
+
 def _list_items(lines: list[str], whole: str, several: bool = False) -> list[str]:
     """A paste that lists several problems ("1) ... 2) ...", "First, ... Second, ...",
     bullets): its preamble and each item as sentences of their own, so each item brings
     its own answer and its own product. Otherwise the whole paste is one sentence."""
-    bullets = [i for i, line in enumerate(lines) if line.lstrip()[:2] in ("- ", "* ", "• ")]
+    # `curl -v` writes its notes as "* Trying ...": with its "> GET" and "< HTTP/2 429"
+    # lines beside them they are a transcript, not a list of problems.
+    marks = ("- ", "• ") if _CURL_VERBOSE.search(whole) else ("- ", "* ", "• ")
+    bullets = [i for i, line in enumerate(lines) if line.lstrip()[:2] in marks]
     if len(bullets) >= 2:
         preamble = " ".join(line.strip() for line in lines[:bullets[0]] if line.strip())
         items = [lines[i].strip()[2:] for i in bullets]

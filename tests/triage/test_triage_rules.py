@@ -426,3 +426,13 @@ def test_a_status_told_in_passing_beside_a_written_code_names_a_second_error(eng
 def test_a_pastes_clauses_are_its_sentences_and_lines():
     assert clauses("a -> 404 x_y. then it's a 404, and the rest\nnext line") == [
         "a -> 404 x_y.", "then it's a 404, and", "the rest", "next line"]
+
+
+def test_curl_verbose_notes_are_a_transcript_not_a_list():
+    paste = ("$ curl -v https://scaivault.example.com/v1/secrets/a\n* Trying 10.0.0.1:443...\n"
+             "* Connected to scaivault.example.com\n> GET /v1/secrets/a HTTP/2\n"
+             "> authorization: Bearer xyz\n< HTTP/2 404\n"
+             '{"error":{"code":"secret_not_found","message":"Secret not found"}}')
+    assert extract(paste).items == ()
+    # Without the transcript's request and response lines, "* " lines are a list.
+    assert len(extract("two problems:\n* the CA is gone\n* the token expired").items) == 3
