@@ -436,3 +436,11 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
     assert extract(paste).items == ()
     # Without the transcript's request and response lines, "* " lines are a list.
     assert len(extract("two problems:\n* the CA is gone\n* the token expired").items) == 3
+
+
+def test_an_items_answer_is_judged_against_its_own_item_not_another_items_code(engine):
+    paste = ("mazevault, two things: 1) the key export call returns 401 asking me to finish the "
+             "second-factor step first 2) the create-cert call 400s because I left out "
+             "common_name, the body checker says a required field is missing")
+    assert confident_keys(engine, paste) == ["mazevault:MFA_REQUIRED",
+                                             "mazevault:VALIDATION_ERROR"]
