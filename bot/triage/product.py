@@ -117,7 +117,7 @@ class StatusNearName:
 
     LIMIT = 200
     _AFTER_NAME = re.compile(r"(?:'s)?[,:]?[ \t]{1,3}+([45][0-9][0-9])(?![0-9]|\.[0-9])")
-    _BEFORE_FROM = re.compile(r"([45][0-9][0-9])s?[ \t]{1,3}+$")
+    _BEFORE_FROM = re.compile(r"([45][0-9][0-9])s?[`'\"]?[ \t]{1,3}+$")
 
     def __init__(self, catalog: Catalog) -> None:
         names = {n for p in catalog.products.values()

@@ -147,6 +147,7 @@ def test_a_status_after_thousands_of_bare_numbers_is_found():
     ("scaivault 401 roughly one hour after the service starts", (401,)),
     ("can't delete our old intermediate in scaivault, 409 \u2014 it still has certs", (409,)),
     ("mazevault: 403 on every delete", (403,)),
+    ("`404` from the mazevault api on a GET", (404,)),
     ("we run ScaiVault, 2.8.3 on AKS", ()),
     ("we run ScaiVault 2.8.3 on AKS", ()),
     ("scaivault 4.0.1 upgrade notes", ()),
