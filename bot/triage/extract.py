@@ -361,7 +361,8 @@ def _list_items(lines: list[str], whole: str, several: bool = False) -> list[str
     its own answer and its own product. Otherwise the whole paste is one sentence."""
     # `curl -v` writes its notes as "* Trying ...": with its "> GET" and "< HTTP/2 429"
     # lines beside them they are a transcript, not a list of problems.
-    marks = ("- ", "• ") if _CURL_VERBOSE.search(whole) else ("- ", "* ", "• ")
+    curl = "< HTTP/" in whole and _CURL_VERBOSE.search(whole) is not None
+    marks = ("- ", "• ") if curl else ("- ", "* ", "• ")
     bullets = [i for i, line in enumerate(lines) if line.lstrip()[:2] in marks]
     if len(bullets) >= 2:
         preamble = " ".join(line.strip() for line in lines[:bullets[0]] if line.strip())
