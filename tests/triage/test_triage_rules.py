@@ -386,43 +386,6 @@ def test_a_number_the_paste_does_not_say_is_a_status_names_no_error(engine):
     assert confident_keys(engine, paste) == []  # not AUTH_REQUIRED for sharing "401"
 
 
-def test_a_listed_items_status_that_one_entry_documents_is_that_entry(engine):
-    paste = ("two problems with scaivault federation today:\n"
-             "1) backend `dc2` -> 404 federation_backend_not_found\n"
-             "2) reads through `dc1` hang for half a minute and then 504\n")
-    assert confident_keys(engine, paste) == ["scaivault:federation_backend_not_found",
-                                             "scaivault:backend_timeout"]
-
-
-def test_a_long_code_written_out_as_words_names_its_error(engine):
-    paste = ("scaivault events cleanup: deleting subscription sub_77 returns "
-             "subscription_not_found, and deleting its webhook wh_9 is a 404 too (webhook "
-             "not found)")
-    assert confident_keys(engine, paste) == ["scaivault:subscription_not_found",
-                                             "scaivault:webhook_not_found"]
-    listed = ("provisioning a customer on scaivault:\n"
-              "- binding the policy to identity `svc-ingest` -> 404, identity not found\n"
-              "- GET tenant `acme` -> 404 tenant_not_found\n")
-    # The item that writes the code's words is answered by it, not by a meaning match too.
-    assert sorted(confident_keys(engine, listed)) == ["scaivault:identity_not_found",
-                                                      "scaivault:tenant_not_found"]
-
-
-def test_a_status_told_in_passing_beside_a_written_code_names_a_second_error(engine):
-    paste = ("retiring policy `ci-deploy` in scaivault: DELETE gives policy_in_use. so I removed "
-             "the binding first with the id from our tfstate and that comes back 404, the "
-             "binding doesn't exist. chicken and egg?")
-    assert confident_keys(engine, paste) == ["scaivault:policy_in_use",
-                                             "scaivault:binding_not_found"]
-    same = ("scaivault dynamic creds for engine `pg` -> 404 engine_not_found. with the new "
-            "mount name it's a 404 for the role `etl` instead")
-    assert confident_keys(engine, same) == ["scaivault:engine_not_found",
-                                            "scaivault:role_not_found"]
-    # The status of the written code, said again, is that code: no second answer.
-    again = "scaivault GET secrets/app/x -> 404 secret_not_found. the retry is a 404 too"
-    assert confident_keys(engine, again) == ["scaivault:secret_not_found"]
-
-
 def test_a_pastes_clauses_are_its_sentences_and_lines():
     assert clauses("a -> 404 x_y. then it's a 404, and the rest\nnext line") == [
         "a -> 404 x_y.", "then it's a 404, and", "the rest", "next line"]
@@ -438,9 +401,39 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
     assert len(extract("two problems:\n* the CA is gone\n* the token expired").items) == 3
 
 
-def test_an_items_answer_is_judged_against_its_own_item_not_another_items_code(engine):
-    paste = ("mazevault, two things: 1) the key export call returns 401 asking me to finish the "
-             "second-factor step first 2) the create-cert call 400s because I left out "
-             "common_name, the body checker says a required field is missing")
-    assert confident_keys(engine, paste) == ["mazevault:MFA_REQUIRED",
-                                             "mazevault:VALIDATION_ERROR"]
+@pytest.mark.parametrize(("paste", "keys"), [
+    pytest.param("two problems with scaivault federation today:\n"
+                 "1) backend `dc2` -> 404 federation_backend_not_found\n"
+                 "2) reads through `dc1` hang for half a minute and then 504\n",
+                 ["scaivault:federation_backend_not_found", "scaivault:backend_timeout"],
+                 id="an item's status one entry documents is that entry"),
+    pytest.param("scaivault events cleanup: deleting subscription sub_77 returns "
+                 "subscription_not_found, and deleting its webhook wh_9 is a 404 too (webhook "
+                 "not found)",
+                 ["scaivault:subscription_not_found", "scaivault:webhook_not_found"],
+                 id="a long code written out as words names its error"),
+    pytest.param("provisioning a customer on scaivault:\n"
+                 "- GET tenant `acme` -> 404 tenant_not_found\n"
+                 "- binding the policy to identity `svc-ingest` -> 404, identity not found\n",
+                 ["scaivault:tenant_not_found", "scaivault:identity_not_found"],
+                 id="the item writing a code's words is answered by it alone"),
+    pytest.param("retiring policy `ci-deploy` in scaivault: DELETE gives policy_in_use. so I "
+                 "removed the binding first with the id from our tfstate and that comes back "
+                 "404, the binding doesn't exist. chicken and egg?",
+                 ["scaivault:policy_in_use", "scaivault:binding_not_found"],
+                 id="a status told in passing beside a written code"),
+    pytest.param("scaivault dynamic creds for engine `pg` -> 404 engine_not_found. with the new "
+                 "mount name it's a 404 for the role `etl` instead",
+                 ["scaivault:engine_not_found", "scaivault:role_not_found"],
+                 id="the written code's status again, for another object"),
+    pytest.param("scaivault GET secrets/app/x -> 404 secret_not_found. the retry is a 404 too",
+                 ["scaivault:secret_not_found"],
+                 id="the written code's status again is that code"),
+    pytest.param("mazevault, two things: 1) the key export call returns 401 asking me to finish "
+                 "the second-factor step first 2) the create-cert call 400s because I left out "
+                 "common_name, the body checker says a required field is missing",
+                 ["mazevault:MFA_REQUIRED", "mazevault:VALIDATION_ERROR"],
+                 id="an item is judged against its own item, not another's code"),
+])
+def test_each_error_of_a_paste_that_holds_several_is_answered(engine, paste, keys):
+    assert confident_keys(engine, paste) == keys
