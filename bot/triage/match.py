@@ -289,7 +289,8 @@ class Matcher:
         # of that code, which is judged whole.
         documented = [w.norm for w in written
                       if w.source != "words" or w.norm in self.by_norm]
-        denied = ruled_out_codes(ev.text) if written else frozenset()
+        denied = ruled_out_codes(ev.text, [w.text for w in written
+                                           if w.source == "token" and w.norm in self.by_norm])
         for w in written:
             if len(w.norm) < 4:
                 continue

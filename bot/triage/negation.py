@@ -9,6 +9,7 @@ fine". A bare "not" is left alone: "not found" and "could not connect" are failu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bot.triage.vocabulary import expanded_terms
 
@@ -28,16 +29,21 @@ _QUALITIES = frozenset({"valid", "correct", "supported", "allowed", "permitted",
                         "recognized", "recognised", "right", "well-formed", "legal", "known",
                         "accepted", "usable"})
 _STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]")
-# A code-styled word right after "not" ("It is NOT IP_BLOCKED"): unlike "not found", a
-# code named after "not" is ruled out.
-_NOT_CODE = re.compile(r"(?i)\bnot\s+`?([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+# A negation right before a written code ("It is NOT IP_BLOCKED", "not a DUPLICATE_NAME
+# problem", "isn't `rate_limited`"): unlike "not found", a code named after "not" is
+# ruled out.
+_DENIAL_BEFORE = re.compile(
+    r"(?i)(?:\bnot|n't|\bnever|\bno\s+longer|\bruled\s+out|\bnothing\s+to\s+do\s+with)"
+    r"\s+(?:(?:a|an|the|any|my|our|just|really|actually|due\s+to|because\s+of|related\s+to"
+    r"|caused\s+by|about)\s+)*[`'\"]?$")
+MAX_PLACES = 64  # places of one code read; a code written more often is not denied
 # A paste that reports all is well: a fix, a closed ticket, a report that arrived.
 _ALL_CLEAR = re.compile(
     r"(?i)\b(?:fixed now|nothing (?:is )?wrong|nothing else to report|clos(?:e|ing) the ticket"
     r"|landed fine|false alarm|all good now|works now|working again)\b")
+_ALL_CLEAR_WORDS = ("fixed", "nothing", "clos", "landed", "false alarm", "all good", "works",
+                    "working")
 DENIAL_SCAN_CHARS = 8_000
-MAX_DENIED = 16
-_CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
 
 def negated_terms(sentence: str) -> frozenset[str]:
@@ -56,30 +62,27 @@ def negated_terms(sentence: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def ruled_out_codes(text: str) -> frozenset[str]:
-    """Code-styled words (as written) the paste names only to rule them out: "not a
-    DUPLICATE_NAME problem", "It is NOT IP_BLOCKED". A code also written anywhere else
-    in the paste (its envelope) is not among them."""
-    head = text[:DENIAL_SCAN_CHARS]  # what people say of a paste comes before its logs
-    lowered = head.lower()
-    if "not" not in lowered and "n't" not in lowered and "ruled" not in lowered:
-        return frozenset()
-    places: set[tuple[str, int]] = set()  # (word, offset): each place counted once
-    for m in _RULED_OUT.finditer(head):
-        group = 1 if m.group(1) is not None else 2
-        scope = _STOP_AT.split(m.group(group), maxsplit=1)[0]
-        places.update((w.group(), m.start(group) + w.start())
-                      for w in _CODE_WORD.finditer(scope))
-    places.update((m.group(1), m.start(1)) for m in _NOT_CODE.finditer(head))
-    denied: dict[str, int] = {}
-    for word, _ in sorted(places, key=lambda place: place[1]):  # first said first
-        denied[word] = denied.get(word, 0) + 1
-    # Each word counted through the whole paste: a few words, each one pass.
-    return frozenset(w for w, n in list(denied.items())[:MAX_DENIED] if text.count(w) <= n)
+def ruled_out_codes(text: str, written: Iterable[str]) -> frozenset[str]:
+    """The codes of `written` (as written) the paste names only to rule them out: every
+    place it writes one follows a negation ("not a DUPLICATE_NAME problem", "It is NOT
+    IP_BLOCKED", "isn't `rate_limited`"). A code also written anywhere else in the paste
+    (its envelope) is not among them. Only the few words before each place are read."""
+    out = set()
+    for word in written:
+        places, denied, at = 0, 0, text.find(word)
+        while at != -1 and places < MAX_PLACES:
+            places += 1
+            denied += _DENIAL_BEFORE.search(text, max(0, at - 40), at) is not None
+            at = text.find(word, at + len(word))
+        if places and denied == places and at == -1:
+            out.add(word)
+    return frozenset(out)
 
 
 def says_all_clear(text: str) -> bool:
     """The paste reports that all is well ("fixed now, thanks", "nothing else to report"):
     its words name no error. Read on its first DENIAL_SCAN_CHARS; the caller keeps the
     paste's written codes and error statuses, which still say what went wrong."""
-    return _ALL_CLEAR.search(text, 0, DENIAL_SCAN_CHARS) is not None
+    head = text[:DENIAL_SCAN_CHARS]
+    low = head.lower()  # a pass in C: most pastes hold none of the words, no regex runs
+    return any(w in low for w in _ALL_CLEAR_WORDS) and _ALL_CLEAR.search(head) is not None

@@ -65,14 +65,17 @@ def test_a_code_named_to_rule_it_out_is_never_the_answer(engine):
     paste = ("staging MazeVault login gives 403 again. It is NOT IP_BLOCKED, we are inside the "
              "allowlisted range. The POST answers\nHTTP/1.1 403 Forbidden\n"
              '{"code":"CSRF_INVALID","message":"CSRF token missing or invalid"}')
-    assert ruled_out_codes(paste) == {"IP_BLOCKED"}
+    assert ruled_out_codes(paste, ["IP_BLOCKED", "CSRF_INVALID"]) == {"IP_BLOCKED"}
     assert "mazevault:IP_BLOCKED" not in confident_keys(engine, paste)
     assert confident_keys(engine, paste)[0] == "mazevault:CSRF_INVALID"
     # "not a X problem" rules it out too; a code written again elsewhere is said, not denied.
-    assert ruled_out_codes("not a DUPLICATE_NAME problem, the name is unique") == {
-        "DUPLICATE_NAME"}
-    assert ruled_out_codes('it is not IP_BLOCKED? {"code":"IP_BLOCKED"}') == frozenset()
-    assert ruled_out_codes("secret_not_found on the path") == frozenset()
+    assert ruled_out_codes("not a DUPLICATE_NAME problem, the name is unique",
+                           ["DUPLICATE_NAME"]) == {"DUPLICATE_NAME"}
+    assert ruled_out_codes("it isn't `rate_limited` at all", ["rate_limited"]) == {
+        "rate_limited"}
+    assert ruled_out_codes('it is not IP_BLOCKED? {"code":"IP_BLOCKED"}',
+                           ["IP_BLOCKED"]) == frozenset()
+    assert ruled_out_codes("secret_not_found on the path", ["secret_not_found"]) == frozenset()
 
 
 @pytest.mark.parametrize("paste", [
