@@ -67,6 +67,8 @@ def test_a_code_named_to_rule_it_out_is_never_the_answer(engine):
              '{"code":"CSRF_INVALID","message":"CSRF token missing or invalid"}')
     assert ruled_out_codes(paste, ["IP_BLOCKED", "CSRF_INVALID"]) == {"IP_BLOCKED"}
     assert "mazevault:IP_BLOCKED" not in confident_keys(engine, paste)
+    # ... nor offered among the other candidates.
+    assert "mazevault:IP_BLOCKED" not in [f.entry.key for f in engine.triage(paste).findings]
     assert confident_keys(engine, paste)[0] == "mazevault:CSRF_INVALID"
     # "not a X problem" rules it out too; a code written again elsewhere is said, not denied.
     assert ruled_out_codes("not a DUPLICATE_NAME problem, the name is unique",
