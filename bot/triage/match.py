@@ -23,7 +23,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
-from bot.triage.objects import named_among
+from bot.triage.objects import named_among, object_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
@@ -506,9 +506,11 @@ class Matcher:
         for item in ev.items:
             owner = self.products.named_in(item) or product
             statuses = self._item_statuses(item, ev) if owner else set()
-            if statuses and owner:
-                self._name_by_status(ev, found, item, statuses, owner,
-                                     place=self._item_place(ev, item))
+            if not (statuses and owner):
+                continue
+            place = self._item_place(ev, item)
+            if not place[1]:  # an item that writes a code: the code answers it
+                self._name_by_status(ev, found, item, statuses, owner, place=place)
         self._match_second_errors(ev, found, product)
 
     def _name_by_status(self, ev: Evidence, found: dict[int, Match], part: str,
@@ -522,7 +524,7 @@ class Matcher:
             # The one entry documenting the status there needs no naming.
             for entry in peers if len(peers) == 1 else named_among(peers, said):
                 forms = written_forms(part)
-                own = code_terms(entry.code)  # in the part's order, as written
+                own = object_terms(entry, peers)  # in the part's order, as written
                 obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
                                               if t in own and t in said))
                 why = (f"HTTP {status} and its object ({obj}) in one part of the paste"

@@ -24,14 +24,19 @@ def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, 
     ("rotation policy" over "policy")."""
     if len(peers) < 2:
         return ()
-    words = {e: code_terms(e.code) for e in peers}
-    counts = Counter(t for w in words.values() for t in w)
-    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
-    generic.update(t for e in peers for t in _reason_terms(e.http_status))
-    named = [e for e, w in words.items() if (w - generic) and (w - generic) <= said]
-    named = [e for e in named if not any(words[e] - generic < words[f] - generic
-                                         for f in named)]
+    objects = {e: object_terms(e, peers) for e in peers}
+    named = [e for e, w in objects.items() if w and w <= said]
+    named = [e for e in named if not any(objects[e] < objects[f] for f in named)]
     return (named[0],) if len(named) == 1 else ()
+
+
+def object_terms(entry: Entry, peers: tuple[Entry, ...]) -> frozenset[str]:
+    """The words of `entry`'s code that name its object among `peers` (the entries
+    documenting its status): less the words most of them share, and less its status's
+    reason phrase."""
+    counts = Counter(t for e in peers for t in code_terms(e.code))
+    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
+    return code_terms(entry.code) - generic - _reason_terms(entry.http_status)
 
 
 @lru_cache(maxsize=64)
