@@ -47,7 +47,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,9 +75,6 @@ class Context:
     foreign_unnamed: bool = False
     all_clear: bool = False  # the paste says all is well ("fixed now, nothing wrong")
     code_lines: frozenset[int] = frozenset()  # lines holding a documented code
-    # The best score in each listed item that writes its own status: that item's answer
-    # is judged against its own best candidate, not against another item's written code.
-    item_top: Mapping[int, float] = field(default_factory=dict)
 
 
 def context(matches: Sequence[Match], product: str | None,
@@ -89,11 +86,7 @@ def context(matches: Sequence[Match], product: str | None,
     for m in matches:
         if m.entry.http_status in errors:
             peers[m.entry.catalog] = peers.get(m.entry.catalog, 0) + 1
-    item_top: dict[int, float] = {}
-    for m in matches:
-        if m.signals.own_status:
-            item_top[m.signals.clause] = max(item_top.get(m.signals.clause, 0.0), m.score)
-    return Context(product=product, item_top=item_top,
+    return Context(product=product,
                    has_code=any(m.signals.code in ("exact", "normalized") for m in matches),
                    statuses=errors, status_peers=peers,
                    top_score=max((m.score for m in matches), default=0.0),
@@ -146,8 +139,7 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
         "meaning_apart_from_code": float(by_code and not _near(m.line, ctx)),
         "no_context": float(product is None and not ctx.has_code and not s.status_ok
                             and not s.code),
-        "behind_top": max(-3.0, (m.score - (ctx.item_top.get(s.clause, ctx.top_score)
-                                            if s.own_status else ctx.top_score)) / 10.0),
+        "behind_top": max(-3.0, (m.score - ctx.top_score) / 10.0),
         "troubleshooting": float(m.entry.kind != "error"),
         "contested": float(s.contested),
         "foreign": float(ctx.foreign),

@@ -64,7 +64,6 @@ class Signals:
     code_in_sentence: bool = False  # that item writes a documented code
     object_named: bool = False  # its item writes its status and names its object (objects)
     denied: bool = False  # its code is written only where the paste rules it out ("not X")
-    own_status: bool = False  # its sentence is a listed item that writes its own status
 
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
@@ -86,7 +85,7 @@ class Signals:
             contested=code.contested, denied=code.denied, rule=self.rule or other.rule,
             product=place.product,
             status_words=text.status_words, clause=place.clause,
-            code_in_sentence=place.code_in_sentence, own_status=place.own_status,
+            code_in_sentence=place.code_in_sentence,
             object_named=self.object_named or other.object_named)
 
 
@@ -494,7 +493,7 @@ class Matcher:
                     product=named, status_words=_status_words_only(
                         self.text.terms_of(hit.owner), hit.matched, seg_terms,
                         status_terms - code_terms(entry.code)),
-                    clause=clause, code_in_sentence=code_here, own_status=bool(item_statuses))
+                    clause=clause, code_in_sentence=code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
 
@@ -533,7 +532,7 @@ class Matcher:
                     entry, 80.0, False, "text", (why,), None,
                     _line_of_text(ev.text, part[:40]),
                     Signals(status_ok=True, failing=True, clause=place[0],
-                            code_in_sentence=place[1], object_named=True, own_status=True,
+                            code_in_sentence=place[1], object_named=True,
                             product=self.products.named_in(part))))
 
     def _match_second_errors(self, ev: Evidence, found: dict[int, Match],

@@ -429,11 +429,6 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
     pytest.param("scaivault GET secrets/app/x -> 404 secret_not_found. the retry is a 404 too",
                  ["scaivault:secret_not_found"],
                  id="the written code's status again is that code"),
-    pytest.param("mazevault, two things: 1) the key export call returns 401 asking me to finish "
-                 "the second-factor step first 2) the create-cert call 400s because I left out "
-                 "common_name, the body checker says a required field is missing",
-                 ["mazevault:MFA_REQUIRED", "mazevault:VALIDATION_ERROR"],
-                 id="an item is judged against its own item, not another's code"),
 ])
 def test_each_error_of_a_paste_that_holds_several_is_answered(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
