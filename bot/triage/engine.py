@@ -176,7 +176,8 @@ class TriageEngine:
         hints = hints or TriageHints()
         result = self.matcher.match(ev, hints.product, confident_only=hints.confident_only)
         confident = [m for m in result.matches if m.confident][:MAX_FINDINGS]
-        others = [] if hints.confident_only else [  # not a code the paste rules out
+        # Not a code the paste rules out, nor a word of a paste that reports all is well.
+        others = [] if hints.confident_only or result.all_clear else [
             m for m in result.matches
             if not m.confident and m.score >= 45 and not m.signals.denied]
         picked = confident + others[: max(0, JSON_MATCHES - len(confident))]

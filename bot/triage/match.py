@@ -115,6 +115,7 @@ class MatchResult:
     product: str | None  # catalog name the paste most likely concerns
     product_reasons: tuple[str, ...]
     ambiguous: bool  # the best matches are the same idea in different products
+    all_clear: bool = False  # the paste reports all is well: its words name no error
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,8 @@ class Matcher:
         ranked = decide(list(matches), candidates.context, self.model)
         return MatchResult(matches=tuple(ranked), product=candidates.product,
                            product_reasons=candidates.product_reasons,
-                           ambiguous=_ambiguous(ranked))
+                           ambiguous=_ambiguous(ranked),
+                           all_clear=candidates.context.all_clear)
 
     def candidates(self, ev: Evidence, product_hint: str | None = None, *,
                    confident_only: bool = False) -> Candidates:

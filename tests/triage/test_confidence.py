@@ -126,6 +126,7 @@ def test_a_paste_that_reports_all_is_well_names_no_error(engine):
     paste = ("fixed now, thanks - it was a wrong namespace in our own Helm values, nothing "
              "wrong on the MazeVault side. Closing the ticket.")
     assert confident_keys(engine, paste) == []
+    assert engine.triage(paste).findings == ()  # no "nearest" guess under it either
     # A code or an error status still says what went wrong.
     assert confident_keys(engine, "works now after re-login, but what was the "
                           "AUTH_EXPIRED we saw in mazevault?") == ["mazevault:AUTH_EXPIRED"]
