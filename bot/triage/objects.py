@@ -24,19 +24,25 @@ def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, 
     ("rotation policy" over "policy")."""
     if len(peers) < 2:
         return ()
-    objects = {e: object_terms(e, peers) for e in peers}
+    generic = _generic_terms(peers)
+    objects = {e: object_terms(e, peers, generic) for e in peers}
     named = [e for e, w in objects.items() if w and w <= said]
     named = [e for e in named if not any(objects[e] < objects[f] for f in named)]
     return (named[0],) if len(named) == 1 else ()
 
 
-def object_terms(entry: Entry, peers: tuple[Entry, ...]) -> frozenset[str]:
+def object_terms(entry: Entry, peers: tuple[Entry, ...],
+                 generic: frozenset[str] | None = None) -> frozenset[str]:
     """The words of `entry`'s code that name its object among `peers` (the entries
-    documenting its status): less the words most of them share, and less its status's
-    reason phrase."""
+    documenting its status): less the words most of them share (`generic`, when the
+    caller has them), and less its status's reason phrase."""
+    shared = _generic_terms(peers) if generic is None else generic
+    return code_terms(entry.code) - shared - _reason_terms(entry.http_status)
+
+
+def _generic_terms(peers: tuple[Entry, ...]) -> frozenset[str]:
     counts = Counter(t for e in peers for t in code_terms(e.code))
-    generic = {t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2)}
-    return code_terms(entry.code) - generic - _reason_terms(entry.http_status)
+    return frozenset(t for t, n in counts.items() if n >= max(2, (len(peers) + 1) // 2))
 
 
 @lru_cache(maxsize=64)
