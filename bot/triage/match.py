@@ -13,7 +13,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from bot.catalog.model import Catalog, Entry
 from bot.memo import BoundedMemo
@@ -21,9 +20,9 @@ from bot.text import ascii_lower, fold
 from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import SHORT_PASTE_CHARS, clauses
-from bot.triage.http_facts import REASON_OF, REASON_PHRASES, http_statuses
+from bot.triage.http_facts import REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
-from bot.triage.objects import named_among, object_terms
+from bot.triage.objects import named_among, object_terms, reason_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
@@ -435,7 +434,7 @@ class Matcher:
         for segment in ev.prose:
             item_statuses = self._item_statuses(segment, ev)
             statuses = item_statuses or paste_statuses
-            status_terms = _status_terms(frozenset(statuses))
+            status_terms = reason_terms(frozenset(statuses))
             failing = bool(statuses) or _FAILURE.search(segment) is not None
             seg_terms = self._meaning_terms(segment)
             if not seg_terms:
@@ -505,26 +504,29 @@ class Matcher:
         of the entries documenting that status in its product ("deleting webhook wh_123
         returns 404") points at that entry, whatever words it tells the rest in."""
         for item in ev.items:
-            owner = self.products.named_in(item) or product
-            statuses = self._item_statuses(item, ev) if owner else set()
-            if not (statuses and owner):
+            named = self.products.named_in(item)
+            statuses = self._item_statuses(item, ev) if named or product else set()
+            if not statuses:
                 continue
             place = self._item_place(ev, item)
             if not place[1]:  # an item that writes a code: the code answers it
-                self._name_by_status(ev, found, item, statuses, owner, place=place)
+                self._name_by_status(ev, found, item, statuses, named, product, place)
         self._match_second_errors(ev, found, product)
 
     def _name_by_status(self, ev: Evidence, found: dict[int, Match], part: str,
-                        statuses: set[int], owner: str, place: tuple[int, bool]) -> None:
+                        statuses: set[int], named: str, product: str | None,
+                        place: tuple[int, bool]) -> None:
         """The entry a part of the paste (an item, a clause) points at by the status it
-        writes: the one documenting it in `owner`, or the one whose object it names."""
+        writes: the one documenting it in its product (the one the part `named`, else
+        the paste's), or the one whose object it names."""
+        owner = named or product
         words = terms(part)
         said = frozenset(words) - negated_terms(part)
+        forms = written_forms(part)
         for status in sorted(statuses):
-            peers = self._errors_by_status.get((owner, status), ())
+            peers = self._errors_by_status.get((owner or "", status), ())
             # The one entry documenting the status there needs no naming.
             for entry in peers if len(peers) == 1 else named_among(peers, said):
-                forms = written_forms(part)
                 own = object_terms(entry, peers)  # in the part's order, as written
                 obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
                                               if t in own and t in said))
@@ -534,8 +536,7 @@ class Matcher:
                     entry, 80.0, False, "text", (why,), None,
                     _line_of_text(ev.text, part[:40]),
                     Signals(status_ok=True, failing=True, clause=place[0],
-                            code_in_sentence=place[1], object_named=True,
-                            product=self.products.named_in(part))))
+                            code_in_sentence=place[1], object_named=True, product=named)))
 
     def _match_second_errors(self, ev: Evidence, found: dict[int, Match],
                              product: str | None) -> None:
@@ -549,7 +550,7 @@ class Matcher:
                 m.kind in _WRITTEN_KINDS and m.signals.code_source != "words"
                 for m in found.values()):
             return
-        codes = {w for w in (*ev.codes, *ev.tokens) if normalize_code(w) in self.by_norm}
+        codes = self._documented_written(ev)
         numbers = [str(s) for s in said]
         lines = [ln for ln in ev.text.splitlines() if any(x in ln for x in numbers)]
         for n, clause in enumerate((c for ln in lines for c in clauses(ln)), 1):
@@ -558,10 +559,10 @@ class Matcher:
             statuses = {s for s in http_statuses(ascii_lower(clause),
                                                  self.products.status_near_name)
                         if s in said}
-            owner = (self.products.named_in(clause) or product) if statuses else None
-            if statuses and owner:
-                self._name_by_status(ev, found, clause, statuses, owner,
-                                     place=(100 + n, False))
+            named = self.products.named_in(clause) if statuses else ""
+            if statuses and (named or product):
+                self._name_by_status(ev, found, clause, statuses, named, product,
+                                     (100 + n, False))
 
     def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
         """The error statuses a listed item writes itself: in "deleting the webhook returns
@@ -574,9 +575,12 @@ class Matcher:
     def _item_place(self, ev: Evidence, item: str) -> tuple[int, bool]:
         """Which listed item a sentence is (1, 2, ...), and whether it writes a documented
         code: "(1) ... (2) ..." on one line are two sentences, each with its own answer."""
-        written = (*ev.codes, *ev.tokens)
         return (ev.items.index(item) + 1,
-                any(normalize_code(w) in self.by_norm and w in item for w in written))
+                any(w in item for w in self._documented_written(ev)))
+
+    def _documented_written(self, ev: Evidence) -> list[str]:
+        """The paste's codes and code-like tokens that are documented codes, as written."""
+        return [w for w in (*ev.codes, *ev.tokens) if normalize_code(w) in self.by_norm]
 
     def _meaning_terms(self, segment: str) -> list[str]:
         """A sentence's terms for the meaning index: product names are product evidence,
@@ -639,12 +643,6 @@ def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
     if not matched or not all(said(t) for t in matched):
         return False
     return all(said(t) for t in entry_terms.intersection(seg_terms))
-
-
-@lru_cache(maxsize=64)
-def _status_terms(statuses: frozenset[int]) -> frozenset[str]:
-    """The terms of the reason phrases of the paste's error statuses."""
-    return frozenset(t for s in statuses for t in terms(REASON_OF.get(s, "")))
 
 
 def _not_repeated(written: Iterable[str]) -> list[str]:

@@ -37,7 +37,8 @@ def object_terms(entry: Entry, peers: tuple[Entry, ...],
     documenting its status): less the words most of them share (`generic`, when the
     caller has them), and less its status's reason phrase."""
     shared = _generic_terms(peers) if generic is None else generic
-    return code_terms(entry.code) - shared - _reason_terms(entry.http_status)
+    status = frozenset((entry.http_status,)) if entry.http_status else frozenset()
+    return code_terms(entry.code) - shared - reason_terms(status)
 
 
 def _generic_terms(peers: tuple[Entry, ...]) -> frozenset[str]:
@@ -46,5 +47,7 @@ def _generic_terms(peers: tuple[Entry, ...]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _reason_terms(status: int | None) -> frozenset[str]:
-    return frozenset(terms(REASON_OF.get(status or 0, "")))
+def reason_terms(statuses: frozenset[int]) -> frozenset[str]:
+    """The terms of the reason phrases of these statuses ("not found" for 404): the
+    status said in words, which names no entry's object and is no meaning of its own."""
+    return frozenset(t for s in statuses for t in terms(REASON_OF.get(s, "")))
