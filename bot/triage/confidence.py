@@ -243,8 +243,10 @@ def ruled_out(m: Match, ctx: Context) -> bool:
     product = product_of(m, ctx)
     if product and m.entry.catalog != product and s.code != "exact":
         return True
-    if s.negated >= 0.5 and s.code_source in ("", "words"):
-        return True  # ruled out in the person's words ("not a rate limit")
+    if s.negated >= 0.5 and s.code_source in ("", "words") and not s.object_named:
+        # ruled out in the person's words ("not a rate limit"); not an object a status
+        # says is missing ("-> 404, that engine isn't mounted")
+        return True
     if s.denied:
         return True  # a code named to rule it out ("It is NOT IP_BLOCKED")
     if ctx.foreign and not s.product and s.code and s.code != "exact":

@@ -337,7 +337,9 @@ _SEVERAL = re.compile(
 # comma or dash before "and", "but", "while", "then".
 _NEXT_CLAUSE = re.compile(
     r"(?<=[\w\"'`)][).!?;])\s+(?=\S)"
-    r"|(?:,|\s-+|\s—)\s+(?:and|but|while|whereas|then)\s+(?:then\s+|also\s+)?",
+    r"|(?:,|\s-+|\s—)\s+(?:and|but|while|whereas|then)\s+(?:then\s+|also\s+)?"
+    # "GET rotation policy rp_88 -> 404, DELETE event subscription sub_12 -> 404"
+    r"|,\s+(?=(?-i:GET|POST|PUT|PATCH|DELETE|HEAD)\s)",
     re.IGNORECASE)
 
 

@@ -84,7 +84,7 @@ STATUS_VERBS = (
     "seeing", "sees", "saw", "see", "received", "receives", "receiving", "receive",
     "responded", "responds", "response", "answered", "answers", "with", "failed", "fails",
     "failing", "fail", "back", "then", "end in", "ends in", "ended in", "ending in",
-    "it's", "that's",
+    "it's", "that's", "it", "that", "this", "which",
 )
 _ARROWS = ("->", "=>", "\u2192")
 
@@ -93,7 +93,10 @@ _ARROWS = ("->", "=>", "\u2192")
 _KEYWORD_STATUS = re.compile(
     r"([0-9][0-9][45])(?<![0-9a-rt-z_][0-9]{2}[45])(?<![0-9]\.[0-9]{2}[45])"
     r"(?<![0-9a-z_]s[0-9]{2}[45])"
-    r"[ \t\n:=\"'`(\[]{0,6}+(?=[a-z>\u2192])(?:(?:a|na|eht|si|saw|em|su)[ \t\n]{1,2}+){0,2}+"
+    r"[ \t\n:=\"'`(\[]{0,6}+(?=[a-z>\u2192])"
+    # "gave an unexpected 500", "returns a plain 404": one word between article and number
+    r"(?:[a-z]{3,14}+[ \t]{1,2}+(?=(?:a|na|eht)[ \t]))?"
+    r"(?:(?:a|na|eht|si|saw|em|su)[ \t\n]{1,2}+){0,2}+"
     rf"(?:(?P<strong>{_reversed(STATUS_WORDS)})(?![a-z0-9_])"
     rf"|(?P<suffix>{_reversed(_STATUS_SUFFIXES)})"
     rf"|(?P<verb>{_reversed(STATUS_VERBS)})(?![a-z0-9_])"
@@ -106,7 +109,7 @@ _AFTER_VERB = re.compile(
     r"|(?:from|when|whenever|on|for|in|at|after|again|back|and|or|but|while|if|because|so"
     r"|since|now|every|each|too|here|there|instead|errors?|responses?|status|codes?|http"
     r"|https|trying|today|intermittently|sometimes|randomly|always|though|which|that"
-    r"|saying|says|about|complaining|with|telling|asking|to"
+    r"|saying|says|about|complaining|with|telling|asking|to|no|as"
     r")(?![a-z0-9_])))"
 )
 
@@ -169,6 +172,11 @@ def http_statuses(low: str, near: Callable[[str], Iterable[tuple[int, int]]] | N
     if "(" in low:
         for m in _STATUS_IN_PARENS.finditer(low):
             _first_at(found, int(m.group(1)), m.start(1))
+    if ": " in low:
+        for m in _STATUS_AFTER_NAME.finditer(low):
+            name = _NAME_BEFORE.search(low, max(0, m.start() - 60), m.start())
+            if name is not None and not _COUNTED_NAME.search(name.group()):
+                _first_at(found, int(m.group(1)), m.start(1))
     for m in _STATUS_AS_WORD.finditer(low):
         words = low[max(0, m.start() - 12):m.start()].split()
         if not (m.group(2) == "s" and words and words[-1] in _DURATION_BEFORE):
@@ -180,6 +188,14 @@ def http_statuses(low: str, near: Callable[[str], Iterable[tuple[int, int]]] | N
 
 
 _BARE_STATUS = re.compile(r"[45][0-9][0-9]")
+# A status told after the name of what failed, then a comma or a dash: "- scaivault_policy
+# .ci_readers: 404, binding gone", "sub_19: 404 - gone"; not "limit: 500," (`_COUNTED_NAME`).
+_STATUS_AFTER_NAME = re.compile(
+    r":[ \t]{1,2}+([45][0-9][0-9])(?=[ \t]{0,2}+[,;\u2014\u2013]|[ \t]+-[ \t])")
+_NAME_BEFORE = re.compile(r"[a-z0-9_.\])'\"`-]+$")  # searched in the 60 characters before
+_COUNTED_NAME = re.compile(
+    r"limit|max|min|size|count|timeout|port|ttl|len|total|rows|bytes|ms$|sec|retr|page"
+    r"|interval|line|pid|version|batch|rate|quota|num|capacity|threshold|workers|conns")
 # A status cited in parentheses: "doesn't exist (404)", "went stale (401, re-login fixed
 # it)"; not "(404 items)" or "(500ms)".
 _STATUS_IN_PARENS = re.compile(r"\(([45][0-9][0-9])(?:\)|,|;)")

@@ -22,7 +22,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
-from bot.triage.objects import named_among, object_terms, reason_terms
+from bot.triage.objects import missing_terms, named_among, object_terms, reason_terms
 from bot.triage.product import ProductEvidence, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
@@ -520,13 +520,17 @@ class Matcher:
         writes: the one documenting it in its product (the one the part `named`, else
         the paste's), or the one whose object it names."""
         owner = named or product
-        words = terms(part)
-        said = frozenset(words) - negated_terms(part)
-        forms = written_forms(part)
+        # "GET /api/v1/projects/..." names no project: a route's words name its resources;
+        # a secret's path ("secrets/ci/token") is what the part speaks of
+        told = _ROUTES.sub(" ", part) if "/" in part else part
+        words = terms(told)
+        said = frozenset(words) - negated_terms(told)
+        forms = written_forms(told)
         for status in sorted(statuses):
             peers = self._errors_by_status.get((owner or "", status), ())
             # The one entry documenting the status there needs no naming.
-            for entry in peers if len(peers) == 1 else named_among(peers, said):
+            for entry in peers if len(peers) == 1 else named_among(
+                    peers, said, missing_terms(told) & said):
                 own = object_terms(entry, peers)  # in the part's order, as written
                 obj = ", ".join(_not_repeated(forms.get(t, t) for t in words
                                               if t in own and t in said))
@@ -546,21 +550,29 @@ class Matcher:
         error there: that clause names it, as a listed item would. Naming the written
         code's own entry again only repeats it."""
         said = {s for s in ev.http_statuses if s >= 400}
-        if not said or ev.items or len(ev.text) > SHORT_PASTE_CHARS or not any(
-                m.kind in _WRITTEN_KINDS and m.signals.code_source != "words"
-                for m in found.values()):
+        if not said or ev.items or len(ev.text) > SHORT_PASTE_CHARS:
             return
+        written = any(m.kind in _WRITTEN_KINDS and m.signals.code_source != "words"
+                      for m in found.values())
         codes = self._documented_written(ev)
         numbers = [str(s) for s in said]
         lines = [ln for ln in ev.text.splitlines() if any(x in ln for x in numbers)]
+        told: list[tuple[int, str, set[int]]] = []
         for n, clause in enumerate((c for ln in lines for c in clauses(ln)), 1):
             if not any(x in clause for x in numbers) or any(c in clause for c in codes):
                 continue  # no status; or the clause of a written code, its answer
             statuses = {s for s in http_statuses(ascii_lower(clause),
                                                  self.products.status_near_name)
                         if s in said}
-            named = self.products.named_in(clause) if statuses else ""
-            if statuses and (named or product):
+            if statuses:
+                told.append((n, clause, statuses))
+        # With no code written, one status clause is the paste's one error, which its
+        # words answer; two or more are several errors, each told by its own clause.
+        if not written and len(told) < 2:
+            return
+        for n, clause, statuses in told:
+            named = self.products.named_in(clause)
+            if named or product:
                 self._name_by_status(ev, found, clause, statuses, named, product,
                                      (100 + n, False))
 
@@ -740,6 +752,7 @@ _SPLIT = re.compile(r"[A-Za-z0-9]+")
 # URLs and file paths (a run of non-space holding `x/y`): their words are not prose. Tried
 # at the start of each run only: `\S*\w/\w\S*` retried every offset of a long run.
 _PATHS = re.compile(r"(?<!\S)(?=\S*?\w/\w)\S+")
+_ROUTES = re.compile(r"(?<!\S)(?:[a-z]+://|/)(?=\S*?\w/\w)\S+")  # "/api/v1/...", URLs
 _EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
 _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"

@@ -8,6 +8,7 @@ writes its own status ("deleting webhook wh_123 -> 404, ..."), where it is the a
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 
@@ -16,19 +17,38 @@ from bot.triage.http_facts import REASON_OF
 from bot.triage.textindex import code_terms, terms
 
 
-def named_among(peers: tuple[Entry, ...], said: frozenset[str]) -> tuple[Entry, ...]:
+def named_among(peers: tuple[Entry, ...], said: frozenset[str],
+                missing: frozenset[str] = frozenset()) -> tuple[Entry, ...]:
     """The one entry of `peers` whose object the paste names, else (). An entry's object
     is the words of its code that most of its peers' codes do not share ("not found" is
     every 404's), nor the reason phrase of its status (a 409's "conflict" names no
     object: `name_conflict`'s is the name); a longer object named wins over its part
-    ("rotation policy" over "policy")."""
+    ("rotation policy" over "policy"). Of two objects named, the one the paste says is
+    `missing` ("binding to identity x -> 404, no such identity") is the error's."""
     if len(peers) < 2:
         return ()
     generic = _generic_terms(peers)
     objects = {e: object_terms(e, peers, generic) for e in peers}
     named = [e for e, w in objects.items() if w and w <= said]
     named = [e for e in named if not any(objects[e] < objects[f] for f in named)]
+    if len(named) > 1 and missing:
+        named = [e for e in named if objects[e] <= missing]
     return (named[0],) if len(named) == 1 else ()
+
+
+# "no such identity", "unknown role", "the CSR isn't there", "binding gone": what is missing.
+_MISSING_BEFORE = re.compile(r"\b(?:no such|unknown|missing|nonexistent|non-existent|"
+                             r"no)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.IGNORECASE)
+_MISSING_AFTER = re.compile(
+    r"((?:[\w-]+\s+){0,2}[\w-]+)\s+(?:not found|(?:does ?n[o']t|does not|no longer) exists?"
+    r"|(?:is ?n[o']t|is not|not) there|(?:is |was |are )?(?:gone|missing|deleted|removed))\b",
+    re.IGNORECASE)
+
+
+def missing_terms(part: str) -> frozenset[str]:
+    """The terms of what `part` says is missing."""
+    return frozenset(t for rx in (_MISSING_BEFORE, _MISSING_AFTER)
+                     for m in rx.finditer(part) for t in terms(m.group(1)))
 
 
 def object_terms(entry: Entry, peers: tuple[Entry, ...],

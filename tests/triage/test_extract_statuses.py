@@ -58,6 +58,12 @@ from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
     ("the import got 400 about the date format", 400),
     ("429", 429),
     (" 503\n", 503),
+    ("the vault gave an unexpected 500 on the write", 500),
+    ("the retry? it is a 404 too", 404),
+    ("which was a 429 again", 429),
+    ("- webhook.wh_31: 404, gone since friday", 404),
+    ("job B: 401 - nothing in the header", 401),
+    ("lookup of role etl -> 404 no such role", 404),
 ])
 def test_status_is_read_from_what_people_paste(paste, status):
     assert extract(paste).http_statuses == (status,)
@@ -87,6 +93,9 @@ def test_status_is_read_from_what_people_paste(paste, status):
     "line 403 permission_denied",
     "exit code 1",
     "/v1/objects/429/versions/503",
+    "got a total 500 items",
+    "max_connections: 500, pool_size: 404, ok",
+    "that is 500 requests",
 ])
 def test_numbers_that_are_not_statuses(paste):
     assert extract(paste).http_statuses == ()

@@ -10,7 +10,7 @@ from bot.triage.confidence import ruled_out
 from bot.triage.engine import Triage, same_status_entries, status_peers
 from bot.triage.extract import clauses, extract
 from bot.triage.match import _ngram_norms, _not_repeated
-from bot.triage.objects import named_among
+from bot.triage.objects import missing_terms, named_among
 from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
 from bot.triage.textindex import terms
@@ -301,12 +301,18 @@ def test_a_status_list_narrows_to_the_one_entry_whose_object_the_paste_names(
     ("the policy ci-readers", ["scaivault:policy_not_found"]),
     ("every call", []),  # no object named: the whole list
     ("the webhook and the subscription", []),  # two named: the whole list
+    # ... unless the paste says which of them is missing
+    ("the webhook of subscription sub_4 -> 404, no such subscription",
+     ["scaivault:subscription_not_found"]),
+    ("attaching webhook wh_2 to the subscription: the webhook doesn't exist",
+     ["scaivault:webhook_not_found"]),
 ])
 def test_the_entry_named_among_a_statuss_peers(engine, said, named):
     peers = tuple(e for e in engine.catalog.entries
                   if e.catalog == "scaivault" and e.http_status == 404 and e.kind == "error")
     assert len(peers) > 10
-    found = named_among(peers, frozenset(terms(said)))
+    words = frozenset(terms(said))
+    found = named_among(peers, words, missing_terms(said) & words)
     assert [e.key for e in found] == named
 
 
@@ -386,9 +392,18 @@ def test_a_number_the_paste_does_not_say_is_a_status_names_no_error(engine):
     assert confident_keys(engine, paste) == []  # not AUTH_REQUIRED for sharing "401"
 
 
+def test_after_and_before_are_no_words_of_a_meaning(engine):
+    # "retry after" is the rate limit's phrase; "after" alone is everybody's word
+    assert "after" not in terms("retried once after a backoff, before lunch")
+    paste = "the scaivault api gave an unexpected 500, we retried once after a backoff"
+    assert "scaivault:rate_limited" not in confident_keys(engine, paste)
+
+
 def test_a_pastes_clauses_are_its_sentences_and_lines():
     assert clauses("a -> 404 x_y. then it's a 404, and the rest\nnext line") == [
         "a -> 404 x_y.", "then it's a 404, and", "the rest", "next line"]
+    assert clauses("GET /a -> 404, DELETE /b -> 409, get it?") == [
+        "GET /a -> 404,", "DELETE /b -> 409, get it?"]
 
 
 def test_curl_verbose_notes_are_a_transcript_not_a_list():
@@ -429,6 +444,14 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
     pytest.param("scaivault GET secrets/app/x -> 404 secret_not_found. the retry is a 404 too",
                  ["scaivault:secret_not_found"],
                  id="the written code's status again is that code"),
+    pytest.param("scaivault after the restore: reading trust anchor ta-7 -> 404, "
+                 "DELETE lease ls_81 -> 404 as well",
+                 ["scaivault:trust_anchor_not_found", "scaivault:lease_not_found"],
+                 id="two status clauses, no code: each names its own object"),
+    pytest.param("scaivault: granting the policy to identity svc-b -> 404 no such identity. "
+                 "and reads via engine `kv2` -> 404, that engine isn't mounted",
+                 ["scaivault:identity_not_found", "scaivault:engine_not_found"],
+                 id="of two objects in a clause, the one said missing"),
 ])
 def test_each_error_of_a_paste_that_holds_several_is_answered(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
