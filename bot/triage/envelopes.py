@@ -121,6 +121,9 @@ def _decode_at(text: str, start: int) -> tuple[object, int, int]:
         return obj, start + used, 0
 
 
+_NESTED_KEYS = frozenset({"code", "message", "msg", "details", "request_id", "status"})
+
+
 def mentions_from_json(obj: object, line: int, stamp: str | None,
                         depth: int = 0) -> Iterator[tuple[CodeMention | None, str | None]]:
     """Error mentions in a decoded JSON value, whatever reasonable shape it has."""
@@ -137,9 +140,12 @@ def mentions_from_json(obj: object, line: int, stamp: str | None,
     rid = _as_str(obj.get("request_id") or obj.get("requestId") or obj.get("x_request_id"))
     if isinstance(err, dict):
         code = _as_str(err.get("code") or err.get("type") or err.get("error"))
-        # A product's nested envelope names its error `code`; `type` + `reason` is another
-        # family's (Elasticsearch's, OpenAI's): its code is read, the shape is not ours.
-        shape = "nested_error" if _as_str(err.get("code")) else "nested_typed_error"
+        # A product's nested envelope names its error `code` beside its message, details
+        # and request id; `type` + `reason` is another family's (Elasticsearch's, OpenAI's),
+        # and so is one with keys of its own (Stripe's `doc_url`, `param`, `type`): its
+        # code is read, the shape is not ours.
+        shape = ("nested_error" if _as_str(err.get("code")) and err.keys() <= _NESTED_KEYS
+                 else "nested_typed_error")
         message = _as_str(err.get("message") or err.get("msg"))
         rid = _as_str(err.get("request_id")) or rid
         fields, details = _details(err.get("details"))

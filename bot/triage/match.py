@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.catalog.model import Catalog, Entry
@@ -23,8 +23,8 @@ from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
 from bot.triage.objects import missing_terms, named_among, object_terms, reason_terms
-from bot.triage.product import ProductEvidence, foreign_tool, leader
-from bot.triage.textindex import Phrase, TextIndex, code_terms, terms, written_forms
+from bot.triage.product import ProductEvidence, code_style, foreign_tool, leader
+from bot.triage.textindex import Phrase, TextHit, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
 
 MAX_FUZZY_CANDIDATES = 300
@@ -131,15 +131,6 @@ class Candidates:
 normalize_code = fold  # `Rate-Limited`, `RATE_LIMITED`, `rate limited` -> `ratelimited`
 
 
-def code_style(word: str) -> str | None:
-    """`upper_snake` or `lower_snake` when a word is spelled like a product's codes."""
-    if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", word):
-        return "upper_snake"
-    if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", word):
-        return "lower_snake"
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Written:
     """Something in the paste that may be a code: as written, normalised, and its source."""
@@ -239,10 +230,6 @@ class Matcher:
         found: dict[int, Match] = {}
         echo = self._match_codes(ev, found)
         # A paste that is nothing but a documented code needs no meaning search.
-        if ((len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm)
-                and not (confident_only and not found and self._meaning_cannot_decide(ev))):
-            self._match_text(ev, found, echo)
-        self._match_status(ev, found)
         # Other software's output naming none of our products by any evidence but the
         # spelling of a code that software shares with one (gcloud's PERMISSION_DENIED).
         foreign = foreign_tool(ev.text)
@@ -252,6 +239,10 @@ class Matcher:
             if m.kind == "exact":
                 product_scores[m.entry.catalog] += 1.0
         product = leader(product_scores)
+        if ((len(ev.text) > 120 or normalize_code(ev.text) not in self.by_norm)
+                and not (confident_only and not found and self._meaning_cannot_decide(ev))):
+            self._match_text(ev, found, echo, product)
+        self._match_status(ev, found)
         self._match_named_objects(ev, found, product)
         ranked = _rank(found.values(), product)
         # "fixed now, nothing wrong": read only where no error status says otherwise.
@@ -428,8 +419,10 @@ class Matcher:
     # ----------------------------------------------------------------------- text
 
     def _match_text(self, ev: Evidence, found: dict[int, Match],
-                    echo: frozenset[str] = frozenset()) -> None:
-        """Entries whose words the paste's sentences share (meaning and paraphrase)."""
+                    echo: frozenset[str] = frozenset(), product: str | None = None) -> None:
+        """Entries whose words the paste's sentences share (meaning and paraphrase). A
+        hit's rank and lead are among its sentence's hits of the product the sentence
+        (else the paste) is about: the other product's entries are never its answer."""
         paste_statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
             item_statuses = self._item_statuses(segment, ev)
@@ -449,7 +442,11 @@ class Matcher:
             hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34
                     and (not item_statuses or self._status_of[h.owner] in item_statuses
                          or self._status_of[h.owner] is None)]
-            for rank, hit in enumerate(hits):
+            about = named or product
+            # Each hit's rank, and the score of the next hit of its group
+            ranks = _ranks_within(hits, [not about or self.entries[h.owner].catalog == about
+                                         for h in hits])
+            for hit, (rank, following) in zip(hits, ranks, strict=True):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
                     if segment in ev.items:
@@ -482,7 +479,6 @@ class Matcher:
                         why.append(f"words match it: {', '.join(shared)}")
                 if status_ok:
                     why.append(f"HTTP {entry.http_status} in the paste matches")
-                following = hits[rank + 1].score if rank + 1 < len(hits) else 0.0
                 signals = Signals(
                     text=hit.score, phrase_coverage=hit.phrase_coverage,
                     query_coverage=hit.query_coverage, matched=len(hit.matched),
@@ -657,6 +653,17 @@ def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
     return all(said(t) for t in entry_terms.intersection(seg_terms))
 
 
+def _ranks_within(hits: Sequence[TextHit], ours: Sequence[bool]) -> list[tuple[int, float]]:
+    """(rank, next score) of each hit (best first) among the hits of its group: the paste's
+    product's, or the others'."""
+    out: list[tuple[int, float]] = []
+    for i, hit in enumerate(hits):
+        group = [h for h, o in zip(hits, ours, strict=True) if o == ours[i]]
+        rank = group.index(hit)
+        out.append((rank, group[rank + 1].score if rank + 1 < len(group) else 0.0))
+    return out
+
+
 def _not_repeated(written: Iterable[str]) -> list[str]:
     """The words as written, once each, without those a phrase in the list already says:
     "too many requests", not "too many requests, many, requests"."""
@@ -764,7 +771,8 @@ _FAILURE = re.compile(
     r"|logged out|log(?:s|ged)? (?:us |me |them )?out|hang(?:s|ing)?|stuck|crash\w*|slow\w*"
     r"|couldn't|wouldn't|isn't|aren't|keeps? (?:asking|failing|saying|returning|getting)"
     r"|breaks?|broke|lost|disappear\w*|complain\w*|outage|flak\w*|intermittent\w*"
-    r"|reject\w*|throttl\w*|spik\w*|[45]xx"
+    r"|reject\w*|throttl\w*|spik\w*|[45]xx|not allowed|not permitted|refus\w*|bounc\w*|no such"
+    r"|does not|did not|didn't|unauthenticated"
     # a status, not a port (`port 443`, `:443`, `443/tcp`, `->443`)
     r"|(?<![:.>\d])(?<!port )[45]\d\d(?:s|'s)?(?![/\d]|[.:]\d))\b"
 )

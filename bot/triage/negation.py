@@ -39,10 +39,13 @@ _DENIAL_BEFORE = re.compile(
 MAX_PLACES = 64  # places of one code read; a code written more often is not denied
 # A paste that reports all is well: a fix, a closed ticket, a report that arrived.
 _ALL_CLEAR = re.compile(
-    r"(?i)\b(?:fixed now|nothing (?:is )?wrong|nothing else to report|clos(?:e|ing) the ticket"
-    r"|landed fine|false alarm|all good now|works now|working again)\b")
+    r"(?i)\b(?:fixed now|nothing (?:is )?(?:wrong|broken)|nothing (?:else )?to (?:report|do)"
+    r"|clos(?:e|ing) the (?:ticket|incident)|landed fine|false alarm|all good now|works now"
+    r"|working again|all green|zero (?:failures|errors)|no action needed|back to normal"
+    r"|no errors?, just"
+    r"|(?:every|all) (?:components?|checks?|services?|nodes?) (?:\w+ ){0,2}healthy)\b")
 _ALL_CLEAR_WORDS = ("fixed", "nothing", "clos", "landed", "false alarm", "all good", "works",
-                    "working")
+                    "working", "all green", "zero", "no action", "normal", "healthy", "no error")
 DENIAL_SCAN_CHARS = 8_000
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from bot.catalog.model import Catalog
-from bot.text import ascii_lower, bounded_after_first
+from bot.text import ascii_lower, bounded_after_first, fold
 from bot.triage.evidence import Evidence
 
 NAME_SCAN_CHARS = 200_000
@@ -37,6 +37,7 @@ class ProductEvidence:
         }
         self.places = _documented_places(catalog)
         self.status_near_name = StatusNearName(catalog)
+        self.documented = frozenset(fold(e.code) for e in catalog.entries)
 
     def named_in(self, sentence: str) -> str:
         """The one product a sentence names ("" for none or several): in a paste about two
@@ -57,7 +58,14 @@ class ProductEvidence:
                 scores[catalog] += 3.0
                 reasons[catalog].append(f"names the product ({sample[m.start():m.end()]})")
         for shape in ev.shapes:
-            owners = [p.catalog for p in self.catalog.products.values() if shape in p.envelopes]
+            # The shape is a product's when its code is documented or spelt that product's
+            # way: Azure's {"error": {"code": "AuthorizationFailed"}} is not ScaiVault's.
+            codes = [m.code for m in ev.mentions if m.shape == shape]
+            styles = {code_style(c) for c in codes}
+            documented = any(fold(c) in self.documented for c in codes)
+            owners = [p.catalog for p in self.catalog.products.values()
+                      if shape in p.envelopes and (documented or p.code_style == "any"
+                                                   or p.code_style in styles)]
             for catalog in owners:
                 scores[catalog] += 2.0 / len(owners)
                 reasons[catalog].append(f"{shape.replace('_', ' ')} JSON shape")
@@ -75,6 +83,15 @@ class ProductEvidence:
             scores[hint] += 1.5
             reasons[hint].append("channel default")
         return scores, reasons
+
+
+def code_style(word: str) -> str | None:
+    """`upper_snake` or `lower_snake` when a word is spelled like a product's codes."""
+    if re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", word):
+        return "upper_snake"
+    if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", word):
+        return "lower_snake"
+    return None
 
 
 def leader(scores: dict[str, float]) -> str | None:
@@ -198,7 +215,7 @@ _FOREIGN_MARKS = (
     "go: ", "goroutine ", "requirements.txt", "package.json", "go.mod", "cargo.toml",
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
     "_engine_exception", "root_cause", "firebase", "spring security", "'_csrf'", "laravel",
-    "django", "wordpress",
+    "django", "wordpress", "verification failed. request aborted",
     # ... their registries, daemons and log signatures (nginx's "from upstream, client:")
     "docker: ", "docker.sock", "docker daemon", "docker.io", "docker.com/", "toomanyrequests",
     "fatal: could not read", "from upstream, client:",

@@ -242,8 +242,9 @@ class TextIndex:
 
         Scores accumulate along posting lists, so the cost is the number of postings
         of the query's terms, not the size of the catalog. Terms are taken in query
-        order and ties go to the earlier phrase and entry, so equal scores rank the
-        same way in every process (never by hash order).
+        order; of equal scores the entry sharing more of the query ranks first, then the
+        earlier phrase and entry, so equal scores rank the same way in every process
+        (never by hash order).
         """
         query = self._known_terms(query_terms, max_corrections)
         # The hits depend on the known terms, in order, and on how many unknown ones
@@ -289,7 +290,10 @@ class TextIndex:
             prev = best.get(owner)
             if prev is None or score > prev[0] or (score == prev[0] and pi < prev[1]):
                 best[owner] = (score, pi, score == phrase_score)
-        top = heapq.nlargest(limit, best.items(), key=lambda kv: (kv[1][0], -kv[0]))
+        # Of equal scores, the entry sharing more of the query ranks first ("token" +
+        # "offboarded" over "token" + "expiry" when the sentence says more of the first).
+        top = heapq.nlargest(limit, best.items(),
+                             key=lambda kv: (kv[1][0], owner_acc[kv[0]], -kv[0]))
         hits = []
         for owner, (score, pi, by_phrase) in top:
             # The shared terms, found again for the few hits kept (`used` is distinct).

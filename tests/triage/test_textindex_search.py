@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from bot.triage.engine import engine_for
-from bot.triage.textindex import TextIndex, terms
+from bot.triage.textindex import Phrase, TextIndex, terms
 
 
 def fresh(index: TextIndex, query: list[str]) -> list:
@@ -59,3 +59,16 @@ def test_a_typo_keeps_its_first_letter():
     index = engine_for().matcher.text
     assert index.correct("slack") is None  # a word of its own, not "lack" misspelt
     assert index.correct(terms("permision")[0]) == terms("permission")[0]
+
+
+def test_of_equal_scores_the_entry_sharing_more_of_the_sentence_ranks_first():
+    # Entries 0 and 1 each hold a two-word phrase the query has whole (equal scores);
+    # entry 1 shares one more word of the query through another phrase. Entry 2 pads the
+    # index so no word is in every entry.
+    phrases = [Phrase.of(0, "alias", "token expiry"), Phrase.of(1, "alias", "token offboarded"),
+               Phrase.of(1, "meaning", "security sessions"),
+               Phrase.of(2, "alias", "disk full"), Phrase.of(2, "alias", "quota reached")]
+    index = TextIndex(phrases, owners=3)
+    hits = index.search(terms("offboarded token security expiry"))
+    assert hits[0].score == hits[1].score
+    assert [h.owner for h in hits[:2]] == [1, 0]

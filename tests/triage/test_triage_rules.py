@@ -455,3 +455,44 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
 ])
 def test_each_error_of_a_paste_that_holds_several_is_answered(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
+
+
+@pytest.mark.parametrize("paste", [
+    # another family's nested envelope: keys of its own (a payment API's `doc_url`, `param`)
+    '{"error": {"code": "card_declined", "doc_url": "https://pay.example/docs/card-declined",'
+    ' "message": "Your card was declined.", "param": "card", "type": "invalid_request_error"}}',
+    # ... or a code spelt no product's way and documented by none
+    '{"error": {"code": "ResourceGroupBeingDeleted", "message": "The resource group is being '
+    'deleted. Cannot perform the operation."}}',
+])
+def test_a_nested_envelope_of_other_software_is_no_product_evidence(engine, paste):
+    result = engine.triage(paste)
+    assert result.product is None
+    assert [f.entry.key for f in result.confident] == []
+
+
+@pytest.mark.parametrize("paste", [
+    "mazevault all green since the patch, every component reports healthy. closing the incident",
+    "fyi rotated the scaivault webhook secret, zero failures since. nothing to do",
+    "quick q on scaivault request ids: no error, just want them in our traces",
+])
+def test_a_report_that_all_is_well_names_no_error(engine, paste):
+    assert confident_keys(engine, paste) == []
+
+
+def test_not_allowed_is_failure_language(engine):
+    paste = ("in mazevault I can browse the project, but adding a secret tells me I'm not "
+             "allowed; my role there is read-only")
+    assert confident_keys(engine, paste) == ["mazevault:PERMISSION_DENIED"]
+
+
+def test_a_sentence_is_ranked_among_its_products_entries(engine):
+    # ScaiVault documents "in the meantime" word for word; the paste is about MazeVault
+    paste = ("two of us saved the same mazevault access policy; the second save was rejected, "
+             "it had been changed in the meantime")
+    assert confident_keys(engine, paste) == ["mazevault:VERSION_CONFLICT"]
+
+
+def test_a_web_frameworks_csrf_page_is_its_own(engine):
+    paste = "Forbidden (403)\nCSRF verification failed. Request aborted.\n\nCSRF cookie not set."
+    assert confident_keys(engine, paste) == []
