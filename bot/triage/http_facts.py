@@ -109,7 +109,10 @@ _AFTER_VERB = re.compile(
     r"|(?:from|when|whenever|on|for|in|at|after|again|back|and|or|but|while|if|because|so"
     r"|since|now|every|each|too|here|there|instead|errors?|responses?|status|codes?|http"
     r"|https|trying|today|intermittently|sometimes|randomly|always|though|which|that"
-    r"|saying|says|about|complaining|with|telling|asking|to|no|as"
+    r"|saying|says|about|complaining|with|telling|asking|to|no|as|during|until|via|through"
+    r"|across|within|against|under|over|into"
+    # "gives 504 reading secrets", "returns 409 creating it"; not "500 matching rows"
+    r"|(?!(?:match|remain|exist|pend|outstand|follow|runn|incom|upcom)ing)[a-z]{2,16}ing"
     r")(?![a-z0-9_])))"
 )
 

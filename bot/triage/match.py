@@ -425,6 +425,8 @@ class Matcher:
         (else the paste) is about: the other product's entries are never its answer."""
         paste_statuses = {s for s in ev.http_statuses if s >= 400}
         for segment in ev.prose:
+            if _introduces_list(segment, ev):
+                continue
             item_statuses = self._item_statuses(segment, ev)
             statuses = item_statuses or paste_statuses
             status_terms = reason_terms(frozenset(statuses))
@@ -446,12 +448,22 @@ class Matcher:
             # Each hit's rank, and the score of the next hit of its group
             ranks = _ranks_within(hits, [not about or self.entries[h.owner].catalog == about
                                          for h in hits])
+            apart: list[tuple[int, frozenset[str]]] | None = None
             for hit, (rank, following) in zip(hits, ranks, strict=True):
                 if line is None:
                     line = _line_of_text(ev.text, segment[:40])
                     if segment in ev.items:
                         clause, code_here = self._item_place(ev, segment)
+                    elif len(ev.text) <= SHORT_PASTE_CHARS and echo:
+                        apart = self._clauses_apart_from_codes(ev, segment)
                 entry = self.entries[hit.owner]
+                hit_clause, hit_code_here = clause, code_here
+                if apart:
+                    # Its words all told in a sentence without the written code: a second
+                    # error ("... refused with ip_not_allowed. moved to the bastion: now it
+                    # says my token has to be MFA-backed"), not the code's echo.
+                    hit_clause = next((n for n, words in apart
+                                       if words.issuperset(hit.matched)), 0)
                 status_ok = entry.http_status in statuses
                 score = (55.0 + 35.0 * hit.score + 3.0 * min(hit.query_coverage, 1.0)
                          + (4.0 if status_ok else 0.0))
@@ -490,7 +502,7 @@ class Matcher:
                     product=named, status_words=_status_words_only(
                         self.text.terms_of(hit.owner), hit.matched, seg_terms,
                         status_terms - code_terms(entry.code)),
-                    clause=clause, code_in_sentence=code_here)
+                    clause=hit_clause, code_in_sentence=hit_code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
 
@@ -572,6 +584,17 @@ class Matcher:
                 self._name_by_status(ev, found, clause, statuses, named, product,
                                      (100 + n, False))
 
+    def _clauses_apart_from_codes(self, ev: Evidence, segment: str
+                                  ) -> list[tuple[int, frozenset[str]]]:
+        """(place, terms) of each clause of a sentence that writes a documented code
+        (`extract.clauses`) but not in this clause; [] when the sentence writes none."""
+        codes = self._documented_written(ev)
+        parts = clauses(segment)
+        if len(parts) < 2 or not any(c in segment for c in codes):
+            return []
+        return [(200 + n, frozenset(expanded_terms(part))) for n, part in enumerate(parts, 1)
+                if not any(c in part for c in codes)]
+
     def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
         """The error statuses a listed item writes itself: in "deleting the webhook returns
         404, and then recreating it returns 409", each item is judged by its own status."""
@@ -651,6 +674,12 @@ def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
     if not matched or not all(said(t) for t in matched):
         return False
     return all(said(t) for t in entry_terms.intersection(seg_terms))
+
+
+def _introduces_list(segment: str, ev: Evidence) -> bool:
+    """The line that opens a list ("two blockers:", "summary for the 11:00-11:30 window:")
+    says what follows, not an error of its own."""
+    return (len(ev.items) >= 3 and segment == ev.items[0] and segment.rstrip().endswith(":"))
 
 
 def _ranks_within(hits: Sequence[TextHit], ours: Sequence[bool]) -> list[tuple[int, float]]:

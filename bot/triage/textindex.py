@@ -36,7 +36,7 @@ we're they're im ive i've seeing see keep keeps kept still now today yesterday j
 error errors err issue issues problem problems happen happens happening happened
 didn't doesn't don't won't can't isn't aren't wasn't weren't cannot say says said saying
 think thought guess maybe seems seem looks look back
-after before
+after before one two three four five six seven eight nine ten
 """.split())
 
 # Words that differ only in form, folded so "expired", "expires" and "expiry" meet.

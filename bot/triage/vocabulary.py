@@ -42,7 +42,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      "insufficient scope"),
     (r"diverg\w*|(?:two|both|other) (?:sites|regions|datacenters|data centers|dcs)"
      r"|wan link|cross-?(?:site|region|dc)", "multi-dc sync conflict"),
-    (r"second factor|totp|otp|one[- ]time (?:code|password)"
+    (r"second factor|two[- ]factor|2fa|multi[- ]factor|totp|otp|one[- ]time (?:code|password)"
      r"|authenticator(?: app)?|step[- ]up", "mfa"),
     (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*|slow(?:ing)? (?:it )?down"
      r"|come back (?:later|in \d+)", "rate limit"),
@@ -98,7 +98,9 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     (r"weekdays?|(?:on|at|during) (?:the )?weekends|weekend (?:jobs?|runs?|batch\w*)"
      r"|(?:schedule|time[- ]of[- ]day)[- ]?(?:based )?(?:restriction|rule|limit)\w*"
      r"|(?:mon|tue|wed|thu|fri|sat|sun)\w* ?[-\u2013] ?(?:mon|tue|wed|thu|fri|sat|sun)\w*"
-     r"|(?<![0-9:])[0-2]?[0-9]:[0-5][0-9] ?(?:[-\u2013]|to) ?[0-2]?[0-9]:[0-5][0-9](?![0-9:])",
+     r"|(?<![0-9:])[0-2]?[0-9]:[0-5][0-9] ?(?:[-\u2013]|to) ?[0-2]?[0-9]:[0-5][0-9](?![0-9:])"
+     r"|between [0-2]?[0-9](?::[0-5][0-9]| ?[ap]m) and [0-2]?[0-9](?::[0-5][0-9]| ?[ap]m)"
+     r"(?![0-9:])",
      "outside time window"),
     (r"kms|hsm|key management", "kms"),
     (r"(?:ca?n'?t|cannot|could ?n[o']t|unable to|fails? to) verify (?:the )?signature"

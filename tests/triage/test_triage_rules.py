@@ -496,3 +496,33 @@ def test_a_sentence_is_ranked_among_its_products_entries(engine):
 def test_a_web_frameworks_csrf_page_is_its_own(engine):
     paste = "Forbidden (403)\nCSRF verification failed. Request aborted.\n\nCSRF cookie not set."
     assert confident_keys(engine, paste) == []
+
+
+@pytest.mark.parametrize(("paste", "status"), [
+    ("mazevault api gives 429 during the nightly sync", 429),
+    ("scaivault returns 504 reading anything on the federated backend", 504),
+])
+def test_a_status_before_what_was_being_done_is_a_status(engine, paste, status):
+    assert engine.evidence(paste).http_statuses == (status,)
+
+
+def test_a_clock_range_said_with_between_is_a_time_window():
+    assert "window" in expanded_terms("refused only between 22:00 and 05:30")
+    assert "window" not in expanded_terms("between 2 and 5 retries")
+
+
+def test_a_second_sentence_beside_a_written_code_may_tell_a_second_error(engine):
+    paste = ("scaivault refused the export with ip_not_allowed from the old runner. on the new "
+             "runner the same export now says the token has to be MFA-backed for that action.")
+    assert confident_keys(engine, paste) == ["scaivault:ip_not_allowed",
+                                             "scaivault:mfa_required"]
+
+
+def test_the_line_that_opens_a_list_names_no_error_of_its_own(engine):
+    paste = ("scaivault summary for the 09:00-09:30 window:\n"
+             "1. ~20 writes got 503 while the primary failed over, fine on retry\n"
+             "2. lease ls_19 -> 404, that lease doesn't exist any more\n"
+             "3. two jobs wrote apps/api/config at the same moment, one got 409\n")
+    keys = confident_keys(engine, paste)
+    assert "scaivault:lease_not_found" in keys
+    assert "scaivault:time_window_violation" not in keys  # the report's window, not a rule's
