@@ -18,17 +18,18 @@ _RULED_OUT = re.compile(
     r"(?i)(?:\bnot|\bnever|\bno\s+longer)\s+(?:(?:a|an|the|any|my|our|just|really|actually"
     r"|due\s+to|because\s+of|related\s+to|caused\s+by|about|an?\s+issue\s+with)\s+)+" + _SCOPE
     + r"|(?:\bisn't|\bwasn't|\baren't|\bweren't|\bit'?s\s+not|\bthat'?s\s+not|\bthis\s+is\s+not"
-    r"|\bruled\s+out|\bnothing\s+to\s+do\s+with)\s+(?:(?:a|an|the|any|just)\s+)?" + _SCOPE)
+    r"|\bruled\s+out|\bnothing\s+to\s+do\s+with|\brather\s+than|\binstead\s+of)"
+    r"\s+(?:(?:a|an|the|any|just)\s+)?" + _SCOPE)
 _FINE = re.compile(
     r"(?i)\b((?:[\w'.-]+\s+)?[\w'.-]+)\s+(?:is|are|looks?|seems?)\s+(?:fine|ok|okay|good"
     r"|healthy|valid|correct|not\s+the\s+(?:issue|problem|cause))\b")
 _CUES = ("not", "n't", "never", "no longer", "ruled", "nothing", "fine", "ok", "good",
-         "healthy", "valid", "correct")
+         "healthy", "valid", "correct", "rather than", "instead of")
 # "not a valid X", "isn't a supported Y": the paste says what is wrong, it rules nothing out.
 _QUALITIES = frozenset({"valid", "correct", "supported", "allowed", "permitted", "proper",
                         "recognized", "recognised", "right", "well-formed", "legal", "known",
                         "accepted", "usable"})
-_STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]")
+_STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]|\.(?:\s|$)")
 # A negation right before a written code ("It is NOT IP_BLOCKED", "not a DUPLICATE_NAME
 # problem", "isn't `rate_limited`"): unlike "not found", a code named after "not" is
 # ruled out.

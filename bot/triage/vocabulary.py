@@ -40,8 +40,10 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      r"|(?:viewer|read-?only|reader|auditor) role", "missing permission rbac role"),
     (r"\w+:(?:read|write|admin|delete|list)|read-?only (?:token|key|scope)",
      "insufficient scope"),
-    (r"diverg\w*|(?:two|both|other) (?:sites|regions|datacenters|data centers|dcs)"
-     r"|wan link|cross-?(?:site|region|dc)", "multi-dc sync conflict"),
+    (r"diverg\w*|split[- ]brain|(?:different|conflicting) values", "multi-dc sync conflict"),
+    # Two sites are where sync happens; a conflict only when the paste says so.
+    (r"(?:two|both|other) (?:sites|sides|regions|datacenters|data centers|dcs)"
+     r"|wan link|cross-?(?:site|region|dc)", "multi-dc sync"),
     (r"second factor|two[- ]factor|2fa|multi[- ]factor|totp|otp|one[- ]time (?:code|password)"
      r"|authenticator(?: app)?|step[- ]up", "mfa"),
     (r"throttl\w*|too many (?:requests|calls)|rate[- ]?limit\w*|slow(?:ing)? (?:it )?down"
@@ -83,7 +85,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
      "private key does not match certificate"),
     (r"(?:our|current|paid|enterprise|pro|basic|free|starter|higher|premium|business|trial)"
      r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan"
-     r"|enterprise[- ]only|enterprise (?:feature|module|edition)|talk to sales",
+     r"|enterprise[- ]only|enterprise (?:feature|module|edition)|talk to sales"
+     r"|(?:subscription|plan|licen[cs]e) (?:level|does ?n[o']t (?:include|cover))",
      "license tier"),
     (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)"
      r"|never (?:enabled|(?:turned|switched) on)|(?:did ?n[o']t|did not) (?:enable|(?:turn|switch)"

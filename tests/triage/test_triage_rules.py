@@ -10,6 +10,7 @@ from bot.triage.confidence import ruled_out
 from bot.triage.engine import Triage, same_status_entries, status_peers
 from bot.triage.extract import clauses, extract
 from bot.triage.match import _ngram_norms, _not_repeated
+from bot.triage.negation import negated_terms
 from bot.triage.objects import missing_terms, named_among
 from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
@@ -526,3 +527,25 @@ def test_the_line_that_opens_a_list_names_no_error_of_its_own(engine):
     keys = confident_keys(engine, paste)
     assert "scaivault:lease_not_found" in keys
     assert "scaivault:time_window_violation" not in keys  # the report's window, not a rule's
+
+
+def test_rather_than_and_instead_of_rule_out_what_follows():
+    assert {"rate", "limit"} <= negated_terms("a hard cap for the tenant rather than a throttle")
+    assert "limit" in negated_terms("it is the quota instead of the rate limit")
+
+
+def test_a_denial_ends_with_its_sentence():
+    # "it's not 403." denies the status, not the project of the next sentence
+    assert "project" not in negated_terms("it's not 403. the project exists")
+
+
+@pytest.mark.parametrize("paste", ["scaivault keeps saying 429 on every write",
+                                   "scaivault: waited an hour, still 429 on every write"])
+def test_a_status_someone_keeps_seeing_is_a_status(engine, paste):
+    assert engine.evidence(paste).http_statuses == (429,)
+
+
+def test_two_sites_are_where_sync_happens_not_a_conflict_by_themselves():
+    assert "conflict" not in expanded_terms("enabling sync between our two datacenters")
+    assert "conflict" in expanded_terms("after the split-brain the sites hold different values")
+    assert "license" in expanded_terms("our subscription level doesn't include it")
