@@ -711,14 +711,32 @@ def _keep(found: dict[int, Match], i: int, m: Match) -> None:
         return
     best, other = (m, old) if m.score > old.score else (old, m)
     same_kind = best.kind == other.kind or {best.kind, other.kind} <= _CODE_KINDS
-    merged = best.evidence if same_kind else tuple(
-        dict.fromkeys(best.evidence + other.evidence))[:4]
+    merged = best.evidence if same_kind else _distinct_reasons(
+        best.evidence + other.evidence)[:4]
     # The line is where the code is written, else where the best meaning match is: the
     # "one answer per sentence" rule reads it.
     at = best if best.kind in _CODE_KINDS or other.kind not in _CODE_KINDS else other
     found[i] = _evolve(best, evidence=merged,
                        mention=best.mention or other.mention, line=at.line,
                        signals=best.signals.merge(other.signals))
+
+
+def _distinct_reasons(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    """Each reason once, and one "words match its title: ..." line per phrase kind, with
+    the words of every sentence that matched that kind, each once ("secret, found", not
+    a second line "Secret, found")."""
+    words: dict[str, list[str]] = {}  # "words match its title" -> words, in order
+    out: dict[str, None] = {}
+    for reason in reasons:
+        kind, _, said = reason.partition(": ")
+        if not reason.startswith("words match") or not said:
+            out.setdefault(reason)
+            continue
+        known = words.setdefault(kind, [])
+        lower = {w.lower() for w in known}
+        known += [w for w in said.split(", ") if w.lower() not in lower]
+        out.setdefault(kind)
+    return tuple(f"{r}: {', '.join(words[r])}" if r in words else r for r in out)
 
 
 def _evolve(m: Match, **changes: object) -> Match:

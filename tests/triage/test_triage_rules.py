@@ -351,7 +351,7 @@ def test_a_listed_item_without_the_code_is_its_own_sentence(engine):
 
 def test_why_lines_quote_the_words_in_the_pastes_order(engine):
     found = engine.triage('{"error":{"code":"rate_limited","message":"Too many requests"}}')
-    assert "words match its title: rate, limited" in found.confident[0].evidence
+    assert "words match its title: rate, limited, too many requests" in found.confident[0].evidence
 
 
 def test_a_listed_item_with_its_status_is_answered_by_the_object_it_names(engine):
@@ -549,3 +549,11 @@ def test_two_sites_are_where_sync_happens_not_a_conflict_by_themselves():
     assert "conflict" not in expanded_terms("enabling sync between our two datacenters")
     assert "conflict" in expanded_terms("after the split-brain the sites hold different values")
     assert "license" in expanded_terms("our subscription level doesn't include it")
+
+
+def test_one_why_line_per_kind_of_phrase_matched(engine):
+    paste = ('{"error":{"code":"secret_not_found","message":"Secret \'apps/x\' not found"}}\n'
+             "the secret apps/x is not found since the cleanup")
+    finding = engine.triage(paste).confident[0]
+    kinds = [r.split(":", 1)[0] for r in finding.evidence if r.startswith("words match")]
+    assert kinds and len(kinds) == len(set(kinds))
