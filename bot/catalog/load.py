@@ -289,6 +289,7 @@ def _entry(raw: shapes.Entry, catalog: str, default_retry: RetryPolicy) -> Entry
         http_status=raw.http_status,
         category=raw.category,
         aliases=_texts(raw.aliases),
+        said_as=_texts(raw.said_as),
         keywords=_texts(raw.keywords),
         symptoms=_texts(raw.symptoms),
         causes=tuple(Cause(cause=c.cause, fix=c.fix) for c in raw.causes),

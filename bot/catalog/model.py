@@ -132,6 +132,7 @@ class Entry:
     http_status: int | None = None
     category: str = ""
     aliases: tuple[str, ...] = ()
+    said_as: tuple[str, ...] = ()  # in people's words: matched, never shown
     keywords: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
     causes: tuple[Cause, ...] = ()

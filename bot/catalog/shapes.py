@@ -164,6 +164,9 @@ class Entry(Shape, kw_only=True, frozen=True):
         extra={"what": "a list of steps"})]
     retry: Annotated[Retry, _doc("Defaults to product.default_retry.")] | None = None
     aliases: Annotated[Texts, _doc("Other words people use for this error (not typos).")] = ()
+    said_as: Annotated[Texts, _doc(
+        "How people describe it in their own words, not the document's: matched, never "
+        "shown, and no evidence for an answer on its status alone.")] = ()
     keywords: Texts = ()
     symptoms: Annotated[Texts, _doc("Issues: what the user sees.")] = ()
     causes: Annotated[tuple[Cause, ...], _doc("Issues: possible causes with their fix.")] = ()

@@ -192,6 +192,7 @@ class Matcher:
             if e.http_status:
                 texts.append(("status", str(e.http_status)))
             texts += [("alias", a) for a in e.aliases]
+            texts += [("said", a) for a in e.said_as]
             texts += [("keyword", k) for k in e.keywords]
             texts += [("symptom", s) for s in e.symptoms]
             texts += [("cause", c.cause) for c in e.causes]
@@ -482,9 +483,10 @@ class Matcher:
                 words = ", ".join(_not_repeated(
                     forms.get(t, t) for t in sorted(hit.matched, key=lambda t: place.get(t, 0))))
                 why = [] if status_ok and hit.matched == (str(entry.http_status),) else [
-                    f"words match its {hit.phrase_kind}: {words}"]  # not "429" said twice
+                    f"words match {_KIND_SAID.get(hit.phrase_kind, 'its ' + hit.phrase_kind)}: "
+                    f"{words}"]  # not "429" said twice
                 if not why:  # matched on its status: say which of its words the paste has
-                    own = self.text.terms_of(hit.owner)
+                    own = self.text.documented_terms_of(hit.owner)
                     shared = dict.fromkeys(forms.get(t, t) for t in seg_terms
                                            if t in own and not t.isdigit())
                     if shared:
@@ -500,7 +502,7 @@ class Matcher:
                     echo=echo.issuperset(hit.matched), text_rank=rank,
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
                     product=named, status_words=_status_words_only(
-                        self.text.terms_of(hit.owner), hit.matched, seg_terms,
+                        self.text.documented_terms_of(hit.owner), hit.matched, seg_terms,
                         status_terms - code_terms(entry.code)),
                     clause=hit_clause, code_in_sentence=hit_code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
@@ -656,6 +658,7 @@ class Matcher:
 
 
 _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
+_KIND_SAID = {"said": "how people say it"}  # "words match how people say it: ..."
 _WRITTEN_KINDS = frozenset({"exact", "normalized"})
 # HTTP's reason phrases as words ("Service Unavailable", `ServiceUnavailable`) name a
 # status, which `http_facts` reads; they are not a catalog code respelt.

@@ -104,6 +104,10 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(terms(word))
 
 
+# Phrase kinds in people's words rather than the documents' (`Entry.said_as`).
+UNDOCUMENTED_KINDS = frozenset({"said"})
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A phrase of an entry: title, meaning, alias, keyword, symptom or cause."""
@@ -149,10 +153,13 @@ class TextIndex:
         self.phrase_kind: list[str] = [p.kind for p in kept]
         by_term: dict[str, list[int]] = defaultdict(list)
         owner_terms: dict[int, dict[str, None]] = defaultdict(dict)
+        documented: dict[int, dict[str, None]] = defaultdict(dict)
         for i, phrase in enumerate(kept):
             for term in phrase.terms:
                 by_term[term].append(i)
             owner_terms[phrase.owner].update(dict.fromkeys(phrase.terms))
+            if phrase.kind not in UNDOCUMENTED_KINDS:
+                documented[phrase.owner].update(dict.fromkeys(phrase.terms))
         owners_by_term: dict[str, list[int]] = defaultdict(list)
         for owner, owned in owner_terms.items():
             for term in owned:
@@ -166,6 +173,7 @@ class TextIndex:
         self.phrase_weight = [sum(self.idf[t] for t in ts) for ts in self.phrase_terms]
         self._phrase_set = [frozenset(ts) for ts in self.phrase_terms]
         self._owner_set = {o: frozenset(ts) for o, ts in owner_terms.items()}
+        self._documented_set = {o: frozenset(ts) for o, ts in documented.items()}
         self.vocab: list[str] = sorted(self.by_term)
         # The vocabulary by term length and first letter: fuzz.ratio >= 84 needs lengths
         # within 84/116 of each other, and a typo keeps its first letter, so a typo is only
@@ -188,6 +196,10 @@ class TextIndex:
     def terms_of(self, owner: int) -> frozenset[str]:
         """Every term of an entry, all its phrases together."""
         return self._owner_set.get(owner, frozenset())
+
+    def documented_terms_of(self, owner: int) -> frozenset[str]:
+        """The terms of an entry's documented phrases (not of how people say it)."""
+        return self._documented_set.get(owner, frozenset())
 
     def weight(self, term: str) -> float:
         """How much a term says: rare terms (few entries use them) weigh more."""

@@ -429,7 +429,8 @@ def test_unknown_entry_key_is_refused(catalog_copy):
     assert load_error(catalog_copy) == (
         f"catalog/mazevault.yml: {at(catalog_copy, 'mazevault.yml', 'RATE_LIMITED')}: "
         "severity: unknown key (known: aliases, category, causes, code, commands, "
-        "http_status, keywords, kind, meaning, related, resolution, retry, symptoms, title)")
+        "http_status, keywords, kind, meaning, related, resolution, retry, said_as, symptoms, "
+            "title)")
 
 
 def test_misspelt_key_is_named_with_the_nearest_known_key(catalog_copy):

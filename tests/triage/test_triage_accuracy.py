@@ -25,8 +25,8 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # negative of 103 confident; the holdout was not searched for which, so nothing was
 # tuned to win it back (docs/accuracy.md, "Eighth session").
 FLOORS = {
-    "dev": (0.885, 0.945, 0.975),
-    "holdout": (0.865, 0.95, 0.925),
+    "dev": (0.9, 0.96, 0.98),
+    "holdout": (0.89, 0.95, 0.925),
 }
 
 
