@@ -160,7 +160,11 @@ class Model:
     threshold: float
 
     def probability(self, x: Mapping[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+        weights = self.weights
+        z = self.bias
+        for k, v in x.items():
+            if v:  # most features of a candidate are 0
+                z += weights.get(k, 0.0) * v
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_dict(self) -> dict[str, object]:

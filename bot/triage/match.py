@@ -688,11 +688,14 @@ def _introduces_list(segment: str, ev: Evidence) -> bool:
 def _ranks_within(hits: Sequence[TextHit], ours: Sequence[bool]) -> list[tuple[int, float]]:
     """(rank, next score) of each hit (best first) among the hits of its group: the paste's
     product's, or the others'."""
-    out: list[tuple[int, float]] = []
-    for i, hit in enumerate(hits):
-        group = [h for h, o in zip(hits, ours, strict=True) if o == ours[i]]
-        rank = group.index(hit)
-        out.append((rank, group[rank + 1].score if rank + 1 < len(group) else 0.0))
+    groups: dict[bool, list[int]] = {True: [], False: []}
+    for i, o in enumerate(ours):
+        groups[o].append(i)
+    out: list[tuple[int, float]] = [(0, 0.0)] * len(hits)
+    for members in groups.values():
+        for rank, i in enumerate(members):
+            following = hits[members[rank + 1]].score if rank + 1 < len(members) else 0.0
+            out[i] = (rank, following)
     return out
 
 
