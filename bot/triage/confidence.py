@@ -280,10 +280,19 @@ def ruled_out(m: Match, ctx: Context) -> bool:
             and s.matched_weight < GENERIC_WEIGHT and not s.strong_phrase)
 
 
+def _written_code(m: Match) -> bool:
+    """A code the paste writes, exactly, respelt or misspelt, or says in three words or
+    more ("agent registration failed"); not two prose words that only look like one ("the
+    per-window rate limit" is like `rate_limited`: a meaning, judged as one)."""
+    s = m.signals
+    return bool(s.code) and not (s.code == "fuzzy" and s.code_source == "words"
+                                 and len(m.entry.code.replace("-", "_").split("_")) < 3)
+
+
 def _one_per_sentence(matches: list[Match]) -> list[Match]:
     """Rule 5: of the meaning-only matches on one sentence, the most probable stands;
     beside a documented code on the same line, none does."""
-    code_lines = {m.line for m in matches if m.confident and m.signals.code}
+    code_lines = {m.line for m in matches if m.confident and _written_code(m)}
     # Where a confident code sits, and in which listed item (its words' item, for a code
     # written out as words: "- binding ... -> 404, identity not found").
     code_items = {(m.line, m.signals.clause) for m in matches
@@ -293,7 +302,7 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
     for i in sorted(range(len(out)),
                     key=lambda i: (not out[i].signals.object_named, -out[i].probability)):
         m = out[i]
-        if m.confident and not m.signals.code:
+        if m.confident and not _written_code(m):
             s = m.signals
             # A listed item ("(1) ... (2) ...", even on one line) is a sentence of its
             # own: beside a code on its line only when it writes that code itself.

@@ -86,7 +86,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     (r"(?:our|current|paid|enterprise|pro|basic|free|starter|higher|premium|business|trial)"
      r" (?:plan|tier|edition|subscription|licen[cs]e)|licen[cs]ed?|upgrade (?:our |the )?plan"
      r"|enterprise[- ]only|enterprise (?:feature|module|edition)|talk to sales"
-     r"|(?:subscription|plan|licen[cs]e) (?:level|does ?n[o']t (?:include|cover))",
+     r"|(?:subscription|plan|licen[cs]e) (?:level|(?:does ?n[o']t|does not) (?:include|cover))",
      "license tier"),
     (r"feature flag\w*|(?:turned|switched|gated) off|not (?:enabled|turned on|switched on)"
      r"|never (?:enabled|(?:turned|switched) on)|(?:did ?n[o']t|did not) (?:enable|(?:turn|switch)"

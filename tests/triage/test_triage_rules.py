@@ -570,3 +570,11 @@ def test_how_people_say_it_is_no_evidence_for_a_status_alone(engine):
     # "api" is in a CSRF phrasing of people's words; a 403 from the API is not a CSRF error
     result = engine.triage("our terraform job gets 403 Forbidden from the MazeVault REST API")
     assert result.confident == ()
+
+
+def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine):
+    # "rate limit" is like `rate_limited`, but the paste rules it out and says which
+    # error it is: that sentence's answer is the quota, not the look-alike.
+    paste = ("scaivault: we're nowhere near the per-window rate limit (remaining 900), but "
+             "every create returns 429 and says the tenant's hard quota has been reached")
+    assert confident_keys(engine, paste)[0] == "scaivault:quota_exceeded"
