@@ -472,33 +472,6 @@ def test_a_nested_envelope_of_other_software_is_no_product_evidence(engine, past
     assert [f.entry.key for f in result.confident] == []
 
 
-@pytest.mark.parametrize("paste", [
-    "mazevault all green since the patch, every component reports healthy. closing the incident",
-    "fyi rotated the scaivault webhook secret, zero failures since. nothing to do",
-    "quick q on scaivault request ids: no error, just want them in our traces",
-])
-def test_a_report_that_all_is_well_names_no_error(engine, paste):
-    assert confident_keys(engine, paste) == []
-
-
-def test_not_allowed_is_failure_language(engine):
-    paste = ("in mazevault I can browse the project, but adding a secret tells me I'm not "
-             "allowed; my role there is read-only")
-    assert confident_keys(engine, paste) == ["mazevault:PERMISSION_DENIED"]
-
-
-def test_a_sentence_is_ranked_among_its_products_entries(engine):
-    # ScaiVault documents "in the meantime" word for word; the paste is about MazeVault
-    paste = ("two of us saved the same mazevault access policy; the second save was rejected, "
-             "it had been changed in the meantime")
-    assert confident_keys(engine, paste) == ["mazevault:VERSION_CONFLICT"]
-
-
-def test_a_web_frameworks_csrf_page_is_its_own(engine):
-    paste = "Forbidden (403)\nCSRF verification failed. Request aborted.\n\nCSRF cookie not set."
-    assert confident_keys(engine, paste) == []
-
-
 @pytest.mark.parametrize(("paste", "status"), [
     ("mazevault api gives 429 during the nightly sync", 429),
     ("scaivault returns 504 reading anything on the federated backend", 504),
@@ -510,13 +483,6 @@ def test_a_status_before_what_was_being_done_is_a_status(engine, paste, status):
 def test_a_clock_range_said_with_between_is_a_time_window():
     assert "window" in expanded_terms("refused only between 22:00 and 05:30")
     assert "window" not in expanded_terms("between 2 and 5 retries")
-
-
-def test_a_second_sentence_beside_a_written_code_may_tell_a_second_error(engine):
-    paste = ("scaivault refused the export with ip_not_allowed from the old runner. on the new "
-             "runner the same export now says the token has to be MFA-backed for that action.")
-    assert confident_keys(engine, paste) == ["scaivault:ip_not_allowed",
-                                             "scaivault:mfa_required"]
 
 
 def test_the_line_that_opens_a_list_names_no_error_of_its_own(engine):
@@ -578,3 +544,28 @@ def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine
     paste = ("scaivault: we're nowhere near the per-window rate limit (remaining 900), but "
              "every create returns 429 and says the tenant's hard quota has been reached")
     assert confident_keys(engine, paste)[0] == "scaivault:quota_exceeded"
+
+
+@pytest.mark.parametrize(("paste", "keys"), [
+    pytest.param("mazevault all green since the patch, every component reports healthy. "
+                 "closing the incident", [], id="all green names no error"),
+    pytest.param("fyi rotated the scaivault webhook secret, zero failures since. nothing to do",
+                 [], id="zero failures names no error"),
+    pytest.param("quick q on scaivault request ids: no error, just want them in our traces",
+                 [], id="'no error, just' names no error"),
+    pytest.param("in mazevault I can browse the project, but adding a secret tells me I'm not "
+                 "allowed; my role there is read-only", ["mazevault:PERMISSION_DENIED"],
+                 id="'not allowed' is failure language"),
+    # ScaiVault documents "in the meantime" word for word; the paste is about MazeVault
+    pytest.param("two of us saved the same mazevault access policy; the second save was "
+                 "rejected, it had been changed in the meantime", ["mazevault:VERSION_CONFLICT"],
+                 id="a sentence is ranked among its product's entries"),
+    pytest.param("Forbidden (403)\nCSRF verification failed. Request aborted.\n\nCSRF cookie "
+                 "not set.", [], id="a web framework's CSRF page is its own"),
+    pytest.param("scaivault refused the export with ip_not_allowed from the old runner. on the "
+                 "new runner the same export now says the token has to be MFA-backed for that "
+                 "action.", ["scaivault:ip_not_allowed", "scaivault:mfa_required"],
+                 id="a sentence beside a written code may tell a second error"),
+])
+def test_what_a_paste_is_answered_with(engine, paste, keys):
+    assert confident_keys(engine, paste) == keys
