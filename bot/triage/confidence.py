@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from bot.triage.match import Match
 
 MODEL_FILE = "confidence.json"
-GENERIC_WEIGHT = 10.0  # summed IDF below which shared words are generic (no context)
+GENERIC_WEIGHT = 14.0  # summed IDF below which shared words are generic (no context)
 
 
 @dataclass(frozen=True)

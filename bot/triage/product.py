@@ -215,7 +215,7 @@ _FOREIGN_MARKS = (
     "go: ", "goroutine ", "requirements.txt", "package.json", "go.mod", "cargo.toml",
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
     "_engine_exception", "root_cause", "firebase", "spring security", "'_csrf'", "laravel",
-    "django", "wordpress", "verification failed. request aborted",
+    "django", "wordpress", "verification failed. request aborted", "psycopg2", "psycopg",
     # ... their registries, daemons and log signatures (nginx's "from upstream, client:")
     "docker: ", "docker.sock", "docker daemon", "docker.io", "docker.com/", "toomanyrequests",
     "fatal: could not read", "from upstream, client:",

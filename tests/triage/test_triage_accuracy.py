@@ -18,14 +18,16 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # part -> (top-1, precision, negatives clean), as fractions; docs/accuracy.md has the figures.
 # Dev's floors went down once, when dev_fresh.yml (155 cases written blind, scored unseen
 # at 72.6 / 90.5 / 85.0) joined it: the set got harder, the matcher did not get worse.
-# dev_fresh2.yml (155 more, unseen 77.1 / 84.8 / 94.0) joined it the next stop. The
+# dev_fresh2.yml (155 more, unseen 77.1 / 84.8 / 94.0) joined it the next stop;
+# dev_fresh4.yml (150, unseen 71.8 / 90.9 / 82.5) and dev_fresh6.yml (130, 45 of them
+# negatives sharing the products' words, unseen 87.1 / 91.8 / 77.8) in stop 22. The
 # holdout's floors went down when holdout_fresh3.yml (110 cases written blind, never
 # tuned on, unseen 80.0 / 96.2 / 93.3) joined it. Its negatives-clean floor went down
 # again in stop 22 (0.935 -> 0.925): a change decided on dev (f9633ea) made one holdout
 # negative of 103 confident; the holdout was not searched for which, so nothing was
 # tuned to win it back (docs/accuracy.md, "Eighth session").
 FLOORS = {
-    "dev": (0.9, 0.96, 0.98),
+    "dev": (0.9, 0.96, 0.965),
     "holdout": (0.89, 0.95, 0.925),
 }
 

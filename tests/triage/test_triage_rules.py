@@ -569,3 +569,12 @@ def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine
 ])
 def test_what_a_paste_is_answered_with(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
+
+
+def test_a_python_postgres_drivers_refusal_is_its_own(engine):
+    paste = "".join(
+        f"{'psycopg2.OperationalError: ' if host == 'pg-main' else ''}could not connect to "
+        f"server: Connection refused\n        Is the server running on host \"{host}\" and "
+        "accepting\n        TCP/IP connections on port 5432?\n"
+        for host in ("pg-main", "pg-replica"))
+    assert confident_keys(engine, paste) == []
