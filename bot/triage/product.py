@@ -216,6 +216,7 @@ _FOREIGN_MARKS = (
     "pom.xml", "build.gradle", "gemfile", "composer.json", "pyproject.toml",
     "_engine_exception", "root_cause", "firebase", "spring security", "'_csrf'", "laravel",
     "django", "wordpress", "verification failed. request aborted", "psycopg2", "psycopg",
+    "arn:aws:", "x509: ",
     # ... their registries, daemons and log signatures (nginx's "from upstream, client:")
     "docker: ", "docker.sock", "docker daemon", "docker.io", "docker.com/", "toomanyrequests",
     "fatal: could not read", "from upstream, client:",

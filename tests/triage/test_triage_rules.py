@@ -566,6 +566,15 @@ def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine
                  "new runner the same export now says the token has to be MFA-backed for that "
                  "action.", ["scaivault:ip_not_allowed", "scaivault:mfa_required"],
                  id="a sentence beside a written code may tell a second error"),
+    # Go's TLS error, in a paste that names none of our products: another Go program's
+    pytest.param('sync-tool: Put "https://files.example.net/v2/upload": x509: certificate '
+                 "signed by unknown authority", [], id="x509 without a product is not ours"),
+    pytest.param("mazevault-agent register fails on the new host: x509: certificate signed by "
+                 "unknown authority", ["mazevault:agent-registration-fails"],
+                 id="x509 beside our agent is ours"),
+    pytest.param("Error: deleting IAM Policy (arn:aws:iam::123:policy/ci): StatusCode: 409, "
+                 "DeleteConflict: Cannot delete a policy attached to entities.", [],
+                 id="an AWS resource name marks AWS's own error"),
 ])
 def test_what_a_paste_is_answered_with(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
