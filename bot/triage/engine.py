@@ -18,7 +18,7 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import extract
 from bot.triage.match import Match, Matcher
 from bot.triage.negation import negated_terms
-from bot.triage.objects import named_among
+from bot.triage.objects import named_among, with_route_objects
 from bot.triage.textindex import terms
 
 MAX_FINDINGS = 20
@@ -229,7 +229,7 @@ def named_in_paste(peers: tuple[Entry, ...], ev: Evidence) -> tuple[Entry, ...]:
     words it rules out ("it's not an expiry thing" names no expiry)."""
     if not peers:
         return ()
-    text = ev.text[:NAMED_SCAN_CHARS]
+    text = with_route_objects(ev.text[:NAMED_SCAN_CHARS])
     return named_among(peers, frozenset(terms(text)) - negated_terms(text))
 
 

@@ -22,7 +22,13 @@ from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_PHRASES, http_statuses
 from bot.triage.negation import negated_terms, ruled_out_codes, says_all_clear
-from bot.triage.objects import missing_terms, named_among, object_terms, reason_terms
+from bot.triage.objects import (
+    missing_terms,
+    named_among,
+    object_terms,
+    reason_terms,
+    with_route_objects,
+)
 from bot.triage.product import ProductEvidence, code_style, foreign_tool, leader
 from bot.triage.textindex import Phrase, TextHit, TextIndex, code_terms, terms, written_forms
 from bot.triage.vocabulary import added_terms, expanded_terms
@@ -503,7 +509,7 @@ class Matcher:
                     text_margin=hit.score - following, status_ok=status_ok, rule=confident,
                     product=named, status_words=_status_words_only(
                         self.text.documented_terms_of(hit.owner), hit.matched, seg_terms,
-                        status_terms - code_terms(entry.code)),
+                        _reason_not_named(status_terms, code_terms(entry.code))),
                     clause=hit_clause, code_in_sentence=hit_code_here)
                 _keep(found, hit.owner, Match(entry, round(min(score, 95.0), 1), confident,
                                               "text", tuple(why), None, line, signals))
@@ -530,9 +536,10 @@ class Matcher:
         writes: the one documenting it in its product (the one the part `named`, else
         the paste's), or the one whose object it names."""
         owner = named or product
-        # "GET /api/v1/projects/..." names no project: a route's words name its resources;
-        # a secret's path ("secrets/ci/token") is what the part speaks of
-        told = _ROUTES.sub(" ", part) if "/" in part else part
+        # A route names what it ends on ("/api/v1/projects/p/certificates/c-8" a
+        # certificate, not a project); a secret's path ("secrets/ci/token") is what the
+        # part speaks of
+        told = with_route_objects(part)
         words = terms(told)
         said = frozenset(words) - negated_terms(told)
         forms = written_forms(told)
@@ -679,6 +686,13 @@ def _status_words_only(entry_terms: frozenset[str], matched: tuple[str, ...],
     return all(said(t) for t in entry_terms.intersection(seg_terms))
 
 
+def _reason_not_named(status_terms: frozenset[str], code: frozenset[str]) -> frozenset[str]:
+    """The status's reason words that do not name this entry: all of them, unless its
+    code is its status's reason phrase ("503 Service Unavailable" names
+    `service_unavailable`; "404 Not Found" names no one of the 404s)."""
+    return status_terms - code if code <= status_terms else status_terms
+
+
 def _introduces_list(segment: str, ev: Evidence) -> bool:
     """The line that opens a list ("two blockers:", "summary for the 11:00-11:30 window:")
     says what follows, not an error of its own."""
@@ -812,7 +826,6 @@ _SPLIT = re.compile(r"[A-Za-z0-9]+")
 # URLs and file paths (a run of non-space holding `x/y`): their words are not prose. Tried
 # at the start of each run only: `\S*\w/\w\S*` retried every offset of a long run.
 _PATHS = re.compile(r"(?<!\S)(?=\S*?\w/\w)\S+")
-_ROUTES = re.compile(r"(?<!\S)(?:[a-z]+://|/)(?=\S*?\w/\w)\S+")  # "/api/v1/...", URLs
 _EDGE_WORDS = frozenset("a an the to of in on at for and or with is are was my our".split())
 _FAILURE = re.compile(
     r"(?i)\b(?:errors?|fail\w*|denied|invalid|expired?|refused|unhealthy|unreachable|conflicts?"

@@ -45,6 +45,27 @@ _MISSING_AFTER = re.compile(
     re.IGNORECASE)
 
 
+_ROUTE = re.compile(r"(?<!\S)(?:[a-z]+://\S*?|)/(?=\S*?\w/\w)(\S+)")  # "/api/v1/...", URLs
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def with_route_objects(text: str) -> str:
+    """`text` with each API route or URL cut to what it ends on: its last segment that is
+    no id ("DELETE /v1/pki/cas/ca_int_2023" -> "cas"; "/api/v1/projects/web/certificates/
+    c-88" -> "certificates"). The segments before it are where the object lives, not
+    what is missing."""
+    if "/" not in text:
+        return text
+    return _ROUTE.sub(lambda m: " " + _last_named(m.group(1)) + " ", text)
+
+
+def _last_named(path: str) -> str:
+    segments = [s for s in path.split("?")[0].split("/") if s]
+    last = next((s for s in reversed(segments) if not _HAS_DIGIT.search(s)), "")
+    # a short collection's plural, which the stemmer leaves alone: "cas", "csrs"
+    return last[:-1] if len(last) <= 5 and last.endswith("s") and last[-2:] != "ss" else last
+
+
 def missing_terms(part: str) -> frozenset[str]:
     """The terms of what `part` says is missing."""
     return frozenset(t for rx in (_MISSING_BEFORE, _MISSING_AFTER)

@@ -11,7 +11,7 @@ from bot.triage.engine import Triage, same_status_entries, status_peers
 from bot.triage.extract import clauses, extract
 from bot.triage.match import _ngram_norms, _not_repeated
 from bot.triage.negation import negated_terms
-from bot.triage.objects import missing_terms, named_among
+from bot.triage.objects import missing_terms, named_among, with_route_objects
 from bot.triage.product import foreign_tool
 from bot.triage.render import triage_text
 from bot.triage.textindex import terms
@@ -587,3 +587,20 @@ def test_a_python_postgres_drivers_refusal_is_its_own(engine):
         "accepting\n        TCP/IP connections on port 5432?\n"
         for host in ("pg-main", "pg-replica"))
     assert confident_keys(engine, paste) == []
+
+
+@pytest.mark.parametrize(("text", "cut"), [
+    ("DELETE /v1/pki/cas/ca_int_2023 -> 404", "DELETE  ca  -> 404"),
+    ("GET /api/v1/projects/web/certificates/c-88d1", "GET  certificates "),
+    ("https://vault.example.com/api/v1/certificates?project=web", " certificates "),
+    ("recreating secrets/ci/npm-token", "recreating secrets/ci/npm-token"),  # no route
+])
+def test_a_route_is_cut_to_what_it_ends_on(text, cut):
+    assert with_route_objects(text) == cut
+
+
+def test_a_status_list_is_narrowed_by_what_a_route_ends_on(engine):
+    # "Not Found" is every 404's reason phrase: no single 404 is confident on it
+    result = engine.triage("scaivault DELETE /v1/pki/cas/ca_lab_2024 -> 404 Not Found")
+    assert result.confident == ()
+    assert [e.key for e in result.same_status] == ["scaivault:ca_not_found"]
