@@ -84,7 +84,7 @@ STATUS_VERBS = (
     "seeing", "sees", "saw", "see", "received", "receives", "receiving", "receive",
     "responded", "responds", "response", "answered", "answers", "with", "failed", "fails",
     "failing", "fail", "back", "then", "end in", "ends in", "ended in", "ending in",
-    "it's", "that's", "it", "that", "this", "which", "saying", "says", "said",
+    "it's", "that's", "it", "that", "this", "which", "saying", "says", "said", "comes", "came",
 )
 _ARROWS = ("->", "=>", "\u2192")
 

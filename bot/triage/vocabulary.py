@@ -108,7 +108,8 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     (r"kms|hsm|key management", "kms"),
     (r"(?:ca?n'?t|cannot|could ?n[o']t|unable to|fails? to) verify (?:the )?signature"
      r"|signature (?:verification )?(?:failed|invalid|mismatch|doesn't match)"
-     r"|(?:different|another|wrong|other) (?:identity provider|idp|issuer)",
+     r"|(?:different|another|wrong|other) (?:identity provider|idp|issuer)"
+     r"|(?:new|different|rotated|another|wrong) (?:signing key|key ?pair|signer)|token signer",
      "invalid token signature"),
     (r"still (?:hold|have|has|holding|having|own)s? (?:\w+ ){0,2}(?:leases|credentials|creds)",
      "active leases in use"),

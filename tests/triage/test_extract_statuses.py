@@ -64,6 +64,7 @@ from bot.triage.http_facts import STATUS_VERBS, STATUS_WORDS
     ("- webhook.wh_31: 404, gone since friday", 404),
     ("job B: 401 - nothing in the header", 401),
     ("lookup of role etl -> 404 no such role", 404),
+    ("now comes 400 that the duration cannot be parsed", 400),
 ])
 def test_status_is_read_from_what_people_paste(paste, status):
     assert extract(paste).http_statuses == (status,)

@@ -575,6 +575,10 @@ def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine
     pytest.param("Error: deleting IAM Policy (arn:aws:iam::123:policy/ci): StatusCode: 409, "
                  "DeleteConflict: Cannot delete a policy attached to entities.", [],
                  id="an AWS resource name marks AWS's own error"),
+    pytest.param("ScaiVault 401s our JWTs right after we mint them. exp is an hour out. we "
+                 "switched our token signer to a new key pair yesterday.",
+                 ["scaivault:token_invalid"],
+                 id="a new signing key is a signature that does not validate"),
 ])
 def test_what_a_paste_is_answered_with(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
