@@ -17,9 +17,12 @@ _SCOPE = r"((?:[\w'.-]+\s+){0,2}[\w'.-]+)"  # the next one to three words
 _RULED_OUT = re.compile(
     r"(?i)(?:\bnot|\bnever|\bno\s+longer)\s+(?:(?:a|an|the|any|my|our|just|really|actually"
     r"|due\s+to|because\s+of|related\s+to|caused\s+by|about|an?\s+issue\s+with)\s+)+" + _SCOPE
-    + r"|(?:\bisn't|\bwasn't|\baren't|\bweren't|\bit'?s\s+not|\bthat'?s\s+not|\bthis\s+is\s+not"
+    + r"|(?:\bit'?s\s+not|\bthat'?s\s+not|\bthis\s+is\s+not"
     r"|\bruled\s+out|\bnothing\s+to\s+do\s+with|\brather\s+than|\binstead\s+of)"
-    r"\s+(?:(?:a|an|the|any|just)\s+)?" + _SCOPE)
+    r"\s+(?:(?:a|an|the|any|just)\s+)?" + _SCOPE
+    # "isn't the cert", "wasn't a rate limit"; not "the token isn't MFA-backed", which says
+    # what is wrong with it
+    + r"|(?:\bisn't|\bwasn't|\baren't|\bweren't)\s+(?:(?:a|an|the|any|just)\s+)+" + _SCOPE)
 _FINE = re.compile(
     r"(?i)\b((?:[\w'.-]+\s+)?[\w'.-]+)\s+(?:is|are|looks?|seems?)\s+(?:fine|ok|okay|good"
     r"|healthy|valid|correct|not\s+the\s+(?:issue|problem|cause))\b")
@@ -57,7 +60,7 @@ def negated_terms(sentence: str) -> frozenset[str]:
         return frozenset()
     out: set[str] = set()
     for m in _RULED_OUT.finditer(sentence):
-        scope = m.group(1) or m.group(2) or ""
+        scope = m.group(1) or m.group(2) or m.group(3) or ""
         if scope.split(maxsplit=1)[0].lower() in _QUALITIES:  # _SCOPE is one word or more
             continue  # "isn't a valid pattern" says the error (an invalid one), not against it
         out.update(expanded_terms(_STOP_AT.split(scope, maxsplit=1)[0]))

@@ -500,6 +500,12 @@ def test_rather_than_and_instead_of_rule_out_what_follows():
     assert "limit" in negated_terms("it is the quota instead of the rate limit")
 
 
+def test_isnt_rules_out_a_thing_named_not_a_property_said_missing():
+    assert "limit" in negated_terms("it wasn't a rate limit after all")
+    assert "mfa" not in negated_terms("the bot's token isn't MFA-backed")
+    assert "format" not in negated_terms("the date isn't in the format it expects")
+
+
 def test_a_denial_ends_with_its_sentence():
     # "it's not 403." denies the status, not the project of the next sentence
     assert "project" not in negated_terms("it's not 403. the project exists")
