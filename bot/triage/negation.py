@@ -31,7 +31,11 @@ _CUES = ("not", "n't", "never", "no longer", "ruled", "nothing", "fine", "ok", "
 # "not a valid X", "isn't a supported Y": the paste says what is wrong, it rules nothing out.
 _QUALITIES = frozenset({"valid", "correct", "supported", "allowed", "permitted", "proper",
                         "recognized", "recognised", "right", "well-formed", "legal", "known",
-                        "accepted", "usable"})
+                        "accepted", "usable",
+                        # "it's not in the format it expects", "not part of our tier",
+                        # "not enabled", "not working": what is wrong, not a cause denied
+                        "in", "part", "enabled", "included", "covered", "trusted", "working",
+                        "set", "there", "reachable"})
 _STOP_AT = re.compile(r"(?i)\b(?:but|and|so|it's|its|we|i)\b|[,;:!?()]|\.(?:\s|$)")
 # A negation right before a written code ("It is NOT IP_BLOCKED", "not a DUPLICATE_NAME
 # problem", "isn't `rate_limited`"): unlike "not found", a code named after "not" is
