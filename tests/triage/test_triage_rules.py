@@ -504,7 +504,7 @@ def test_isnt_rules_out_a_thing_named_not_a_property_said_missing():
     assert "limit" in negated_terms("it wasn't a rate limit after all")
     assert "mfa" not in negated_terms("the bot's token isn't MFA-backed")
     assert "format" not in negated_terms("the date isn't in the format it expects")
-    assert "licens" not in negated_terms("it's not part of our license tier")
+    assert "enabl" not in negated_terms("for us it's not enabled on the tenant")
 
 
 def test_a_denial_ends_with_its_sentence():
