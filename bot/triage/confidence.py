@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "confidence.json"
 GENERIC_WEIGHT = 14.0  # summed IDF below which shared words are generic (no context)
+EQUAL_PROBABILITY = 0.1  # of one sentence's meaning matches, as probable as its best
 
 
 @dataclass(frozen=True)
@@ -290,8 +291,11 @@ def _written_code(m: Match) -> bool:
 
 
 def _one_per_sentence(matches: list[Match]) -> list[Match]:
-    """Rule 5: of the meaning-only matches on one sentence, the most probable stands;
-    beside a documented code on the same line, none does."""
+    """Rule 5: of the meaning-only matches on one sentence, one stands: the one sharing
+    the most distinctive words with it among those within EQUAL_PROBABILITY of the most
+    probable (the model tells an answer from noise better than two siblings apart, "two
+    datacenters" from "current plan"); beside a documented code on the same line, none
+    does."""
     code_lines = {m.line for m in matches if m.confident and _written_code(m)}
     # Where a confident code sits, and in which listed item (its words' item, for a code
     # written out as words: "- binding ... -> 404, identity not found").
@@ -299,8 +303,19 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
                   if m.confident and m.signals.code_source == "words" and m.signals.clause}
     kept: set[tuple[int, int]] = set()
     out = list(matches)
-    for i in sorted(range(len(out)),
-                    key=lambda i: (not out[i].signals.object_named, -out[i].probability)):
+    best: dict[tuple[int, int], float] = {}  # the most probable of each sentence
+    for m in out:
+        if m.confident and not _written_code(m):
+            at = (m.line, m.signals.clause)
+            best[at] = max(best.get(at, 0.0), m.probability)
+
+    def standing(i: int) -> tuple[float, ...]:
+        m = out[i]
+        near_best = m.probability >= best.get((m.line, m.signals.clause), 1.0) - EQUAL_PROBABILITY
+        return (not m.signals.object_named, not near_best, -m.signals.matched_weight,
+                -m.probability)
+
+    for i in sorted(range(len(out)), key=standing):
         m = out[i]
         if m.confident and not _written_code(m):
             s = m.signals

@@ -586,6 +586,10 @@ def test_two_words_that_look_like_a_code_are_a_meaning_not_a_written_code(engine
                  "switched our token signer to a new key pair yesterday.",
                  ["scaivault:token_invalid"],
                  id="a new signing key is a signature that does not validate"),
+    # "policy" and "delete" are policy_in_use's words too; "no policy rule grants" says more
+    pytest.param("scaivault: the new identity reads apps/* fine but any DELETE there is 403, "
+                 "no policy rule grants delete to it", ["scaivault:access_denied"],
+                 id="of a sentence's near-equal siblings, the one sharing more words"),
 ])
 def test_what_a_paste_is_answered_with(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
