@@ -32,7 +32,8 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
    status rules out the entries documented with another.
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
-   answer, not a second error. Each item of a listed paste ("(1) ... (2) ...", "...,
+   answer, not a second error. Of a sentence's near-equal meaning matches (within
+   EQUAL_PROBABILITY of its best), the one sharing the most distinctive words stands. Each item of a listed paste ("(1) ... (2) ...", "...,
    and separately ...") is a sentence of its own, even on one line.
 6. **A code said in words names its error**: a code of three words or more written out
    in its product's paste ("... a 404 too (webhook not found)") is an answer; a code
