@@ -33,8 +33,10 @@ the accuracy set only (`python -m tests.triage.accuracy.fit`; the weights ship a
 5. **One answer per error**: a meaning match on a sentence that already gave a confident
    answer, or that only echoes a documented code found in the paste, is a synonym of that
    answer, not a second error. Of a sentence's near-equal meaning matches (within
-   EQUAL_PROBABILITY of its best), the one sharing the most distinctive words stands. Each item of a listed paste ("(1) ... (2) ...", "...,
-   and separately ...") is a sentence of its own, even on one line.
+   EQUAL_PROBABILITY of its best), the one sharing the most distinctive words stands.
+   Each item of a listed paste ("(1) ... (2) ...", "..., and separately ...") is a
+   sentence of its own, even on one line; so is each clause that tells its own error by
+   status and object, and the line it is on then tells none of its own.
 6. **A code said in words names its error**: a code of three words or more written out
    in its product's paste ("... a 404 too (webhook not found)") is an answer; a code
    written only to rule it out ("It is NOT IP_BLOCKED") never is.
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
 MODEL_FILE = "confidence.json"
 GENERIC_WEIGHT = 14.0  # summed IDF below which shared words are generic (no context)
 EQUAL_PROBABILITY = 0.1  # of one sentence's meaning matches, as probable as its best
+CLAUSE_PLACES = 100  # Signals.clause from here on: a clause of an unlisted paste (match)
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,11 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
     # written out as words: "- binding ... -> 404, identity not found").
     code_items = {(m.line, m.signals.clause) for m in matches
                   if m.confident and m.signals.code_source == "words" and m.signals.clause}
+    # Lines whose clauses each told their own error by status and object: the line as a
+    # whole tells none of its own ("GET rotation policy rp_88 -> 404, DELETE event
+    # subscription sub_12 -> 404" is not also `policy_not_found`).
+    told_by_clause = {m.line for m in matches if m.confident and m.signals.object_named
+                      and m.signals.clause >= CLAUSE_PLACES}
     kept: set[tuple[int, int]] = set()
     out = list(matches)
     best: dict[tuple[int, int], float] = {}  # the most probable of each sentence
@@ -324,7 +332,8 @@ def _one_per_sentence(matches: list[Match]) -> list[Match]:
             # own: beside a code on its line only when it writes that code itself.
             beside_code = m.line in code_lines and (
                 not s.clause or s.code_in_sentence or (m.line, s.clause) in code_items)
-            if beside_code or (m.line, s.clause) in kept:
+            whole_line = not s.clause and m.line in told_by_clause
+            if beside_code or whole_line or (m.line, s.clause) in kept:
                 out[i] = replace(m, confident=False)
             else:
                 kept.add((m.line, s.clause))

@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 from bot.catalog.model import Catalog, Entry
 from bot.memo import BoundedMemo
 from bot.text import ascii_lower, fold
-from bot.triage.confidence import Context, Model, context, decide, ruled_out, shipped_model
+from bot.triage.confidence import (
+    CLAUSE_PLACES,
+    Context,
+    Model,
+    context,
+    decide,
+    ruled_out,
+    shipped_model,
+)
 from bot.triage.evidence import CodeMention, Evidence
 from bot.triage.extract import SHORT_PASTE_CHARS, clauses
 from bot.triage.http_facts import REASON_PHRASES, http_statuses
@@ -591,7 +599,7 @@ class Matcher:
             named = self.products.named_in(clause)
             if named or product:
                 self._name_by_status(ev, found, clause, statuses, named, product,
-                                     (100 + n, False))
+                                     (CLAUSE_PLACES + n, False))
 
     def _clauses_apart_from_codes(self, ev: Evidence, segment: str
                                   ) -> list[tuple[int, frozenset[str]]]:
@@ -601,8 +609,8 @@ class Matcher:
         parts = clauses(segment)
         if len(parts) < 2 or not any(c in segment for c in codes):
             return []
-        return [(200 + n, frozenset(expanded_terms(part))) for n, part in enumerate(parts, 1)
-                if not any(c in part for c in codes)]
+        return [(2 * CLAUSE_PLACES + n, frozenset(expanded_terms(part)))
+                for n, part in enumerate(parts, 1) if not any(c in part for c in codes)]
 
     def _item_statuses(self, segment: str, ev: Evidence) -> set[int]:
         """The error statuses a listed item writes itself: in "deleting the webhook returns

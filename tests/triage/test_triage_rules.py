@@ -453,6 +453,10 @@ def test_curl_verbose_notes_are_a_transcript_not_a_list():
                  "and reads via engine `kv2` -> 404, that engine isn't mounted",
                  ["scaivault:identity_not_found", "scaivault:engine_not_found"],
                  id="of two objects in a clause, the one said missing"),
+    pytest.param("scaivault teardown: GET rotation policy rp_77 -> 404, DELETE webhook wh_4 -> "
+                 "404. both removed already by someone",
+                 ["scaivault:rotation_policy_not_found", "scaivault:webhook_not_found"],
+                 id="a line whose clauses tell their errors tells none of its own"),
 ])
 def test_each_error_of_a_paste_that_holds_several_is_answered(engine, paste, keys):
     assert confident_keys(engine, paste) == keys
