@@ -25,10 +25,12 @@ from tests.triage.accuracy.scoring import HERE, PARTS, Tally, load_cases, score
 # tuned on, unseen 80.0 / 96.2 / 93.3) joined it. Its negatives-clean floor went down
 # again in stop 22 (0.935 -> 0.925): a change decided on dev (f9633ea) made one holdout
 # negative of 103 confident; the holdout was not searched for which, so nothing was
-# tuned to win it back (docs/accuracy.md, "Eighth session").
+# tuned to win it back (docs/accuracy.md, "Eighth session"). holdout_fresh5.yml (120 cases
+# written blind, never tuned on; unseen 78.9 / 91.1 / 80.0 at the stop's start, 92.2 /
+# 97.8 / 93.3 at its end) then joined the holdout.
 FLOORS = {
-    "dev": (0.9, 0.96, 0.965),
-    "holdout": (0.89, 0.95, 0.925),
+    "dev": (0.91, 0.96, 0.97),
+    "holdout": (0.90, 0.955, 0.93),
 }
 
 
