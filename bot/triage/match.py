@@ -456,7 +456,7 @@ class Matcher:
             forms: dict[str, str] | None = None  # the words as written, once per sentence
             place: dict[str, int] = {}  # and where each term first is
             # An item that writes its status is not another status's error.
-            hits = [h for h in self.text.search(seg_terms, limit=12) if h.score >= 0.34
+            hits = [h for h in self.text.search(seg_terms, limit=8) if h.score >= 0.34
                     and (not item_statuses or self._status_of[h.owner] in item_statuses
                          or self._status_of[h.owner] is None)]
             about = named or product
