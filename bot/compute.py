@@ -241,7 +241,7 @@ def child_main() -> None:
         catalog, redact_patterns = receive.recv()
     except (EOFError, OSError, KeyboardInterrupt):
         return
-    engine = TriageEngine(catalog)
+    engine = TriageEngine(catalog).ready()
     while True:
         try:
             text, hints = receive.recv()

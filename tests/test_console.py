@@ -227,9 +227,9 @@ def test_pressing_helpful_records_feedback_for_the_report(tmp_path):
 
 
 def test_pressing_show_other_matches_shows_the_candidates_in_full(tmp_path):
-    first = answers(shell(tmp_path, "too many requests", ":quit"))[0]
+    first = answers(shell(tmp_path, "scaivault: too many requests", ":quit"))[0]
     others = first.buttons["Show other matches"]
-    _, again = answers(shell(tmp_path, "too many requests", f"!{others}", ":quit"))
+    _, again = answers(shell(tmp_path, "scaivault: too many requests", f"!{others}", ":quit"))
     head, _, candidates = again.text.partition("Other candidates (not confident):")
     assert codes(head) == codes(first.text)
     assert len(codes(candidates)) >= 1

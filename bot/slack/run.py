@@ -148,6 +148,7 @@ def _start_compute(core: Core) -> ComputePool | None:
     default = 1 if (os.cpu_count() or 1) > 1 else 0
     processes = _env_int("ERRCODE_ANSWER_PROCESSES", default, minimum=0)
     if processes == 0:
+        core.engine.ready()  # the index, built before the first question, not by it
         log.info("event=compute processes=0 where=here")
         return None
     pool = ComputePool(core.catalog, core.settings.redact_patterns, processes=processes)

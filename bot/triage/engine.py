@@ -166,6 +166,12 @@ class TriageEngine:
                                          for p in catalog.products.values()
                                          if p.request_id_pattern)
 
+    def ready(self) -> TriageEngine:
+        """Build now what a paste's meaning search needs (the index), so the first
+        question served does not wait for it."""
+        _ = self.matcher.text
+        return self
+
     def triage(self, text: str, hints: TriageHints | None = None) -> Triage:
         """Answer one paste: every confident finding, plus a few candidates (or, when
         nothing matched at all, the nearest codes for 'did you mean')."""

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from bot.catalog.model import Catalog, Entry
 from bot.memo import BoundedMemo
@@ -192,8 +193,14 @@ class Matcher:
         self.product_terms = frozenset(
             t for p in catalog.products.values()
             for name in (p.name, p.catalog, *p.aliases) for t in terms(name))
-        self.text = TextIndex(self._phrases(), len(self.entries))
         self.products = ProductEvidence(catalog)
+
+    @cached_property
+    def text(self) -> TextIndex:
+        """The meaning index, built on first use: a paste that is a bare documented code
+        (`errcode lookup RATE_LIMITED`) never needs it (TriageEngine.ready builds it
+        before a server serves)."""
+        return TextIndex(self._phrases(), len(self.entries))
 
     def _style_of(self, i: int) -> str | None:
         product = self.catalog.products.get(self.entries[i].catalog)

@@ -546,7 +546,7 @@ def test_share_in_channel_posts_publicly_and_removes_the_private_answer(bot):
 
 
 def test_show_other_matches_replaces_the_private_answer_with_the_candidates(bot):
-    private = slash(bot, "too many requests")
+    private = slash(bot, "scaivault: too many requests")
     first = headers_of(private)
     click = press(bot, buttons_of(private)[ACTION_OTHERS], ephemeral=True)
     out = responses(bot, click)[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.triage.engine import TriageHints, triage
+from bot.catalog.load import load_catalog
+from bot.triage.engine import TriageEngine, TriageHints, triage
 
 NOW = datetime(2024, 4, 30, 12, 0, 0, tzinfo=UTC)
 
@@ -119,3 +120,11 @@ def test_huge_paste_still_finds_the_error():
     noise = "2026-05-01T10:00:00Z INFO GET /api/v1/certs 200 12ms\n" * 20_000
     t = triage(noise + "level=error code=DATABASE_ERROR msg=\"pool exhausted\"\n" + noise)
     assert t.confident[0].entry.key == "mazevault:DATABASE_ERROR"
+
+
+def test_a_bare_code_needs_no_meaning_index_and_ready_builds_it():
+    engine = TriageEngine(load_catalog())
+    assert [f.entry.key for f in engine.triage("RATE_LIMITED").confident] == [
+        "mazevault:RATE_LIMITED"]
+    assert "text" not in vars(engine.matcher)  # `errcode lookup CODE` never builds it
+    assert "text" in vars(engine.ready().matcher)
