@@ -102,7 +102,7 @@ def _load(label: str, directory: str | None) -> TriageEngine:
     catalog = load_catalog(directory)
     load_ms = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
-    engine = TriageEngine(catalog)
+    engine = TriageEngine(catalog).ready()  # the meaning index too (built on first use)
     index_ms = (time.perf_counter() - start) * 1000
     print(f"{label}: {len(catalog.entries)} entries; load {load_ms:.1f} ms, "
           f"index {index_ms:.1f} ms")

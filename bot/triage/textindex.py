@@ -153,12 +153,16 @@ class TextIndex:
         self.phrase_kind: list[str] = [p.kind for p in kept]
         by_term: dict[str, list[int]] = defaultdict(list)
         owner_terms: dict[int, dict[str, None]] = defaultdict(dict)
-        documented: dict[int, dict[str, None]] = defaultdict(dict)
         for i, phrase in enumerate(kept):
             for term in phrase.terms:
                 by_term[term].append(i)
             owner_terms[phrase.owner].update(dict.fromkeys(phrase.terms))
-            if phrase.kind not in UNDOCUMENTED_KINDS:
+        # An entry's documented terms, where they differ from all its terms: only entries
+        # with phrasings in people's words (most catalogs have none) keep a second set.
+        undocumented = {p.owner for p in kept if p.kind in UNDOCUMENTED_KINDS}
+        documented: dict[int, dict[str, None]] = defaultdict(dict)
+        for phrase in kept:
+            if phrase.owner in undocumented and phrase.kind not in UNDOCUMENTED_KINDS:
                 documented[phrase.owner].update(dict.fromkeys(phrase.terms))
         owners_by_term: dict[str, list[int]] = defaultdict(list)
         for owner, owned in owner_terms.items():
@@ -173,7 +177,7 @@ class TextIndex:
         self.phrase_weight = [sum(self.idf[t] for t in ts) for ts in self.phrase_terms]
         self._phrase_set = [frozenset(ts) for ts in self.phrase_terms]
         self._owner_set = {o: frozenset(ts) for o, ts in owner_terms.items()}
-        self._documented_set = {o: frozenset(ts) for o, ts in documented.items()}
+        self._documented_set = {o: frozenset(documented.get(o, ())) for o in undocumented}
         self.vocab: list[str] = sorted(self.by_term)
         # The vocabulary by term length and first letter: fuzz.ratio >= 84 needs lengths
         # within 84/116 of each other, and a typo keeps its first letter, so a typo is only
@@ -199,7 +203,8 @@ class TextIndex:
 
     def documented_terms_of(self, owner: int) -> frozenset[str]:
         """The terms of an entry's documented phrases (not of how people say it)."""
-        return self._documented_set.get(owner, frozenset())
+        documented = self._documented_set.get(owner)
+        return self.terms_of(owner) if documented is None else documented
 
     def weight(self, term: str) -> float:
         """How much a term says: rare terms (few entries use them) weigh more."""
