@@ -92,20 +92,18 @@ def context(matches: Sequence[Match], product: str | None,
         if m.entry.http_status in errors:
             peers[m.entry.catalog] = peers.get(m.entry.catalog, 0) + 1
     return Context(product=product,
-                   has_code=any(m.signals.code in ("exact", "normalized") for m in matches),
+                   has_code=any(m.signals.documented_code for m in matches),
                    statuses=errors, status_peers=peers,
                    top_score=max((m.score for m in matches), default=0.0),
                    foreign=foreign and product is None, foreign_unnamed=foreign_unnamed,
                    all_clear=all_clear and not errors,
-                   code_lines=frozenset(m.line for m in matches
-                                        if m.signals.code in ("exact", "normalized")
-                                        and m.signals.code_source != "words"))
+                   code_lines=frozenset(m.line for m in matches if m.signals.code_written))
 
 
 def features(m: Match, ctx: Context) -> dict[str, float]:
     """The evidence of one candidate as named numbers (the model's inputs)."""
     s = m.signals
-    code_written = s.code in ("exact", "normalized") and s.code_source != "words"
+    code_written = s.code_written
     status_only = m.kind == "status" or (s.status_words and not s.code)
     # A listed item that writes no code is a sentence of its own: a meaning match there is
     # neither beside the paste's code nor apart from it ("(1) the import is rejected ...,
@@ -117,7 +115,7 @@ def features(m: Match, ctx: Context) -> dict[str, float]:
         "exact_in_field": float(s.code == "exact" and s.code_source == "mention"),
         "exact_in_text": float(s.code == "exact" and s.code_source == "token"),
         "respelt_code": float(s.code == "normalized" and s.code_source != "words"),
-        "code_as_words": float(s.code in ("exact", "normalized") and s.code_source == "words"),
+        "code_as_words": float(s.documented_code and s.code_source == "words"),
         "misspelt_code": max(0.0, s.similarity - 80.0) / 20.0 if s.code == "fuzzy" else 0.0,
         "text": s.text,
         "phrase_coverage": min(s.phrase_coverage, 1.0),
@@ -222,8 +220,7 @@ def _long_code_said(m: Match, ctx: Context) -> bool:
     ("... is also a 404 (webhook not found)"): the person names the error, whatever else
     the paste holds."""
     s = m.signals
-    return (s.code in ("exact", "normalized") and s.code_source == "words"
-            and len(m.entry.code.replace("-", "_").split("_")) >= 3
+    return (s.documented_code and s.code_source == "words" and _words_in_code(m) >= 3
             and product_of(m, ctx) == m.entry.catalog and (s.status_ok or s.failing))
 
 
@@ -241,7 +238,7 @@ def _near(line: int, ctx: Context) -> bool:
 def _answer_order(m: Match) -> tuple[float, ...]:
     """Codes written in the paste first, in the order written; then the rest, the items
     of a listed paste in their order, most probable first."""
-    if m.signals.code in ("exact", "normalized") and m.signals.code_source != "words":
+    if m.signals.code_written:
         return (0, m.line, -m.score)
     return (1, m.signals.clause, -m.probability, -m.score)
 
@@ -291,7 +288,12 @@ def _written_code(m: Match) -> bool:
     per-window rate limit" is like `rate_limited`: a meaning, judged as one)."""
     s = m.signals
     return bool(s.code) and not (s.code == "fuzzy" and s.code_source == "words"
-                                 and len(m.entry.code.replace("-", "_").split("_")) < 3)
+                                 and _words_in_code(m) < 3)
+
+
+def _words_in_code(m: Match) -> int:
+    """How many words its entry's code has (`agent-registration-fails`: 3)."""
+    return len(m.entry.code.replace("-", "_").split("_"))
 
 
 def _one_per_sentence(matches: list[Match]) -> list[Match]:

@@ -79,6 +79,16 @@ class Signals:
     object_named: bool = False  # its item writes its status and names its object (objects)
     denied: bool = False  # its code is written only where the paste rules it out ("not X")
 
+    @property
+    def documented_code(self) -> bool:
+        """Its code is a documented one, written exactly or respelt (not misspelt)."""
+        return self.code in ("exact", "normalized")
+
+    @property
+    def code_written(self) -> bool:
+        """... and written as a code in the paste, not said in words."""
+        return self.documented_code and self.code_source != "words"
+
     def merge(self, other: Signals) -> Signals:
         """The stronger reading of each signal."""
         code_first = _CODE_RANK.get(self.code, 9) <= _CODE_RANK.get(other.code, 9)
@@ -584,8 +594,7 @@ class Matcher:
         said = {s for s in ev.http_statuses if s >= 400}
         if not said or ev.items or len(ev.text) > SHORT_PASTE_CHARS:
             return
-        written = any(m.kind in _WRITTEN_KINDS and m.signals.code_source != "words"
-                      for m in found.values())
+        written = any(m.signals.code_written for m in found.values())
         codes = self._documented_written(ev)
         numbers = [str(s) for s in said]
         lines = [ln for ln in ev.text.splitlines() if any(x in ln for x in numbers)]
@@ -681,7 +690,6 @@ class Matcher:
 
 _CODE_KINDS = frozenset({"exact", "normalized", "fuzzy"})
 _KIND_SAID = {"said": "how people say it"}  # "words match how people say it: ..."
-_WRITTEN_KINDS = frozenset({"exact", "normalized"})
 # HTTP's reason phrases as words ("Service Unavailable", `ServiceUnavailable`) name a
 # status, which `http_facts` reads; they are not a catalog code respelt.
 _REASON_NORMS = frozenset(normalize_code(r) for r in REASON_PHRASES)
